@@ -1,0 +1,1 @@
+//! ADMX/ADML reader: bytes -> model.

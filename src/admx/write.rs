@@ -1,0 +1,1 @@
+//! ADMX/ADML writer: model -> canonical bytes.

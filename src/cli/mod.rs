@@ -1,0 +1,51 @@
+//! The command-line layer. Declared only from `main.rs` (never from `lib.rs`):
+//! it is private to the binary. Each command lives in its own file and
+//! turns library results into text on `out` and an [`ExitStatus`].
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+mod rules;
+
+/// How the process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: done, nothing found.
+    Clean,
+    /// 1: done, findings at or above the threshold.
+    Findings,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        match s {
+            ExitStatus::Clean => std::process::ExitCode::SUCCESS,
+            ExitStatus::Findings => std::process::ExitCode::from(1),
+        }
+    }
+}
+
+/// gpforge: Group Policy administrative templates, registry.pol and GPO backups.
+#[derive(Debug, Parser)]
+#[command(name = "gpforge", version, about, propagate_version = true)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List every diagnostic code gpforge can report.
+    Rules(rules::RulesArgs),
+    /// Explain one diagnostic code: what it checks, why it matters, how to fix it.
+    Explain(rules::ExplainArgs),
+}
+
+/// Runs one command, writing its output to `out`.
+pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    match args.command {
+        Command::Rules(a) => rules::rules(a, out),
+        Command::Explain(a) => rules::explain(a, out),
+    }
+}

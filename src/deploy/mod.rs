@@ -1,0 +1,1 @@
+//! Preparing and updating a central store as a checked transaction (`gpforge store`).

@@ -1,0 +1,38 @@
+//! Fatal errors: the work could not be done. Findings about the content of a
+//! file are [`crate::Diagnostic`]s instead.
+
+use std::path::{Path, PathBuf};
+
+/// Result with gpforge's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can stop gpforge's library from doing its work.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An existing file differs from what would be written and overwriting was not allowed.
+    #[error("{}: a different file already exists (use --force to overwrite)", path.display())]
+    WouldOverwrite {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// A value given by the caller is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.to_path_buf(), source }
+    }
+}

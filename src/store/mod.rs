@@ -1,0 +1,1 @@
+//! Loading a `PolicyDefinitions` folder (central store) and asking it questions.

@@ -1,0 +1,1 @@
+//! Encoding detection (BOM first, declaration advisory) and decoding to UTF-8.

@@ -1,0 +1,1 @@
+//! Span-tracking event reader over decoded text.

@@ -1,0 +1,1 @@
+//! Canonical, deterministic XML writer (CRLF, stable attribute order).
