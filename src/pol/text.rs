@@ -255,7 +255,8 @@ fn parse_action(key: String, value: &str, act: &str) -> Result<Entry, (String, b
             Err((format!("expected the value name '*' for {what}, found {value:?}"), true))
         }
     };
-    let typed = |t: RegType, d: Data| Ok(Entry { key: key.clone(), value_name: name.clone(), reg_type: t, data: d });
+    let typed =
+        |t: RegType, d: Data| Ok(Entry { key: key.as_str().into(), value_name: name.clone(), reg_type: t, data: d });
     match (upper.as_str(), rest) {
         ("CREATEKEY", None) => {
             need_star("CREATEKEY")?;

@@ -63,11 +63,7 @@ pub fn fixtures() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let second = raw(OFFICE, "qmenable", 4, &dw(1));
     let mut v: Vec<(&'static str, Vec<u8>, &'static str)> = vec![
         ("valid/header-only.pol", HEADER.to_vec(), "8-byte file without entries (unused side of a GPO)"),
-        (
-            "valid/linkedin-disabled.pol",
-            file(&[&linkedin]),
-            "docs/formats.md 1.6: LinkedIn policy disabled, 144 bytes",
-        ),
+        ("valid/linkedin-disabled.pol", file(&[&linkedin]), "docs/formats.md 1.6: LinkedIn policy disabled, 144 bytes"),
         (
             "valid/type-0-none-key-only.pol",
             file(&[raw(K, "", 0, &[])]),
