@@ -152,6 +152,10 @@ pub fn pol(args: PolArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     }
 }
 
+fn entries(n: usize) -> String {
+    if n == 1 { "1 entry".to_string() } else { format!("{n} entries") }
+}
+
 fn read_pol(path: &Path, options: &ParseOptions) -> anyhow::Result<PolFile> {
     let bytes = gpforge::fsutil::read(path)?;
     pol::from_slice_with(&bytes, options)
@@ -224,7 +228,7 @@ fn build(a: BuildArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     }
     let bytes = pol::to_vec(&file);
     write_new(&a.out, &bytes, a.force)?;
-    writeln!(out, "wrote {}: {} entries, {} bytes", a.out.display(), file.len(), bytes.len())?;
+    writeln!(out, "wrote {}: {}, {} bytes", a.out.display(), entries(file.len()), bytes.len())?;
     Ok(ExitStatus::Clean)
 }
 
@@ -301,7 +305,7 @@ fn set(a: SetArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
             None => {
                 let n = file.delete(LINKEDIN_KEY, LINKEDIN_VALUE);
                 gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
-                writeln!(out, "{}: linkedin not configured ({n} entries removed)", a.file.display())?;
+                writeln!(out, "{}: linkedin not configured ({} removed)", a.file.display(), entries(n))?;
                 return Ok(ExitStatus::Clean);
             }
         }
@@ -330,7 +334,7 @@ fn delete(a: DeleteArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         if n > 0 {
             gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
         }
-        writeln!(out, "{}: removed {n} entries for {}\\{}", a.file.display(), a.key, a.value)?;
+        writeln!(out, "{}: removed {} for {}\\{}", a.file.display(), entries(n), a.key, a.value)?;
     }
     Ok(ExitStatus::Clean)
 }
@@ -417,6 +421,6 @@ fn salvage(a: SalvageArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let saved = d.salvaged_bytes();
     write_new(&a.out, &saved, a.force)?;
     writeln!(out, "{}: {}", a.file.display(), d.summary())?;
-    writeln!(out, "wrote {}: {} entries, {} bytes", a.out.display(), d.sound_entries(), saved.len())?;
+    writeln!(out, "wrote {}: {}, {} bytes", a.out.display(), entries(d.sound_entries()), saved.len())?;
     Ok(ExitStatus::Clean)
 }
