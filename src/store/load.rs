@@ -332,7 +332,9 @@ pub(super) fn finish(b: StoreBuilder) -> Store {
         }
     }
 
+    let string_index = adml.iter().map(|_| std::sync::OnceLock::new()).collect();
     Store {
+        string_index,
         root,
         admx,
         adml,

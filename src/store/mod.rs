@@ -257,6 +257,8 @@ pub struct Store {
     adml_index: HashMap<(String, String), AdmlId>,
     /// stem lower-case -> ADMLs of that name in every culture, in load order.
     adml_by_stem: HashMap<String, Vec<AdmlId>>,
+    /// Per ADML: string id -> index in its string table (first wins), built on first use.
+    string_index: Vec<OnceLock<HashMap<String, usize>>>,
 }
 
 impl Store {
@@ -326,6 +328,21 @@ impl Store {
     /// One ADML file.
     pub fn adml(&self, id: AdmlId) -> &AdmlFile {
         &self.adml[id.0]
+    }
+
+    /// The text of string `id` in one ADML (the first entry with that id).
+    pub fn adml_string(&self, adml: AdmlId, id: &str) -> Option<&str> {
+        let strings = self.adml(adml).doc.strings();
+        let index = self.string_index[adml.0].get_or_init(|| {
+            let mut m = HashMap::with_capacity(strings.len());
+            for (i, s) in strings.iter().enumerate() {
+                if let Some(id) = &s.id {
+                    m.entry(id.clone()).or_insert(i);
+                }
+            }
+            m
+        });
+        index.get(id).map(|&i| strings[i].text.as_str())
     }
 
     /// Ids of every ADMX file, in load order.

@@ -369,10 +369,7 @@ impl Store {
         match parse_string_ref(attr) {
             Some(id) => {
                 let choice = self.adml_for(admx, culture)?;
-                self.adml(choice.adml)
-                    .doc
-                    .string(id)
-                    .map(|s| s.text.clone())
+                self.adml_string(choice.adml, id).map(str::to_owned)
             }
             None if attr.trim_start().starts_with("$(") => None,
             None => Some(attr.to_owned()),
