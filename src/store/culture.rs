@@ -75,6 +75,21 @@ impl Store {
         self.adml_index.get(&key).copied()
     }
 
+    /// Every ADML of `admx`, in every culture, in load order (duplicates included).
+    pub fn admls_of(&self, admx: AdmxId) -> &[AdmlId] {
+        self.adml_by_stem
+            .get(&self.admx(admx).stem.to_lowercase())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The ADMX an ADML belongs to (same file name ignoring case; the first
+    /// such ADMX in load order).
+    pub fn admx_of(&self, adml: AdmlId) -> Option<AdmxId> {
+        let stem = self.adml(adml).stem.to_lowercase();
+        self.admx_ids()
+            .find(|&id| self.admx(id).stem.to_lowercase() == stem)
+    }
+
     /// The ADML for `admx` in `culture`, following the fallback order above.
     pub fn adml_for(&self, admx: AdmxId, culture: &str) -> Option<AdmlChoice> {
         let file = self.admx(admx);
