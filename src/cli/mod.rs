@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod rules;
 mod show;
+mod validate;
 
 /// How the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ enum Command {
     Explain(rules::ExplainArgs),
     /// Show a store or template: namespaces, categories, policies, or one policy in full.
     Show(show::ShowArgs),
+    /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -51,5 +54,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
         Command::Show(a) => show::show(a, out),
+        Command::Validate(a) => validate::validate(a, out),
     }
 }
