@@ -28,11 +28,17 @@ pub enum Error {
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A central-store run (`gpforge store`) could not be done.
+    #[error(transparent)]
+    Store(#[from] crate::deploy::StoreError),
 }
 
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
