@@ -25,6 +25,15 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
+    /// An XML file (template, backup XML) is malformed: file, line:column, message.
+    #[error("{}:{source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where.
+        #[source]
+        source: crate::xml::reader::ParseError,
+    },
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
