@@ -8,3 +8,4 @@ mod util;
 
 mod admx;
 mod cli;
+mod roundtrip;
