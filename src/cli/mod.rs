@@ -6,6 +6,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+mod fmt;
 mod rules;
 mod show;
 mod validate;
@@ -46,6 +47,8 @@ enum Command {
     Show(show::ShowArgs),
     /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
     Validate(validate::ValidateArgs),
+    /// Rewrite ADMX/ADML templates in the canonical form (or check that they are).
+    Fmt(fmt::FmtArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -55,5 +58,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Explain(a) => rules::explain(a, out),
         Command::Show(a) => show::show(a, out),
         Command::Validate(a) => validate::validate(a, out),
+        Command::Fmt(a) => fmt::fmt(a, out),
     }
 }
