@@ -7,6 +7,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 mod pol;
+mod fmt;
 mod rules;
 mod show;
 mod validate;
@@ -49,6 +50,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Read, write, edit, compare and check registry.pol files.
     Pol(pol::PolArgs),
+    /// Rewrite ADMX/ADML templates in the canonical form (or check that they are).
+    Fmt(fmt::FmtArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -59,5 +62,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Show(a) => show::show(a, out),
         Command::Validate(a) => validate::validate(a, out),
         Command::Pol(a) => pol::pol(a, out),
+        Command::Fmt(a) => fmt::fmt(a, out),
     }
 }

@@ -11,3 +11,4 @@ mod backup;
 mod cli;
 mod roundtrip;
 mod pol;
+mod fmt;
