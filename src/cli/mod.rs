@@ -6,6 +6,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+mod build;
 mod rules;
 
 /// How the process ends.
@@ -40,6 +41,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one diagnostic code: what it checks, why it matters, how to fix it.
     Explain(rules::ExplainArgs),
+    /// Write the built-in LinkedIn templates (PolicyDefinitions) and User/registry.pol.
+    Build(build::BuildArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -47,5 +50,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.command {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
+        Command::Build(a) => build::build(a, out),
     }
 }

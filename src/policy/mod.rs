@@ -8,6 +8,7 @@
 //!   identifiers ([`linkedin_policy`] is its one policy).
 //! - [`effects`]: what any policy writes to the registry in a [`PolicyState`].
 //! - [`registry_pol`]: actions → registry.pol bytes.
+//! - [`build`]: the job behind `gpforge build`.
 //!
 //! Example: what the built-in policy writes when disabled.
 //! ```
@@ -19,12 +20,17 @@
 
 mod builtin;
 mod effects;
+mod job;
 mod registry;
 mod strings;
 
 pub use builtin::*;
 pub use effects::{
     PolicyState, RegValue, RegistryAction, UnknownState, effects, list_effects, value_of,
+};
+pub use job::{
+    BuildOptions, BuildReport, BuiltFile, FileOutcome, OutputFile, build, outputs, render_adml,
+    render_admx,
 };
 pub use registry::registry_pol;
 pub use strings::{CULTURES, CultureStrings, STRING_IDS, culture_names};

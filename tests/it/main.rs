@@ -6,4 +6,5 @@
 
 mod util;
 
+mod build;
 mod cli;
