@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 mod build;
 mod rules;
+mod show;
+mod validate;
 
 /// How the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +45,10 @@ enum Command {
     Explain(rules::ExplainArgs),
     /// Write the built-in LinkedIn templates (PolicyDefinitions) and User/registry.pol.
     Build(build::BuildArgs),
+    /// Show a store or template: namespaces, categories, policies, or one policy in full.
+    Show(show::ShowArgs),
+    /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -51,5 +57,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
         Command::Build(a) => build::build(a, out),
+        Command::Show(a) => show::show(a, out),
+        Command::Validate(a) => validate::validate(a, out),
     }
 }

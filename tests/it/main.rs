@@ -6,5 +6,8 @@
 
 mod util;
 
+mod admx;
+mod backup;
 mod build;
 mod cli;
+mod roundtrip;
