@@ -7,7 +7,7 @@
 //!   `<culture>/office16.adml` as model values, with exactly Microsoft's
 //!   identifiers ([`linkedin_policy`] is its one policy).
 //! - [`effects`]: what any policy writes to the registry in a [`PolicyState`].
-//! - [`registry_pol`]: actions → registry.pol bytes.
+//! - [`registry_pol`] / [`pol_file`]: actions → registry.pol (through [`crate::pol`]).
 //! - [`build`]: the job behind `gpforge build`.
 //!
 //! Example: what the built-in policy writes when disabled.
@@ -32,5 +32,5 @@ pub use job::{
     BuildOptions, BuildReport, BuiltFile, FileOutcome, OutputFile, build, outputs, render_adml,
     render_admx,
 };
-pub use registry::registry_pol;
+pub use registry::{pol_entry, pol_file, registry_pol};
 pub use strings::{CULTURES, CultureStrings, STRING_IDS, culture_names};
