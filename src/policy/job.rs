@@ -243,11 +243,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             Existing::Missing => FileOutcome::Created,
             Existing::Different(_) => FileOutcome::Replaced,
         };
-        if outcome != FileOutcome::Unchanged
-            && let Err(e) = write_atomic(path, bytes)
-        {
-            roll_back(&plan[..i], &created_dirs);
-            return Err(e);
+        if outcome != FileOutcome::Unchanged {
+            // (Not a let-chain: those need Rust 1.88 and rust-version is 1.85.)
+            if let Err(e) = write_atomic(path, bytes) {
+                roll_back(&plan[..i], &created_dirs);
+                return Err(e);
+            }
         }
         report.files.push(BuiltFile {
             path: path.clone(),

@@ -280,6 +280,39 @@ fn disabled_registry_pol_is_the_documented_144_byte_layout() {
     );
 }
 
+#[test]
+fn emitted_templates_read_back_through_the_reader_unchanged() {
+    use gpforge::admx::{WriteOptions, parse_adml, parse_admx, write_adml, write_admx};
+    let admx = policy::render_admx();
+    let parsed = parse_admx(&admx).unwrap().doc;
+    assert_eq!(
+        write_admx(&parsed, &WriteOptions::default()),
+        admx,
+        "write -> parse -> write is stable"
+    );
+    let p = &parsed.policies()[0];
+    for state in PolicyState::ALL {
+        assert_eq!(
+            policy::effects(p, state),
+            policy::effects(&policy::linkedin_policy(), state),
+            "{state}"
+        );
+    }
+    for c in CULTURES {
+        let adml = policy::render_adml(c).unwrap();
+        let parsed = parse_adml(&adml).unwrap().doc;
+        assert_eq!(write_adml(&parsed, &WriteOptions::default()), adml, "{c}");
+        let strings = policy::CULTURES.iter().find(|s| s.culture == c).unwrap();
+        for (id, text) in strings.strings {
+            assert_eq!(
+                parsed.string(id).map(|s| s.text.as_str()),
+                Some(*text),
+                "{c} {id}"
+            );
+        }
+    }
+}
+
 // --- the command line ---------------------------------------------------------------------------
 
 /// Replaces the temp folder in CLI output so snapshots are stable.
