@@ -313,6 +313,76 @@ fn emitted_templates_read_back_through_the_reader_unchanged() {
     }
 }
 
+/// `build.rs` compiled on its own (it has no dependencies), to run it on fixture templates.
+fn build_script() -> PathBuf {
+    let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gpforge-strings-build-script");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc)
+        .args([
+            "--edition",
+            "2024",
+            "--crate-name",
+            "build_script_build",
+            "-o",
+        ])
+        .arg(&exe)
+        .arg(crate::util::root().join("build.rs"))
+        .output()
+        .expect("run rustc");
+    assert!(
+        out.status.success(),
+        "build.rs does not compile alone: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Runs the build script in a copy of `fixtures/build/strings/<case>` (its
+/// `templates/office16/*.toml`); returns (success, stderr, generated code).
+fn run_build_script(exe: &Path, case: &str) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture(&format!("build/strings/{case}")), dir.path());
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = Command::new(exe)
+        .current_dir(dir.path())
+        .env("OUT_DIR", &out_dir)
+        .output()
+        .unwrap();
+    let generated =
+        std::fs::read_to_string(out_dir.join("office16_strings.rs")).unwrap_or_default();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        generated,
+    )
+}
+
+#[test]
+fn build_script_checks_every_culture_has_every_string_id() {
+    let exe = build_script();
+    // Adding a language is adding one file.
+    let (ok, err, generated) = run_build_script(&exe, "extra-language");
+    assert!(ok, "{err}");
+    assert!(
+        generated.contains(r#"culture: "es-ES""#)
+            && generated.contains("Dos líneas:\\nla segunda."),
+        "{generated}"
+    );
+    let first = generated.find(r#"culture: "en-US""#).unwrap();
+    assert!(
+        first < generated.find(r#"culture: "es-ES""#).unwrap(),
+        "the reference culture comes first"
+    );
+    // Each broken case fails the build with messages naming the file (and line).
+    for case in ["missing-id", "no-reference", "bad-syntax", "duplicate-id"] {
+        let (ok, err, generated) = run_build_script(&exe, case);
+        assert!(!ok, "{case}: the build must fail");
+        assert!(generated.is_empty(), "{case}: no code generated");
+        insta::assert_snapshot!(format!("strings_{case}"), err);
+    }
+}
+
 // --- the command line ---------------------------------------------------------------------------
 
 /// Replaces the temp folder in CLI output so snapshots are stable.
