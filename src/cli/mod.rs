@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod pol;
 mod fmt;
+mod build;
 mod rules;
 mod show;
 mod validate;
@@ -44,6 +45,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one diagnostic code: what it checks, why it matters, how to fix it.
     Explain(rules::ExplainArgs),
+    /// Write the built-in LinkedIn templates (PolicyDefinitions) and User/registry.pol.
+    Build(build::BuildArgs),
     /// Show a store or template: namespaces, categories, policies, or one policy in full.
     Show(show::ShowArgs),
     /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
@@ -59,6 +62,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.command {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
+        Command::Build(a) => build::build(a, out),
         Command::Show(a) => show::show(a, out),
         Command::Validate(a) => validate::validate(a, out),
         Command::Pol(a) => pol::pol(a, out),

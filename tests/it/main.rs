@@ -8,6 +8,7 @@ mod util;
 
 mod admx;
 mod backup;
+mod build;
 mod cli;
 mod roundtrip;
 mod pol;
