@@ -711,6 +711,8 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
             Ok(ev) => ev,
             Err(e) => {
                 let at = (reader.error_position() as usize).min(text.len());
+                // findings before a syntax error are not reliable: keep only the file layer
+                out.diagnostics.retain(|d| d.code.starts_with("XML"));
                 out.diagnostics.push(diag(
                     "XML001",
                     format!(
