@@ -52,9 +52,7 @@ impl PolicyDefinitionResources {
 
     /// The first presentation with this id.
     pub fn presentation(&self, id: &str) -> Option<&Presentation> {
-        self.presentations()
-            .iter()
-            .find(|p| p.id.as_deref() == Some(id))
+        self.presentations().iter().find(|p| p.id.as_deref() == Some(id))
     }
 }
 

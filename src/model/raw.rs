@@ -20,10 +20,7 @@ pub struct Node {
 impl Node {
     /// A node with a span and nothing unknown.
     pub fn at(span: Span) -> Node {
-        Node {
-            span,
-            ..Node::default()
-        }
+        Node { span, ..Node::default() }
     }
 }
 
@@ -93,20 +90,14 @@ pub struct List<T> {
 
 impl<T> Default for List<T> {
     fn default() -> Self {
-        List {
-            node: Node::default(),
-            items: Vec::new(),
-        }
+        List { node: Node::default(), items: Vec::new() }
     }
 }
 
 impl<T> List<T> {
     /// A list of items with no span.
     pub fn new(items: Vec<T>) -> List<T> {
-        List {
-            node: Node::default(),
-            items,
-        }
+        List { node: Node::default(), items }
     }
 }
 
@@ -123,10 +114,7 @@ pub struct TextElement {
 impl TextElement {
     /// A text element with no span.
     pub fn new(text: impl Into<String>) -> TextElement {
-        TextElement {
-            node: Node::default(),
-            text: text.into(),
-        }
+        TextElement { node: Node::default(), text: text.into() }
     }
 }
 
@@ -177,8 +165,7 @@ pub struct SourceInfo {
 /// The root namespace forms real templates use.
 pub mod namespaces {
     /// The namespace Windows' own templates use.
-    pub const SCHEMAS_2006: &str =
-        "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions";
+    pub const SCHEMAS_2006: &str = "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions";
     /// The XSD's target namespace (a few inbox files, admxgen output).
     pub const WWW: &str = "http://www.microsoft.com/GroupPolicy/PolicyDefinitions";
 }
