@@ -25,14 +25,29 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
+    /// An XML file (template, backup XML) is malformed: file, line:column, message.
+    #[error("{}:{source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where.
+        #[source]
+        source: crate::xml::reader::ParseError,
+    },
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A central-store run (`gpforge store`) could not be done.
+    #[error(transparent)]
+    Store(#[from] crate::deploy::StoreError),
 }
 
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }

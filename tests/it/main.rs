@@ -6,4 +6,7 @@
 
 mod util;
 
+mod admx;
+mod backup;
 mod cli;
+mod roundtrip;
