@@ -6,6 +6,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+mod backup;
 mod rules;
 mod show;
 
@@ -41,6 +42,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one diagnostic code: what it checks, why it matters, how to fix it.
     Explain(rules::ExplainArgs),
+    /// GPO backups: create one Import-GPO restores, or inspect existing ones.
+    Backup(backup::BackupArgs),
     /// Show a store or template: namespaces, categories, policies, or one policy in full.
     Show(show::ShowArgs),
 }
@@ -50,6 +53,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.command {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
+        Command::Backup(a) => backup::backup(a, out),
         Command::Show(a) => show::show(a, out),
     }
 }

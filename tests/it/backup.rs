@@ -108,3 +108,319 @@ fn corpus_manifests_round_trip_byte_for_byte() {
         assert_eq!(write::manifest_xml(&entries), bytes, "{}", rel(&p));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Inspecting the corpus
+
+use std::collections::BTreeMap;
+
+use gpforge::backup::create::{self, CreateOptions};
+use gpforge::backup::inspect::{self, Inspection};
+use gpforge::backup::time::Timestamp;
+use gpforge::backup::{Side, layout};
+use gpforge::pol::{self, Data, Entry, PolFile, RegType};
+
+/// Every backup root of the corpus: the folders holding `{GUID}` backup folders.
+fn corpus_roots(test: &str) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = corpus_backups(test)
+        .iter()
+        .map(|d| d.parent().unwrap().to_path_buf())
+        .collect();
+    if let Some(dir) = util::shared(test, "corpus/backups") {
+        roots.extend(
+            util::files_with_ext(&dir, &["xml"])
+                .into_iter()
+                .filter(|p| p.ends_with("manifest.xml"))
+                .map(|p| p.parent().unwrap().to_path_buf()),
+        );
+    }
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// Samba's JSON of one entry, from ours: REG_MULTI_SZ as hex (the one documented difference).
+fn samba_shape(e: &Entry) -> serde_json::Value {
+    let mut v = pol::json::entry_to_value(e);
+    if e.reg_type == RegType::MultiSz {
+        if let Data::MultiString(_) = e.data {
+            v["data"] =
+                serde_json::json!({ "hex": pol::json::hex(&pol::data_bytes(e.reg_type, &e.data)) });
+        }
+    }
+    v
+}
+
+/// Decodes many registry.pol files with Samba in one process: path -> entries as JSON.
+fn samba_decode(script: &Path, files: &[PathBuf]) -> BTreeMap<PathBuf, Vec<serde_json::Value>> {
+    let code = "import sys, io\nsys.path.insert(0, sys.argv[1])\nimport poljson\nfor p in sys.argv[2:]:\n    print('#FILE ' + p)\n    poljson.dump(p)\n";
+    let out = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(code)
+        .arg(script.parent().unwrap())
+        .args(files)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut map: BTreeMap<PathBuf, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut cur = None;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        if let Some(p) = line.strip_prefix("#FILE ") {
+            cur = Some(PathBuf::from(p));
+            map.entry(PathBuf::from(p)).or_default();
+        } else if !line.trim().is_empty() {
+            map.get_mut(cur.as_ref().unwrap())
+                .unwrap()
+                .push(serde_json::from_str(line).unwrap());
+        }
+    }
+    map
+}
+
+fn inspect_corpus(test: &str) -> Vec<Inspection> {
+    corpus_roots(test)
+        .iter()
+        .map(|r| inspect::inspect(r).unwrap_or_else(|e| panic!("{}: {e}", rel(r))))
+        .collect()
+}
+
+#[test]
+fn every_corpus_backup_inspects_and_reads_what_samba_reads() {
+    let test = "every_corpus_backup_inspects_and_reads_what_samba_reads";
+    let inspections = inspect_corpus(test);
+    let Some(script) = util::oracle(test, "samba") else {
+        return;
+    };
+    let mut ours: BTreeMap<PathBuf, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut backups = 0;
+    for ins in &inspections {
+        for b in &ins.backups {
+            backups += 1;
+            assert!(b.scheme.is_some() && b.info.is_some(), "{}", rel(&b.folder));
+            for s in &b.sides {
+                if let Some(loc) = &s.registry_pol {
+                    let f = s
+                        .settings
+                        .as_ref()
+                        .unwrap_or_else(|| panic!("{}: {loc} unreadable", rel(&b.folder)));
+                    ours.insert(
+                        layout::resolve_location(&b.folder, loc),
+                        f.entries.iter().map(samba_shape).collect(),
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(backups, 78);
+    let files: Vec<PathBuf> = ours.keys().cloned().collect();
+    assert!(files.len() >= 85, "{}", files.len());
+    let theirs = samba_decode(&script, &files);
+    let mut entries = 0;
+    for (p, v) in &ours {
+        assert_eq!(Some(v), theirs.get(p), "{}", rel(p));
+        entries += v.len();
+    }
+    let mut e = std::io::stderr().lock();
+    let _ = std::io::Write::write_fmt(
+        &mut e,
+        format_args!(
+            "corpus: {backups} backups, {} registry.pol files, {entries} entries equal to Samba's decoding\n",
+            files.len()
+        ),
+    );
+}
+
+#[test]
+fn corpus_findings_are_stable() {
+    let inspections = inspect_corpus("corpus_findings_are_stable");
+    if inspections.is_empty() {
+        return;
+    }
+    // Per code: how many findings, and one example message (paths relative to the corpus).
+    let mut by_code: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for ins in &inspections {
+        for d in &ins.findings {
+            let file = d.file.as_deref().map(rel).unwrap_or_default();
+            let e = by_code
+                .entry(format!("{} {}", d.code, d.severity))
+                .or_insert((0, format!("{file}: {}", d.message)));
+            e.0 += 1;
+        }
+    }
+    insta::assert_yaml_snapshot!(by_code);
+}
+
+// ---------------------------------------------------------------------------
+// Creating
+
+const BACKUP_ID: &str = "{7D4B0A8E-2C61-4F0B-9E3A-5B1C2D3E4F50}";
+const GPO_ID: &str = "{31B2F340-016D-11D2-945F-00C04FB984F9}";
+
+fn linkedin_options(state: gpforge::policy::PolicyState, sid: Option<&str>) -> CreateOptions {
+    let store = create::builtin_store();
+    let id = match store.find_policy("office16:L_AllowLinkedInFeatures") {
+        gpforge::store::Lookup::Found(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let mut opts = CreateOptions {
+        name: "Office - LinkedIn off".into(),
+        domain: "contoso.com".into(),
+        backup_id: layout::parse_guid(BACKUP_ID),
+        gpo_id: layout::parse_guid(GPO_ID),
+        domain_sid: sid.map(String::from),
+        time: Timestamp::parse("2026-03-01T09:30:00"),
+        ..CreateOptions::default()
+    };
+    for (side, file, line) in create::policy_setting(&store, id, state, "en-US").unwrap() {
+        opts.settings.push((side, file));
+        opts.report.push((side, line));
+    }
+    opts
+}
+
+fn read(dir: &Path, rel: &str) -> Vec<u8> {
+    std::fs::read(layout::resolve_location(dir, rel)).unwrap()
+}
+
+fn hexdump(b: &[u8]) -> String {
+    b.chunks(16)
+        .enumerate()
+        .map(|(i, c)| {
+            let hex: Vec<String> = c.iter().map(|x| format!("{x:02x}")).collect();
+            format!("{:08x}: {}", i * 16, hex.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn visible_crlf(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap().replace('\r', "\\r")
+}
+
+fn utf16(b: &[u8]) -> String {
+    assert_eq!(&b[..2], &[0xFF, 0xFE], "UTF-16LE BOM");
+    let units: Vec<u16> = b[2..]
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
+#[test]
+fn created_linkedin_backup_snapshots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (nb, dir) = create::create(
+        tmp.path(),
+        &linkedin_options(gpforge::policy::PolicyState::Disabled, None),
+        false,
+    )
+    .unwrap();
+    assert_eq!(dir, tmp.path().join(BACKUP_ID));
+    assert_eq!(nb.backup.id, BACKUP_ID);
+    insta::assert_snapshot!(
+        "created_backup_xml",
+        visible_crlf(&read(&dir, "Backup.xml"))
+    );
+    insta::assert_snapshot!(
+        "created_bkupinfo_xml",
+        visible_crlf(&read(&dir, "bkupInfo.xml"))
+    );
+    insta::assert_snapshot!(
+        "created_manifest_xml",
+        visible_crlf(&read(tmp.path(), "manifest.xml"))
+    );
+    insta::assert_snapshot!(
+        "created_gpreport_xml",
+        utf16(&read(&dir, "gpreport.xml")).replace('\r', "\\r")
+    );
+    insta::assert_snapshot!(
+        "created_user_registry_pol",
+        hexdump(&read(&dir, "DomainSysvol/GPO/User/registry.pol"))
+    );
+    // The registry.pol is exactly the 144 bytes of formats.md §1.6.
+    let pol_bytes = read(&dir, "DomainSysvol/GPO/User/registry.pol");
+    assert_eq!(pol_bytes.len(), 144);
+    assert_eq!(&pol_bytes[0x7e..0x82], &[0x04, 0, 0, 0], "REG_DWORD");
+    assert_eq!(&pol_bytes[0x8a..0x8e], &[0, 0, 0, 0], "data 0");
+    let mut files: Vec<String> = walk(tmp.path())
+        .iter()
+        .map(|p| {
+            p.strip_prefix(tmp.path())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    files.sort();
+    insta::assert_snapshot!("created_file_list", files.join("\n"));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn created_backup_inspects_back_to_the_same_settings() {
+    use gpforge::policy::PolicyState;
+    for (state, value) in [(PolicyState::Disabled, 0), (PolicyState::Enabled, 1)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (nb, dir) = create::create(tmp.path(), &linkedin_options(state, None), false).unwrap();
+        let expected = PolFile {
+            entries: vec![Entry::dword(
+                r"software\policies\microsoft\office\16.0\common",
+                "linkedin",
+                value,
+            )],
+        };
+        assert_eq!(nb.backup.pol(Side::User), Some(&expected));
+        for path in [tmp.path(), dir.as_path()] {
+            let ins = inspect::inspect(path).unwrap();
+            assert!(ins.findings.is_empty(), "{:?}", ins.findings);
+            assert_eq!(ins.backups.len(), 1);
+            let b = &ins.backups[0];
+            assert_eq!(b.info.as_ref().unwrap(), &nb.backup.inst());
+            assert_eq!(b.scheme.as_ref().unwrap(), &nb.backup.scheme());
+            let user = b.sides.iter().find(|s| s.side == Side::User).unwrap();
+            assert_eq!(user.settings.as_ref(), Some(&expected));
+            assert_eq!(user.version, 0x0001_0001);
+            let machine = b.sides.iter().find(|s| s.side == Side::Machine).unwrap();
+            assert!(machine.registry_pol.is_none() && machine.extensions.is_empty());
+        }
+        // Mapped back through the built-in template: the same policy and state.
+        let mut ins = inspect::inspect(&dir).unwrap();
+        ins.map_policies(&create::builtin_store(), "en-US");
+        let m = ins.backups[0].sides[1].mapping.as_ref().unwrap();
+        assert_eq!((m.total, m.mapped), (1, 1));
+        assert_eq!(m.policies[0].policy, "office16:L_AllowLinkedInFeatures");
+        let strings = gpforge::policy::resources("en-US").unwrap();
+        let text = |id: &str| strings.string(id).unwrap().text.clone();
+        assert_eq!(m.policies[0].display_name, text("L_AllowLinkedInFeatures"));
+        assert_eq!(
+            m.policies[0].category,
+            format!(
+                "{}/{}",
+                text("L_MicrosoftOfficeSystem"),
+                text("L_miscellaneous437")
+            )
+        );
+        let want = if value == 1 {
+            gpforge::backup::map::PolicyState::Enabled
+        } else {
+            gpforge::backup::map::PolicyState::Disabled
+        };
+        assert_eq!(m.policies[0].state, want);
+    }
+}
