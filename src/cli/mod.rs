@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod backup;
 mod rules;
 mod show;
+mod validate;
 
 /// How the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +47,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Show a store or template: namespaces, categories, policies, or one policy in full.
     Show(show::ShowArgs),
+    /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -55,5 +58,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Explain(a) => rules::explain(a, out),
         Command::Backup(a) => backup::backup(a, out),
         Command::Show(a) => show::show(a, out),
+        Command::Validate(a) => validate::validate(a, out),
     }
 }
