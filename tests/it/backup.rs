@@ -424,3 +424,167 @@ fn created_backup_inspects_back_to_the_same_settings() {
         assert_eq!(m.policies[0].state, want);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Mapping settings back to policies
+
+use gpforge::store::Store;
+
+/// Loads template folders (`*.admx` plus `<culture>/*.adml`) with the ADMX reader.
+fn load_templates(dirs: &[PathBuf]) -> Store {
+    let mut b = Store::builder();
+    for d in dirs {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("admx"))
+            {
+                let parsed = gpforge::admx::parse_admx(&std::fs::read(&p).unwrap()).unwrap();
+                b = b.admx_doc(p.clone(), parsed.doc, parsed.text);
+            } else if p.is_dir() {
+                let culture = p.file_name().unwrap().to_string_lossy().to_string();
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&p)
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path())
+                    .collect();
+                files.sort();
+                for f in files.into_iter().filter(|f| {
+                    f.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("adml"))
+                }) {
+                    let parsed = gpforge::admx::parse_adml(&std::fs::read(&f).unwrap()).unwrap();
+                    b = b.adml_doc(f.clone(), &culture, parsed.doc, parsed.text);
+                }
+            }
+        }
+    }
+    b.build()
+}
+
+/// (policy display name, state) pairs a GPMC gpreport.xml lists for one side.
+fn gpreport_policies(folder: &Path, side: Side) -> Vec<(String, String)> {
+    let Ok(bytes) = std::fs::read(folder.join("gpreport.xml")) else {
+        return Vec::new();
+    };
+    let text = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        Some(rest) => String::from_utf8_lossy(rest).into_owned(),
+        None => utf16(&bytes),
+    };
+    let tag = if side == Side::User {
+        "<User>"
+    } else {
+        "<Computer>"
+    };
+    let end = if side == Side::User {
+        "</User>"
+    } else {
+        "</Computer>"
+    };
+    let Some(start) = text.find(tag) else {
+        return Vec::new();
+    };
+    let body = &text[start..start + text[start..].find(end).unwrap_or(text.len() - start)];
+    // .NET numbers the extension prefixes (q1, q2, ...) per report: drop the number.
+    let mut norm = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find("<q").or_else(|| rest.find("</q")) {
+        let (head, tail) = rest.split_at(i);
+        norm.push_str(head);
+        let slash = tail.starts_with("</");
+        let after = if slash { &tail[3..] } else { &tail[2..] };
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(':') {
+            norm.push_str(if slash { "</q1" } else { "<q1" });
+            rest = &after[digits..];
+        } else {
+            norm.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    norm.push_str(rest);
+    let body = norm.as_str();
+    let mut out = Vec::new();
+    for chunk in body.split("<q1:Policy>").skip(1) {
+        let get = |t: &str| {
+            let open = format!("<q1:{t}>");
+            chunk.find(&open).map(|i| {
+                let rest = &chunk[i + open.len()..];
+                rest[..rest.find("</").unwrap_or(0)]
+                    .replace("&amp;", "&")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+            })
+        };
+        if let (Some(n), Some(s)) = (get("Name"), get("State")) {
+            out.push((n, s));
+        }
+    }
+    out
+}
+
+#[test]
+fn corpus_settings_map_back_to_policies() {
+    let test = "corpus_settings_map_back_to_policies";
+    let (Some(win), Some(office)) = (
+        util::shared(test, "corpus/admx/nsacyber-shb-windows/PolicyDefinitions"),
+        util::shared(
+            test,
+            "corpus/admx/nsacyber-shb-office2016/PolicyDefinitions",
+        ),
+    ) else {
+        return;
+    };
+    let store = load_templates(&[win, office]);
+    assert!(store.load_errors().is_empty(), "{:?}", store.load_errors());
+    let mut per_backup: BTreeMap<String, String> = BTreeMap::new();
+    let (mut total, mut mapped, mut agree, mut listed) = (0, 0, 0, 0);
+    for root in corpus_roots(test) {
+        let mut ins = inspect::inspect(&root).unwrap();
+        ins.map_policies(&store, "en-US");
+        for b in &ins.backups {
+            let mut parts = Vec::new();
+            for s in &b.sides {
+                let Some(m) = &s.mapping else { continue };
+                if m.total == 0 {
+                    continue;
+                }
+                total += m.total;
+                mapped += m.mapped;
+                // Cross-check with GPMC's own report of the same backup.
+                let report = gpreport_policies(&b.folder, s.side);
+                let ours: Vec<(String, String)> = m
+                    .policies
+                    .iter()
+                    .map(|p| (p.display_name.clone(), format!("{:?}", p.state)))
+                    .collect();
+                let same = ours.iter().filter(|p| report.contains(p)).count();
+                agree += same;
+                listed += ours.len();
+                parts.push(format!(
+                    "{}: {}/{} entries, {} policies ({} as in gpreport.xml)",
+                    s.side,
+                    m.mapped,
+                    m.total,
+                    m.policies.len(),
+                    same
+                ));
+            }
+            per_backup.insert(rel(&b.folder), parts.join("; "));
+        }
+    }
+    let summary = format!(
+        "{mapped} of {total} registry.pol entries mapped to a policy; {agree} of {listed} mapped policies appear with the same name and state in the backup's gpreport.xml"
+    );
+    let mut e = std::io::stderr().lock();
+    let _ = std::io::Write::write_fmt(&mut e, format_args!("mapping: {summary}\n"));
+    assert!(mapped * 2 > total, "{summary}");
+    assert!(agree * 10 >= listed * 9, "{summary}");
+    per_backup.insert("(all)".into(), summary);
+    insta::assert_yaml_snapshot!(per_backup);
+}
