@@ -182,7 +182,7 @@ pub fn inspect(path: &Path) -> Result<Inspection, Error> {
         match read::read_manifest(&manifest_path, &bytes) {
             Ok(m) => Some(m),
             Err(e) => {
-                findings.push(finding("GPO002", &manifest_path, e.to_string()));
+                findings.push(finding("GPO002", &manifest_path, e.detail()));
                 None
             }
         }
@@ -230,7 +230,9 @@ pub fn inspect(path: &Path) -> Result<Inspection, Error> {
                 &manifest_path,
                 format!(
                     "expected an entry for backup folder {}, found none",
-                    f.display()
+                    f.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
                 ),
             ));
         }
@@ -287,12 +289,12 @@ fn inspect_folder(
         if name == layout::BACKUP_XML {
             match read::read_backup_xml(&p, &bytes) {
                 Ok(s) => scheme = Some(s),
-                Err(e) => findings.push(finding("GPO002", &p, e.to_string())),
+                Err(e) => findings.push(finding("GPO002", &p, e.detail())),
             }
         } else {
             match read::read_bkupinfo(&p, &bytes) {
                 Ok(i) => info = Some(i),
-                Err(e) => findings.push(finding("GPO002", &p, e.to_string())),
+                Err(e) => findings.push(finding("GPO002", &p, e.detail())),
             }
         }
     }

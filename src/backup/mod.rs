@@ -82,6 +82,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// The message without the file name (`line:col: what`), for findings that carry the file separately.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Xml {
+                position, message, ..
+            }
+            | Error::Format {
+                position, message, ..
+            } => {
+                format!("{position}: {message}")
+            }
+            Error::Io { source, .. } => source.to_string(),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),

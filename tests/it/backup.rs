@@ -588,3 +588,482 @@ fn corpus_settings_map_back_to_policies() {
     per_backup.insert("(all)".into(), summary);
     insta::assert_yaml_snapshot!(per_backup);
 }
+
+// ---------------------------------------------------------------------------
+// Same structure as GPMC's files
+
+/// Decodes a backup file: UTF-16LE with BOM, or UTF-8 (BOM stripped).
+fn decode_any(b: &[u8]) -> String {
+    if b.starts_with(&[0xFF, 0xFE]) {
+        utf16(b)
+    } else {
+        String::from_utf8(b.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(b).to_vec()).unwrap()
+    }
+}
+
+/// Every element as `depth name [attribute names]`, in document order, with
+/// the namespace declarations of each element (names and URIs).
+fn skeleton(bytes: &[u8]) -> Vec<String> {
+    use quick_xml::events::Event;
+    let text = decode_any(bytes);
+    let mut r = quick_xml::Reader::from_str(&text);
+    let mut depth = 0usize;
+    let mut out = Vec::new();
+    loop {
+        match r.read_event().unwrap() {
+            ev @ (Event::Start(_) | Event::Empty(_)) => {
+                let (s, empty) = match &ev {
+                    Event::Start(s) => (s, false),
+                    Event::Empty(s) => (s, true),
+                    _ => unreachable!(),
+                };
+                let attrs: Vec<String> = s
+                    .attributes()
+                    .map(|a| {
+                        let a = a.unwrap();
+                        let k = String::from_utf8_lossy(a.key.as_ref()).to_string();
+                        if k.starts_with("xmlns")
+                            || k.starts_with("bkp:version")
+                            || k.starts_with("bkp:type")
+                            || k == "xsi:type"
+                        {
+                            format!("{k}={}", a.unescape_value().unwrap())
+                        } else {
+                            k
+                        }
+                    })
+                    .collect();
+                out.push(format!(
+                    "{depth} {} [{}]",
+                    String::from_utf8_lossy(s.name().as_ref()),
+                    attrs.join(" ")
+                ));
+                if !empty {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => depth -= 1,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Asserts that `ours` appears, in order, within `theirs`.
+fn assert_subsequence(ours: &[String], theirs: &[String], what: &str) {
+    let mut it = theirs.iter();
+    for (i, o) in ours.iter().enumerate() {
+        assert!(
+            it.any(|t| t == o),
+            "{what}: element {i} `{o}` of ours is not found in GPMC's file in this order\nours: {ours:#?}"
+        );
+    }
+}
+
+fn corpus_file(test: &str, rel: &str) -> Option<Vec<u8>> {
+    util::shared(test, &format!("corpus/backups/{rel}")).map(|p| std::fs::read(p).unwrap())
+}
+
+#[test]
+fn created_files_have_the_structure_of_gpmc_files() {
+    let test = "created_files_have_the_structure_of_gpmc_files";
+    // A user-only Administrative Templates GPO as GPMC backed it up (CRLF kept in this source).
+    let sample = "nsacyber-shb/Windows/User/{B30BE6B3-794A-43CC-B6A4-52C447CEE0A7}";
+    let Some(their_backup) = corpus_file(test, &format!("{sample}/Backup.xml")) else {
+        return;
+    };
+    let their_info = corpus_file(test, &format!("{sample}/bkupInfo.xml")).unwrap();
+    let their_report = corpus_file(test, &format!("{sample}/gpreport.xml")).unwrap();
+    let their_manifest = corpus_file(
+        test,
+        "troennes-private-secure-windows/BasicSecUser/manifest.xml",
+    )
+    .unwrap();
+    // A newer GPMC report (with q1:Blocked).
+    let newer_report =
+        corpus_file(test, "troennes-private-secure-windows/BasicSecUser/{065B86DC-5229-4FC1-A8C2-BF989FDAEEB4}/gpreport.xml").unwrap();
+
+    for sid in [Some("S-1-5-21-1111111111-2222222222-3333333333"), None] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_, dir) = create::create(
+            tmp.path(),
+            &linkedin_options(gpforge::policy::PolicyState::Disabled, sid),
+            false,
+        )
+        .unwrap();
+        let ours_backup = read(&dir, "Backup.xml");
+        let ours_info = read(&dir, "bkupInfo.xml");
+        let ours_report = read(&dir, "gpreport.xml");
+        let ours_manifest = read(tmp.path(), "manifest.xml");
+
+        // Encodings and first bytes.
+        assert!(
+            ours_backup.starts_with(
+                b"<?xml version=\"1.0\" encoding=\"utf-8\"?><GroupPolicyBackupScheme "
+            )
+        );
+        assert!(their_backup.starts_with(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>"));
+        assert!(ours_info.starts_with(b"<BackupInst ") && their_info.starts_with(b"<BackupInst "));
+        assert!(
+            ours_info.ends_with(b"</BackupInst>\r\n") && their_info.ends_with(b"</BackupInst>\r\n")
+        );
+        assert!(ours_manifest.starts_with(b"<Backups ") && ours_manifest.ends_with(b"</Backups>"));
+        assert!(their_manifest.ends_with(b"</Backups>"));
+        for r in [&ours_report, &their_report, &newer_report] {
+            assert!(r.starts_with(&[0xFF, 0xFE]), "UTF-16LE BOM");
+            assert!(
+                decode_any(r).starts_with("<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<GPO ")
+            );
+        }
+        // CRLF line ends and the same line layout around the core settings and the Registry extension.
+        let (o, t) = (
+            String::from_utf8(ours_backup.clone()).unwrap(),
+            String::from_utf8(their_backup.clone()).unwrap(),
+        );
+        assert!(!o.replace("\r\n", "").contains('\n') && !t.replace("\r\n", "").contains('\n'));
+        let lines = |s: &str| {
+            s.split("\r\n")
+                .map(|l| l.split('<').next().unwrap().len())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            lines(&o)[..17],
+            lines(&t)[..17],
+            "indentation of the first 17 lines"
+        );
+
+        // Elements, order, attributes and namespaces.
+        // (Without a domain SID, <SecurityGroups/> is empty: still a subsequence.)
+        assert_subsequence(
+            &skeleton(&ours_backup),
+            &skeleton(&their_backup),
+            "Backup.xml",
+        );
+        assert_eq!(skeleton(&ours_info), skeleton(&their_info), "bkupInfo.xml");
+        let mut sm = skeleton(&their_manifest);
+        sm.dedup();
+        assert_eq!(skeleton(&ours_manifest), sm, "manifest.xml");
+        let sr = skeleton(&ours_report);
+        let newer = skeleton(&newer_report);
+        assert_subsequence(&sr, &newer, "gpreport.xml");
+        // Without a domain SID there is no owner (and fewer trustees).
+        assert_eq!(sr.iter().any(|e| e.contains(" Owner ")), sid.is_some());
+        // The policy lines carry the same children as GPMC's.
+        let policy = |s: &[String]| -> Vec<String> {
+            let i = s.iter().position(|e| e.contains("q1:Policy")).unwrap();
+            s[i..i + 6].to_vec()
+        };
+        assert_eq!(policy(&sr), policy(&newer));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Findings: a created backup, damaged in one way per test
+
+use gpforge::backup::{FsKind, FsObject, read as bread, write as bwrite};
+
+/// A fresh valid backup root; returns (root, backup folder).
+fn fresh() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, dir) = create::create(
+        tmp.path(),
+        &linkedin_options(gpforge::policy::PolicyState::Disabled, None),
+        false,
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+fn findings(root: &Path) -> Vec<String> {
+    let ins = inspect::inspect(root).unwrap();
+    let mut v: Vec<String> = ins
+        .findings
+        .iter()
+        .map(|d| format!("{} {}: {}", d.code, d.severity, d.message))
+        .collect();
+    v.sort();
+    v
+}
+
+fn edit_scheme(dir: &Path, f: impl FnOnce(&mut gpforge::backup::BackupScheme)) {
+    let p = dir.join("Backup.xml");
+    let mut s = bread::read_backup_xml(&p, &std::fs::read(&p).unwrap()).unwrap();
+    f(&mut s);
+    std::fs::write(&p, bwrite::backup_xml(&s)).unwrap();
+}
+
+#[test]
+fn findings_created_backup_is_clean() {
+    let (tmp, _) = fresh();
+    assert_eq!(findings(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn findings_gpo001_missing_backup_xml() {
+    let (tmp, dir) = fresh();
+    std::fs::remove_file(dir.join("Backup.xml")).unwrap();
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo002_truncated_backup_xml() {
+    let (tmp, dir) = fresh();
+    let b = std::fs::read(dir.join("Backup.xml")).unwrap();
+    std::fs::write(dir.join("Backup.xml"), &b[..b.len() / 2]).unwrap();
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo003_gpo012_gpo013_renamed_folder() {
+    let (tmp, dir) = fresh();
+    std::fs::rename(
+        &dir,
+        tmp.path().join("{00000000-0000-0000-0000-0000000000AA}"),
+    )
+    .unwrap();
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo004_mixed_bkupinfo() {
+    let (tmp, dir) = fresh();
+    let p = dir.join("bkupInfo.xml");
+    let mut i = bread::read_bkupinfo(&p, &std::fs::read(&p).unwrap()).unwrap();
+    i.gpo_guid = "{00000000-0000-0000-0000-0000000000BB}".into();
+    std::fs::write(&p, bwrite::bkupinfo_xml(&i)).unwrap();
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo005_gpo008_registry_pol_deleted() {
+    let (tmp, dir) = fresh();
+    std::fs::remove_file(dir.join("DomainSysvol/GPO/User/registry.pol")).unwrap();
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo006_listed_folder_absent() {
+    let (tmp, dir) = fresh();
+    edit_scheme(&dir, |s| {
+        s.extensions.push(gpforge::backup::Extension {
+            id: layout::EXT_UNKNOWN.into(),
+            desc_name: "Unknown Extension".into(),
+            objects: vec![FsObject {
+                kind: FsKind::Dir,
+                path: "%GPO_USER_FSPATH%\\Applications".into(),
+                source_expanded_path: String::new(),
+                re_evaluate_function: None,
+                location: Some("DomainSysvol\\GPO\\User\\Applications".into()),
+            }],
+        })
+    });
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo007_gpo009_gpo015_machine_pol_added_by_hand() {
+    let (tmp, dir) = fresh();
+    let f = PolFile {
+        entries: vec![Entry::dword(
+            r"Software\Policies\Microsoft\Windows\Explorer",
+            "NoAutoplayfornonVolume",
+            1,
+        )],
+    };
+    std::fs::create_dir_all(dir.join("DomainSysvol/GPO/Machine")).unwrap();
+    std::fs::write(
+        dir.join("DomainSysvol/GPO/Machine/registry.pol"),
+        pol::to_vec(&f),
+    )
+    .unwrap();
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo010_truncated_registry_pol() {
+    let (tmp, dir) = fresh();
+    let p = dir.join("DomainSysvol/GPO/User/registry.pol");
+    let b = std::fs::read(&p).unwrap();
+    std::fs::write(&p, &b[..100]).unwrap();
+    let ins = inspect::inspect(tmp.path()).unwrap();
+    let d = ins
+        .findings
+        .iter()
+        .find(|d| d.code == "GPO010")
+        .expect("GPO010");
+    assert!(d.span.is_some() && d.help.is_some(), "{d:?}");
+    assert!(ins.backups[0].sides[1].damage.is_some());
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo011_version_halves() {
+    let (tmp, dir) = fresh();
+    edit_scheme(&dir, |s| s.user.version = 0x0002_0001);
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn findings_gpo014_cpassword_in_preferences() {
+    let (tmp, dir) = fresh();
+    let prefs = dir.join("DomainSysvol/GPO/Machine/Preferences");
+    for (sub, name) in [("Groups", "Groups.xml"), ("Drives", "Drives.xml")] {
+        std::fs::create_dir_all(prefs.join(sub)).unwrap();
+        std::fs::copy(
+            util::fixture(&format!("backup/cpassword/{name}")),
+            prefs.join(sub).join(name),
+        )
+        .unwrap();
+    }
+    // List them, as GPMC would, so only the password is reported.
+    edit_scheme(&dir, |s| {
+        let objects = ["Groups\\Groups.xml", "Drives\\Drives.xml"]
+            .iter()
+            .map(|f| FsObject {
+                kind: FsKind::File,
+                path: format!("%GPO_MACH_FSPATH%\\Preferences\\{f}"),
+                source_expanded_path: String::new(),
+                re_evaluate_function: None,
+                location: Some(format!("DomainSysvol\\GPO\\Machine\\Preferences\\{f}")),
+            })
+            .collect();
+        s.extensions.push(gpforge::backup::Extension {
+            id: "{17D89FEC-5C44-4972-B12D-241CAEF74509}".into(),
+            desc_name: "Local Users and Groups".into(),
+            objects,
+        })
+    });
+    insta::assert_yaml_snapshot!(findings(tmp.path()));
+}
+
+#[test]
+fn every_gpo_rule_has_a_findings_test() {
+    let src = std::fs::read_to_string(util::root().join("tests/it/backup.rs")).unwrap();
+    for r in gpforge::backup::RULES {
+        let needle = format!("_{}", r.code.to_ascii_lowercase());
+        assert!(
+            src.contains(&needle),
+            "no findings test named after {}",
+            r.code
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Writing into a root
+
+#[test]
+fn create_keeps_existing_manifest_entries() {
+    let test = "create_keeps_existing_manifest_entries";
+    let Some(their) = corpus_file(test, "troennes-private-secure-windows/manifest.xml") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("manifest.xml"), &their).unwrap();
+    let before = bread::read_manifest(Path::new("manifest.xml"), &their).unwrap();
+    let (nb, _) = create::create(
+        tmp.path(),
+        &linkedin_options(gpforge::policy::PolicyState::Disabled, None),
+        false,
+    )
+    .unwrap();
+    let after_bytes = std::fs::read(tmp.path().join("manifest.xml")).unwrap();
+    let after = bread::read_manifest(Path::new("manifest.xml"), &after_bytes).unwrap();
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(&after[..before.len()], &before[..]);
+    assert_eq!(after.last().unwrap(), &nb.backup.inst());
+    // The old entries are byte-for-byte what they were.
+    assert!(after_bytes.starts_with(&their[..their.len() - "</Backups>".len()]));
+    // A second backup with its own id is added too; the same id again is refused.
+    let mut other = linkedin_options(gpforge::policy::PolicyState::Enabled, None);
+    other.backup_id = layout::parse_guid("{7D4B0A8E-2C61-4F0B-9E3A-5B1C2D3E4F51}");
+    create::create(tmp.path(), &other, false).unwrap();
+    let again = create::create(
+        tmp.path(),
+        &linkedin_options(gpforge::policy::PolicyState::Disabled, None),
+        false,
+    );
+    assert!(
+        matches!(again, Err(gpforge::backup::Error::Exists { .. })),
+        "{again:?}"
+    );
+    let n = bread::read_manifest(
+        Path::new("m"),
+        &std::fs::read(tmp.path().join("manifest.xml")).unwrap(),
+    )
+    .unwrap()
+    .len();
+    assert_eq!(n, before.len() + 2);
+    // With overwrite the entry is replaced, not duplicated.
+    create::create(
+        tmp.path(),
+        &linkedin_options(gpforge::policy::PolicyState::Disabled, None),
+        true,
+    )
+    .unwrap();
+    let n2 = bread::read_manifest(
+        Path::new("m"),
+        &std::fs::read(tmp.path().join("manifest.xml")).unwrap(),
+    )
+    .unwrap()
+    .len();
+    assert_eq!(n2, n);
+}
+
+#[test]
+fn create_refuses_a_damaged_manifest_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("manifest.xml"), b"<Backups><BackupInst>").unwrap();
+    let err = create::create(
+        tmp.path(),
+        &linkedin_options(gpforge::policy::PolicyState::Disabled, None),
+        false,
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("manifest.xml:1:") && msg.contains("expected"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("manifest.xml")).unwrap(),
+        b"<Backups><BackupInst>"
+    );
+    assert!(!tmp.path().join(BACKUP_ID).exists());
+}
+
+#[test]
+fn new_ids_and_time_by_default() {
+    let mut o = linkedin_options(gpforge::policy::PolicyState::Disabled, None);
+    o.backup_id = None;
+    o.gpo_id = None;
+    o.time = None;
+    let a = create::build(&o).unwrap();
+    let b = create::build(&o).unwrap();
+    assert_ne!(a.backup.id, b.backup.id);
+    assert_ne!(a.backup.gpo.id, b.backup.gpo.id);
+    assert!(layout::is_backup_folder_name(&a.backup.id));
+    assert!(Timestamp::parse(&a.backup.backup_time).is_some());
+}
+
+#[test]
+fn several_policies_go_into_one_backup() {
+    let mut o = linkedin_options(gpforge::policy::PolicyState::Disabled, None);
+    // A second (machine) setting from another source: the code takes a list of settings.
+    let extra = PolFile {
+        entries: vec![Entry::dword(
+            r"Software\Policies\Microsoft\Windows\Explorer",
+            "NoAutoplayfornonVolume",
+            1,
+        )],
+    };
+    o.settings.push((Side::Machine, extra.clone()));
+    let tmp = tempfile::tempdir().unwrap();
+    let (nb, dir) = create::create(tmp.path(), &o, false).unwrap();
+    assert_eq!(nb.backup.pol(Side::Machine), Some(&extra));
+    assert!(nb.backup.machine.lists_cse(layout::CSE_REGISTRY));
+    assert_eq!(findings(tmp.path()), Vec::<String>::new());
+    let ins = inspect::inspect(&dir).unwrap();
+    assert_eq!(ins.backups[0].sides[0].settings.as_ref(), Some(&extra));
+}
