@@ -1067,3 +1067,123 @@ fn several_policies_go_into_one_backup() {
     let ins = inspect::inspect(&dir).unwrap();
     assert_eq!(ins.backups[0].sides[0].settings.as_ref(), Some(&extra));
 }
+
+// ---------------------------------------------------------------------------
+// Command line
+
+#[test]
+fn cli_create_then_inspect() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("root");
+    let out_s = out.to_str().unwrap();
+    let (code, stdout, stderr) = util::gpforge(
+        tmp.path(),
+        &[
+            "backup",
+            "create",
+            "--state",
+            "disabled",
+            "--name",
+            "Office - LinkedIn off",
+            "--domain",
+            "contoso.com",
+            "--out",
+            out_s,
+            "--backup-id",
+            BACKUP_ID,
+            "--gpo-id",
+            GPO_ID,
+            "--time",
+            "2026-03-01T09:30:00",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("Import-GPO -Path <root> -BackupId {BACKUP_ID}")),
+        "{stdout}"
+    );
+    // Same bytes as the library writes with the same pinned values.
+    let nb = create::build(&linkedin_options(
+        gpforge::policy::PolicyState::Disabled,
+        None,
+    ))
+    .unwrap();
+    for (rel, bytes) in create::files(&nb) {
+        assert_eq!(read(&out.join(BACKUP_ID), &rel), bytes, "{rel}");
+    }
+    let (code, text, stderr) = util::gpforge(tmp.path(), &["backup", "inspect", out_s]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("cli_inspect_created", text);
+    let (code, json, _) = util::gpforge(
+        tmp.path(),
+        &["backup", "inspect", out_s, "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let user = &v["backups"][0]["sides"][1];
+    assert_eq!(user["side"], "User");
+    assert_eq!(
+        user["settings"],
+        serde_json::json!([{"key": r"software\policies\microsoft\office\16.0\common", "value": "linkedin", "type": 4, "data": 0}])
+    );
+}
+
+#[test]
+fn cli_inspect_exit_codes() {
+    let test = "cli_inspect_exit_codes";
+    let Some(root) = util::shared(test, "corpus/backups/troennes-private-secure-windows") else {
+        return;
+    };
+    // A root whose manifest lists backups stored elsewhere: warnings, exit 1.
+    let (code, out, _) = util::gpforge(
+        &util::root(),
+        &["backup", "inspect", root.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("GPO012 warning"), "{out}");
+    // Not a backup: the tool fails (2) and says why.
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, _, err) = util::gpforge(
+        &util::root(),
+        &["backup", "inspect", tmp.path().to_str().unwrap()],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("expected a backup folder"), "{err}");
+    // A bad id on create: the tool fails (2) naming the flag.
+    let (code, _, err) = util::gpforge(
+        &util::root(),
+        &[
+            "backup",
+            "create",
+            "--state",
+            "disabled",
+            "--name",
+            "x",
+            "--domain",
+            "contoso.com",
+            "--out",
+            tmp.path().to_str().unwrap(),
+            "--backup-id",
+            "nope",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--backup-id: expected a GUID"), "{err}");
+    let (code, _, err) = util::gpforge(
+        &util::root(),
+        &[
+            "backup",
+            "create",
+            "--state",
+            "maybe",
+            "--name",
+            "x",
+            "--domain",
+            "contoso.com",
+            "--out",
+            tmp.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("expected state"), "{err}");
+}
