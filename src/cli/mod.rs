@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod pol;
 mod fmt;
 mod build;
+mod backup;
 mod rules;
 mod show;
 mod validate;
@@ -47,6 +48,8 @@ enum Command {
     Explain(rules::ExplainArgs),
     /// Write the built-in LinkedIn templates (PolicyDefinitions) and User/registry.pol.
     Build(build::BuildArgs),
+    /// GPO backups: create one Import-GPO restores, or inspect existing ones.
+    Backup(backup::BackupArgs),
     /// Show a store or template: namespaces, categories, policies, or one policy in full.
     Show(show::ShowArgs),
     /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
@@ -63,6 +66,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
         Command::Build(a) => build::build(a, out),
+        Command::Backup(a) => backup::backup(a, out),
         Command::Show(a) => show::show(a, out),
         Command::Validate(a) => validate::validate(a, out),
         Command::Pol(a) => pol::pol(a, out),
