@@ -7,6 +7,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 mod rules;
+mod store;
 
 /// How the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one diagnostic code: what it checks, why it matters, how to fix it.
     Explain(rules::ExplainArgs),
+    /// Prepare and update a central store as a checked transaction (plan, apply, add-builtin, check, rollback).
+    Store(store::StoreArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -47,5 +50,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.command {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
+        Command::Store(a) => store::store(a, out),
     }
 }

@@ -21,10 +21,21 @@
 
 use std::path::PathBuf;
 
+mod apply;
+mod builtin;
+mod check;
+mod inspect;
 mod journal;
 mod ops;
 mod paths;
+mod plan;
+mod source;
 mod txn;
+
+pub use apply::{ApplyOptions, ApplyReport, Outcome, apply, apply_with};
+pub use builtin::{add_builtin, add_builtin_with};
+pub use check::{CheckReport, TemplateCultures, check};
+pub use plan::{Action, DEFAULT_FALLBACK, Plan, PlanEntry, PlanOptions, Refusal, plan};
 
 pub use journal::{Digest, FileAction, Journal, JournalEntry, RunState};
 pub use ops::{Fault, FaultyOps, FileOps, RealFs};
@@ -86,9 +97,7 @@ pub enum StoreError {
         files: Vec<String>,
     },
     /// A write failed; everything the run had done was undone.
-    #[error(
-        "the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}"
-    )]
+    #[error("the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}")]
     RolledBack {
         /// The run.
         id: String,
