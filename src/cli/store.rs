@@ -216,7 +216,9 @@ fn render_diagnostics(diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Res
 
 fn render_check(r: &CheckReport, store: &Path, out: &mut dyn Write) -> std::io::Result<()> {
     render_diagnostics(&r.diagnostics, out)?;
-    writeln!(out, "store {}: {} templates, cultures: {}", store.display(), r.templates.len(), r.cultures.join(", "))?;
+    let n = r.templates.len();
+    let cultures = if r.cultures.is_empty() { "none".to_string() } else { r.cultures.join(", ") };
+    writeln!(out, "store {}: {n} template{}, cultures: {cultures}", store.display(), if n == 1 { "" } else { "s" })?;
     let incomplete: Vec<_> = r.incomplete().collect();
     if incomplete.is_empty() {
         writeln!(out, "every template has an ADML in every culture")?;

@@ -23,7 +23,7 @@ pub struct ApplyOptions {
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "outcome")]
+#[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Outcome {
     /// `--dry-run`: the plan only.
     DryRun,

@@ -96,6 +96,12 @@ pub enum StoreError {
         /// One line per file.
         files: Vec<String>,
     },
+    /// The run failed before its first change to the store: nothing to undo.
+    #[error("the run failed before changing the store, nothing to roll back: {cause}")]
+    NotStarted {
+        /// The failure.
+        cause: Box<Error>,
+    },
     /// A write failed; everything the run had done was undone.
     #[error("the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}")]
     RolledBack {

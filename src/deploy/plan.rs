@@ -55,7 +55,7 @@ impl Action {
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -388,7 +388,8 @@ pub(crate) fn plan_sources(src: Sources, store: &Path, opts: &PlanOptions) -> Re
             .filter_map(|p| Some((p.slot.as_deref()?, p.why.as_str())))
             .collect();
         let ctx = Ctx { ix: &ix, store_ns: &store_ns, src_ns: &src_ns, langs: &langs, store, opts, slotted: &slotted };
-        let mut unit = plan_template(key, t, infos.remove(key.as_str()), &ctx, &mut plan.notes);
+        let mut notes = Vec::new();
+        let mut unit = plan_template(key, t, infos.remove(key.as_str()), &ctx, &mut notes);
         for p in src.problems.iter().filter(|p| p.template.as_deref() == Some(key.as_str()) && p.slot.is_none()) {
             let mut e = PlanEntry::new(Action::Refuse, p.path.display().to_string(), Some(p.path.clone()), "");
             e.refuse(p.kind, p.why.clone());
@@ -404,6 +405,9 @@ pub(crate) fn plan_sources(src: Sources, store: &Path, opts: &PlanOptions) -> Re
                 e.refuse(Refusal::WithTemplate, why.clone());
                 e.forced = false;
             }
+        }
+        if !unit.iter().any(|e| e.action == Action::Refuse) {
+            plan.notes.extend(notes);
         }
         plan.entries.extend(unit);
     }
@@ -646,6 +650,21 @@ fn plan_template(
         }
         for c in langs.iter().filter(|c| !t.admls.contains_key(*c)) {
             notes.push(format!("{display}: the sources have no {c} ADML"));
+        }
+        if admx_action == Some(Action::Add) {
+            let lacking: Vec<&str> = ix
+                .cultures
+                .keys()
+                .filter(|c| !t.admls.contains_key(*c) && !langs.contains(*c) && **c != fallback)
+                .map(String::as_str)
+                .collect();
+            if !lacking.is_empty() {
+                notes.push(format!(
+                    "{display}: the store has {} but the sources have no ADML for {}",
+                    lacking.join(", "),
+                    if lacking.len() == 1 { "it" } else { "them" }
+                ));
+            }
         }
         if admx_action == Some(Action::Replace) {
             for ((c, k), paths) in &ix.adml {

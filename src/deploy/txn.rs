@@ -15,7 +15,7 @@
 //! run's version is there, so it can itself be interrupted and run again.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -84,6 +84,48 @@ fn unique_id(store: &Path, now: SystemTime) -> String {
 /// Runs `changes` against `store` as one transaction (see the module docs).
 /// Returns the completed journal.
 pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -> Result<Journal> {
+    let (journal, jpath) = prepare(store, command, changes, ops).map_err(|cause| match cause {
+        e @ Error::Store(StoreError::UnsafePath { .. } | StoreError::AppearedSincePlan { .. }) => e,
+        cause => StoreError::NotStarted { cause: Box::new(cause) }.into(),
+    })?;
+    let mut journal = journal;
+
+    // 3 + 4.
+    let forward = (|| -> Result<()> {
+        for d in &journal.created_dirs {
+            let p = RelPath::parse(d).expect("checked").under(store);
+            if !exists_nofollow(&p) {
+                ops.create_dir(&p)?;
+            }
+        }
+        for c in changes {
+            let target = c.path.under(store);
+            if c.action == FileAction::Add && exists_nofollow(&target) {
+                return Err(StoreError::AppearedSincePlan { path: target }.into());
+            }
+            ops.write(&target, &c.bytes)?;
+        }
+        let mut done = journal.clone();
+        done.state = RunState::Complete;
+        ops.write(&jpath, &done.to_bytes())
+    })();
+    match forward {
+        Ok(()) => {
+            journal.state = RunState::Complete;
+            Ok(journal)
+        }
+        Err(cause) => match undo(store, &journal, ops) {
+            Ok(_) => Err(StoreError::RolledBack { id: journal.id, cause: Box::new(cause) }.into()),
+            Err(again) => {
+                Err(StoreError::Interrupted { id: journal.id, cause: Box::new(cause), rollback: Box::new(again) }
+                    .into())
+            }
+        },
+    }
+}
+
+/// Steps 1 and 2: backups and the journal. The store is not changed.
+fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -> Result<(Journal, PathBuf)> {
     journal::check_tool_dir(store)?;
     for c in changes {
         check_inside(store, &c.path).map_err(|why| StoreError::UnsafePath { path: c.path.under(store), why })?;
@@ -139,7 +181,7 @@ pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn
             }
         }
     }
-    let mut journal = Journal {
+    let journal = Journal {
         format: journal::JOURNAL_FORMAT,
         id,
         tool: format!("gpforge {}", env!("CARGO_PKG_VERSION")),
@@ -152,39 +194,7 @@ pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn
     // 2. The journal: from here on the run can be undone.
     let jpath = bdir.join(JOURNAL_FILE);
     ops.write(&jpath, &journal.to_bytes())?;
-
-    // 3 + 4.
-    let forward = (|| -> Result<()> {
-        for d in &journal.created_dirs {
-            let p = RelPath::parse(d).expect("checked").under(store);
-            if !exists_nofollow(&p) {
-                ops.create_dir(&p)?;
-            }
-        }
-        for c in changes {
-            let target = c.path.under(store);
-            if c.action == FileAction::Add && exists_nofollow(&target) {
-                return Err(StoreError::AppearedSincePlan { path: target }.into());
-            }
-            ops.write(&target, &c.bytes)?;
-        }
-        let mut done = journal.clone();
-        done.state = RunState::Complete;
-        ops.write(&jpath, &done.to_bytes())
-    })();
-    match forward {
-        Ok(()) => {
-            journal.state = RunState::Complete;
-            Ok(journal)
-        }
-        Err(cause) => match undo(store, &journal, ops) {
-            Ok(_) => Err(StoreError::RolledBack { id: journal.id, cause: Box::new(cause) }.into()),
-            Err(again) => {
-                Err(StoreError::Interrupted { id: journal.id, cause: Box::new(cause), rollback: Box::new(again) }
-                    .into())
-            }
-        },
-    }
+    Ok((journal, jpath))
 }
 
 /// Undoes one run from its journal (see the module docs). Refuses, before

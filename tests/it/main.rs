@@ -8,4 +8,5 @@ mod util;
 
 mod admx;
 mod cli;
+mod deploy;
 mod roundtrip;
