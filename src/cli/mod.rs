@@ -7,6 +7,8 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 mod rules;
+mod show;
+mod validate;
 mod store;
 
 /// How the process ends.
@@ -41,6 +43,10 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one diagnostic code: what it checks, why it matters, how to fix it.
     Explain(rules::ExplainArgs),
+    /// Show a store or template: namespaces, categories, policies, or one policy in full.
+    Show(show::ShowArgs),
+    /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
+    Validate(validate::ValidateArgs),
     /// Prepare and update a central store as a checked transaction (plan, apply, add-builtin, check, rollback).
     Store(store::StoreArgs),
 }
@@ -50,6 +56,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.command {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
+        Command::Show(a) => show::show(a, out),
+        Command::Validate(a) => validate::validate(a, out),
         Command::Store(a) => store::store(a, out),
     }
 }

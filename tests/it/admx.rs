@@ -12,7 +12,7 @@ use gpforge::span::{LineIndex, Span};
 use gpforge::xml::decode::declaration_conflict;
 use gpforge::xml::reader::attr_span;
 
-use crate::util::{files_with_ext, shared};
+use crate::util::{files_with_ext, fixture, shared};
 
 /// Counts of what was read, to report and snapshot.
 #[derive(Default)]
@@ -29,6 +29,7 @@ struct Tally {
     unknown_attributes: usize,
     unknown_children: usize,
     encodings: BTreeMap<String, usize>,
+    unknown_kinds: BTreeMap<String, usize>,
     namespaces: BTreeMap<String, usize>,
     conflicts: usize,
 }
@@ -43,6 +44,20 @@ fn count_unknowns(t: &mut Tally, v: &serde_json::Value) {
             }
             if let Some(serde_json::Value::Array(a)) = m.get("unknown_children") {
                 t.unknown_children += a.len();
+                for c in a {
+                    let kind = match (c["kind"].as_str(), c["name"].as_str()) {
+                        (Some("element"), Some(n)) => format!("<{n}>"),
+                        (k, _) => k.unwrap_or("?").to_owned(),
+                    };
+                    *t.unknown_kinds.entry(kind).or_default() += 1;
+                }
+            }
+            if let Some(serde_json::Value::Array(a)) = m.get("unknown_attributes") {
+                for a in a {
+                    *t.unknown_kinds
+                        .entry(format!("@{}", a["name"].as_str().unwrap_or("?")))
+                        .or_default() += 1;
+                }
             }
             for (k, x) in m {
                 if k != "unknown_children" {
@@ -179,9 +194,9 @@ fn reads_every_template_in_the_corpus() {
     for (src, t) in &per_source {
         writeln!(
             report,
-            "{src}: admx {} adml {} | policies {} categories {} elements {} | strings {} presentations {} controls {} | unknown attrs {} children {} | decl conflicts {}\n  encodings {:?}\n  namespaces {:?}",
+            "{src}: admx {} adml {} | policies {} categories {} elements {} | strings {} presentations {} controls {} | unknown attrs {} children {} | decl conflicts {}\n  encodings {:?}\n  namespaces {:?}\n  unknown {:?}",
             t.admx, t.adml, t.policies, t.categories, t.elements, t.strings, t.presentations, t.controls,
-            t.unknown_attributes, t.unknown_children, t.conflicts, t.encodings, t.namespaces
+            t.unknown_attributes, t.unknown_children, t.conflicts, t.encodings, t.namespaces, t.unknown_kinds
         )
         .unwrap();
     }
@@ -378,4 +393,146 @@ fn unicode_declared_files_decode() {
     if seen == 0 {
         crate::util::skip(t, "no file declares encoding=\"unicode\" in this corpus");
     }
+}
+
+// ------------------------------------------------------------------ fixtures
+
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    read(&fixture(&format!("admx/{name}")))
+}
+
+/// `line:col-line:col` of a span.
+fn at(text: &str, idx: &LineIndex, s: Span) -> String {
+    let a = idx.line_col(text, s.start());
+    let b = idx.line_col(text, s.end());
+    format!("{}:{}-{}:{}", a.line, a.column, b.line, b.column)
+}
+
+#[test]
+fn schema_features_admx() {
+    let p = parse_admx(&fixture_bytes("schema_features.admx")).unwrap();
+    insta::assert_yaml_snapshot!("schema_features_admx", &p.doc);
+
+    // A few spans, shown as line:col.
+    let idx = LineIndex::new(&p.text);
+    let d = &p.doc;
+    let big = &d.policies()[0];
+    let Some(PolicyElement::LongDecimal(quota)) = big.elements().first() else {
+        panic!("longDecimal first")
+    };
+    let Some(Value::LongDecimal { node: enabled, .. }) =
+        big.enabled_value.as_ref().and_then(|v| v.value.as_ref())
+    else {
+        panic!("enabledValue longDecimal")
+    };
+    let spans = [
+        ("root", d.node.span),
+        ("annotation", d.annotations[0].node.span),
+        ("category Contoso", d.categories()[0].node.span),
+        ("seeAlso[1]", d.categories()[0].see_also[1].node.span),
+        ("policy BigNumbers", big.node.span),
+        (
+            "policy BigNumbers @key",
+            attr_span(&p.text, big.node.span, "key").unwrap(),
+        ),
+        ("enabledValue/longDecimal", enabled.span),
+        ("longDecimal Quota", quota.common.node.span),
+        (
+            "longDecimal Quota @soft",
+            attr_span(&p.text, quota.common.node.span, "soft").unwrap(),
+        ),
+        ("policy Choices", d.policies()[1].node.span),
+    ];
+    let shown: Vec<String> = spans
+        .iter()
+        .map(|(what, s)| format!("{what}: {}", at(&p.text, &idx, *s)))
+        .collect();
+    insta::assert_yaml_snapshot!("schema_features_admx_spans", shown);
+}
+
+#[test]
+fn schema_features_adml() {
+    let p = parse_adml(&fixture_bytes("schema_features.adml")).unwrap();
+    insta::assert_yaml_snapshot!("schema_features_adml", &p.doc);
+    let idx = LineIndex::new(&p.text);
+    let shown: Vec<String> = p.doc.presentations()[0]
+        .controls
+        .iter()
+        .map(|c| format!("{}: {}", c.tag(), at(&p.text, &idx, c.node().span)))
+        .collect();
+    insta::assert_yaml_snapshot!("schema_features_adml_spans", shown);
+}
+
+#[test]
+fn unknown_content_is_kept_in_order() {
+    let p = parse_admx(&fixture_bytes("unknown_content.admx")).unwrap();
+    insta::assert_yaml_snapshot!("unknown_content_admx", &p.doc);
+    let p = parse_adml(&fixture_bytes("unknown_content.adml")).unwrap();
+    insta::assert_yaml_snapshot!("unknown_content_adml", &p.doc);
+}
+
+#[test]
+fn utf16_without_bom_and_big_endian() {
+    let le = parse_adml(&fixture_bytes("utf16le_no_bom.adml")).unwrap();
+    assert_eq!(le.doc.source.encoding, FileEncoding::Utf16Le);
+    assert_eq!(
+        declaration_conflict(le.doc.source.encoding, le.doc.source.declaration.as_ref()),
+        None
+    );
+    insta::assert_yaml_snapshot!("utf16le_no_bom_adml", &le.doc);
+    let be = parse_admx(&fixture_bytes("utf16be_bom.admx")).unwrap();
+    assert_eq!(be.doc.source.encoding, FileEncoding::Utf16BeBom);
+    assert_eq!(
+        declaration_conflict(be.doc.source.encoding, be.doc.source.declaration.as_ref()),
+        None
+    );
+    insta::assert_yaml_snapshot!("utf16be_bom_admx", &be.doc);
+    // Spans index the decoded text (no BOM): the policy starts at line 8, column 5.
+    let pol = &be.doc.policies()[0];
+    let idx = LineIndex::new(&be.text);
+    assert_eq!(at(&be.text, &idx, pol.node.span), "8:5-10:14");
+}
+
+#[test]
+fn declaration_that_contradicts_the_bytes_is_reported() {
+    let p = parse_admx(&fixture_bytes("declaration_contradicts_bytes.admx")).unwrap();
+    assert_eq!(p.doc.source.encoding, FileEncoding::Utf8);
+    let c = declaration_conflict(p.doc.source.encoding, p.doc.source.declaration.as_ref()).unwrap();
+    assert_eq!(
+        c.to_string(),
+        "declared encoding \"utf-16\" contradicts the bytes, which are UTF-8"
+    );
+}
+
+#[test]
+fn malformed_files_give_positioned_errors() {
+    let dir = fixture("admx/malformed");
+    let mut out = Vec::new();
+    for f in files_with_ext(&dir, &["admx", "adml"]) {
+        let bytes = read(&f);
+        let err = if is_admx(&f) {
+            parse_admx(&bytes).map(|_| ())
+        } else {
+            parse_adml(&bytes).map(|_| ())
+        }
+        .expect_err(&f.display().to_string());
+        out.push(format!(
+            "{}:{err} [bytes {}..{}]",
+            f.file_name().unwrap().to_string_lossy(),
+            err.span().start,
+            err.span().end
+        ));
+    }
+    assert!(out.len() >= 10);
+    insta::assert_yaml_snapshot!("malformed_errors", out);
+}
+
+#[test]
+fn admx_reader_refuses_an_adml() {
+    let err = parse_admx(&fixture_bytes("schema_features.adml")).unwrap_err();
+    assert_eq!(
+        err.message(),
+        "expected root element <policyDefinitions>, found <policyDefinitionResources>"
+    );
+    assert_eq!((err.line_col().line, err.line_col().column), (2, 1));
 }

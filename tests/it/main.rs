@@ -7,6 +7,7 @@
 mod util;
 
 mod admx;
+mod backup;
 mod cli;
 mod deploy;
 mod roundtrip;
