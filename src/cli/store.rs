@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use gpforge::Diagnostic;
 use gpforge::deploy::{self, Action, ApplyOptions, ApplyReport, CheckReport, Outcome, Plan, PlanOptions};
+
+use gpforge::Severity;
 
 use super::ExitStatus;
 
@@ -61,6 +62,9 @@ struct ApplyArgs {
     /// Only show the plan; change nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Accept findings of this validation code, rule name or group in incoming templates (repeatable).
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -109,13 +113,14 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             let opts = ApplyOptions {
                 plan: PlanOptions { langs: a.plan.common.lang.clone(), force: a.plan.force },
                 dry_run: a.dry_run,
+                allow: a.allow,
             };
             let report = deploy::apply(&a.plan.sources, &a.plan.common.store, &opts)?;
             finish(&report, &a.plan.common, out)
         }
         StoreCommand::AddBuiltin(a) => {
             let opts =
-                ApplyOptions { plan: PlanOptions { langs: a.common.lang.clone(), force: false }, dry_run: a.dry_run };
+                ApplyOptions { plan: PlanOptions { langs: a.common.lang.clone(), force: false }, dry_run: a.dry_run, allow: Vec::new() };
             let report = deploy::add_builtin(&a.common.store, &opts)?;
             finish(&report, &a.common, out)
         }
@@ -161,13 +166,20 @@ fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow:
             )?;
         }
         render_plan(&report.plan, out)?;
-        render_diagnostics(&report.diagnostics, out)?;
+        // Errors block the run and are shown; warnings only counted (`gpforge validate` shows them).
+        let mut errors = report.validation.clone();
+        errors.diagnostics.retain(|d| d.severity == Severity::Error);
+        render_validation(&errors, out)?;
+        let warnings = report.validation.count(Severity::Warning);
+        if warnings > 0 {
+            writeln!(out, "incoming templates: {warnings} warning(s) that do not block the run (`gpforge validate` shows them)")?;
+        }
         match &report.outcome {
             Outcome::DryRun => writeln!(out, "dry run: nothing was written")?,
             Outcome::Refused => {
                 writeln!(out, "nothing was written: the plan refuses {} file(s)", report.plan.count(Action::Refuse))?
             }
-            Outcome::Invalid => writeln!(out, "nothing was written: incoming templates have errors")?,
+            Outcome::Invalid => writeln!(out, "nothing was written: incoming templates have errors (--allow CODE accepts a known quirk)")?,
             Outcome::NothingToDo => writeln!(out, "nothing to do: the store is up to date")?,
             Outcome::AlreadyCovered { reason } => writeln!(out, "nothing installed: {reason}")?,
             Outcome::Applied { id } => {
@@ -206,16 +218,15 @@ fn render_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     )
 }
 
-fn render_diagnostics(diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
-    for d in diags {
-        let file = d.file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default();
-        writeln!(out, "{file}{}[{}]: {}", d.severity, d.code, d.message)?;
+fn render_validation(report: &gpforge::validate::Report, out: &mut dyn Write) -> std::io::Result<()> {
+    if !report.diagnostics.is_empty() {
+        out.write_all(gpforge::validate::render::human(report).as_bytes())?;
     }
     Ok(())
 }
 
 fn render_check(r: &CheckReport, store: &Path, out: &mut dyn Write) -> std::io::Result<()> {
-    render_diagnostics(&r.diagnostics, out)?;
+    render_validation(&r.validation, out)?;
     let n = r.templates.len();
     let cultures = if r.cultures.is_empty() { "none".to_string() } else { r.cultures.join(", ") };
     writeln!(out, "store {}: {n} template{}, cultures: {cultures}", store.display(), if n == 1 { "" } else { "s" })?;

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use super::journal::{self, Journal, RunState};
 use super::ops::{FileOps, RealFs};
-use super::plan::{Plan, PlanOptions, plan_sources};
+use super::plan::{Action, Plan, PlanEntry, PlanOptions, plan_sources};
 use super::source::Sources;
 use super::txn::{UndoneRun, execute, recover_with};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How to apply.
 #[derive(Clone, Debug, Default)]
@@ -19,6 +19,9 @@ pub struct ApplyOptions {
     pub plan: PlanOptions,
     /// Only plan: change nothing (not even an interrupted run is undone).
     pub dry_run: bool,
+    /// Validation codes (or rule names, or groups) to drop, as `gpforge validate --allow`:
+    /// for known quirks of shipped templates that would otherwise block the run.
+    pub allow: Vec<String>,
 }
 
 /// How a run ended.
@@ -52,8 +55,13 @@ pub struct ApplyReport {
     pub recovered: Vec<UndoneRun>,
     /// The plan.
     pub plan: Plan,
-    /// Findings about the incoming templates (errors block the run).
+    /// Findings about the incoming templates (errors block the run), with
+    /// file paths of the sources.
     pub diagnostics: Vec<Diagnostic>,
+    /// The same findings with the files' texts, for rendering with
+    /// [`crate::validate::render`].
+    #[serde(skip)]
+    pub validation: crate::validate::Report,
     /// How it ended.
     pub outcome: Outcome,
     /// The run's journal, when something was written.
@@ -91,7 +99,14 @@ pub(crate) fn run(
     if opts.dry_run {
         note_interrupted(store, &mut plan)?;
     }
-    let mut report = ApplyReport { recovered, plan, diagnostics: Vec::new(), outcome: Outcome::DryRun, journal: None };
+    let mut report = ApplyReport {
+        recovered,
+        plan,
+        diagnostics: Vec::new(),
+        validation: crate::validate::Report::default(),
+        outcome: Outcome::DryRun,
+        journal: None,
+    };
     finish(&mut report, store, opts, ops, command)?;
     Ok(report)
 }
@@ -117,7 +132,8 @@ pub(crate) fn finish(
     ops: &dyn FileOps,
     command: &str,
 ) -> Result<()> {
-    report.diagnostics = validate_incoming(&report.plan);
+    report.validation = validate_incoming(&report.plan, &opts.allow)?;
+    report.diagnostics = report.validation.diagnostics.clone();
     report.outcome = if opts.dry_run {
         Outcome::DryRun
     } else if report.plan.has_refusals() {
@@ -135,7 +151,59 @@ pub(crate) fn finish(
     Ok(())
 }
 
-/// Findings about the templates a plan would write. Errors block the run.
-fn validate_incoming(_plan: &Plan) -> Vec<Diagnostic> {
-    Vec::new()
+/// Validates every template the run would change, as it would be in the
+/// store afterwards (the incoming ADMX with the ADMLs written or already
+/// identical), each on its own (store-wide checks are `check`'s job).
+/// Files are staged in a temporary folder; findings name the source files.
+pub(crate) fn validate_incoming(plan: &Plan, allow: &[String]) -> Result<crate::validate::Report> {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let changing: BTreeSet<&str> = plan
+        .entries
+        .iter()
+        .filter(|e| matches!(e.action, Action::Add | Action::Replace))
+        .map(|e| e.template.as_str())
+        .collect();
+    if changing.is_empty() {
+        return Ok(crate::validate::Report::default());
+    }
+    let tmp = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    let mut inputs = Vec::new();
+    let mut shown: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for (i, key) in changing.iter().enumerate() {
+        let dir = tmp.path().join(format!("t{i}"));
+        let entries: Vec<&PlanEntry> =
+            plan.entries.iter().filter(|e| e.template == *key && e.in_result() && e.rel.is_some()).collect();
+        let has_admx = entries.iter().any(|e| e.is_admx());
+        for e in entries {
+            let rel = e.rel.as_ref().expect("filtered");
+            let staged = rel.under(&dir);
+            crate::fsutil::write_atomic(&staged, &e.bytes)?;
+            shown.insert(staged.clone(), e.source.clone().unwrap_or_else(|| rel.under(&plan.store)));
+            if e.is_admx() || !has_admx {
+                inputs.push(staged);
+            }
+        }
+    }
+    let opts = crate::validate::Options { allow: allow.to_vec(), no_config: true, ..Default::default() };
+    let mut report = crate::validate::validate_paths(&inputs, &opts)?;
+    let remap = |p: &mut PathBuf| {
+        if let Some(s) = shown.get(p.as_path()) {
+            *p = s.clone();
+        }
+    };
+    for d in &mut report.diagnostics {
+        if let Some(f) = d.file.as_mut() {
+            remap(f);
+        }
+        for l in &mut d.labels {
+            if let Some(f) = l.file.as_mut() {
+                remap(f);
+            }
+        }
+    }
+    for f in &mut report.files {
+        remap(&mut f.path);
+    }
+    Ok(report)
 }

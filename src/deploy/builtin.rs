@@ -109,14 +109,28 @@ pub fn add_builtin_with(store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) ->
         let refused = e.action == Action::Refuse;
         plan.entries.push(e);
         let outcome = if refused { Outcome::Refused } else { Outcome::AlreadyCovered { reason } };
-        return Ok(ApplyReport { recovered, plan, diagnostics: Vec::new(), outcome, journal: None });
+        return Ok(ApplyReport {
+            recovered,
+            plan,
+            diagnostics: Vec::new(),
+            validation: crate::validate::Report::default(),
+            outcome,
+            journal: None,
+        });
     }
     let mut plan = plan_sources(src, store, &plan_opts)?;
     if opts.dry_run {
         note_interrupted(store, &mut plan)?;
     }
-    let mut report = ApplyReport { recovered, plan, diagnostics: Vec::new(), outcome: Outcome::DryRun, journal: None };
-    let opts = ApplyOptions { plan: plan_opts, dry_run: opts.dry_run };
+    let mut report = ApplyReport {
+        recovered,
+        plan,
+        diagnostics: Vec::new(),
+        validation: crate::validate::Report::default(),
+        outcome: Outcome::DryRun,
+        journal: None,
+    };
+    let opts = ApplyOptions { plan: plan_opts, dry_run: opts.dry_run, allow: opts.allow.clone() };
     finish(&mut report, store, &opts, ops, "add-builtin")?;
     Ok(report)
 }

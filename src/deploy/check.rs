@@ -46,6 +46,9 @@ pub struct CheckReport {
     pub interrupted: Vec<String>,
     /// The validator's findings for the whole store.
     pub diagnostics: Vec<Diagnostic>,
+    /// The same findings with the files' texts, for rendering with [`crate::validate::render`].
+    #[serde(skip)]
+    pub validation: crate::validate::Report,
 }
 
 impl CheckReport {
@@ -103,11 +106,14 @@ pub fn check(store: &Path) -> Result<CheckReport> {
     }
     let interrupted =
         journal::list(store)?.into_iter().filter(|j| j.state == RunState::InProgress).map(|j| j.id).collect();
-    let diagnostics = validate_store(store)?;
-    Ok(CheckReport { cultures, templates, orphans: orphans.into_keys().collect(), interrupted, diagnostics })
-}
-
-/// The validator's findings for the store as a whole.
-fn validate_store(_store: &Path) -> Result<Vec<Diagnostic>> {
-    Ok(Vec::new())
+    // The store's own `.gpforge.json` (allow/deny, profile) applies.
+    let validation = crate::validate::validate_paths(&[store], &crate::validate::Options::default())?;
+    Ok(CheckReport {
+        cultures,
+        templates,
+        orphans: orphans.into_keys().collect(),
+        interrupted,
+        diagnostics: validation.diagnostics.clone(),
+        validation,
+    })
 }

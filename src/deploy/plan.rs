@@ -112,6 +112,9 @@ pub struct PlanEntry {
     pub(crate) template: String,
     #[serde(skip)]
     pub(crate) admx: Option<AdmxInfo>,
+    /// An identical file the store already has (part of the result, not written).
+    #[serde(skip)]
+    pub(crate) identical: bool,
 }
 
 impl PlanEntry {
@@ -127,6 +130,7 @@ impl PlanEntry {
             bytes: Vec::new(),
             template: String::new(),
             admx: None,
+            identical: false,
         }
     }
 
@@ -134,6 +138,11 @@ impl PlanEntry {
         self.action = Action::Refuse;
         self.refusal = Some(kind);
         self.reason = reason.into();
+    }
+
+    /// Whether the store holds this file after the run (written, or already identical).
+    pub fn in_result(&self) -> bool {
+        matches!(self.action, Action::Add | Action::Replace) || self.identical
     }
 
     /// Whether this file is an ADMX.
@@ -509,6 +518,8 @@ fn plan_template(
                         Some(Ok(Some(old))) if old == f.bytes => {
                             e.action = Action::Skip;
                             e.reason = "identical".into();
+                e.identical = true;
+                            e.identical = true;
                         }
                         Some(Ok(Some(_))) => {
                             e.action = Action::Replace;
@@ -612,6 +623,7 @@ fn plan_template(
             Some(Ok(Some(old))) if old == f.bytes => {
                 e.action = Action::Skip;
                 e.reason = "identical".into();
+                e.identical = true;
             }
             Some(Ok(Some(old))) => {
                 e.action = Action::Replace;
