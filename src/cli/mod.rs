@@ -13,6 +13,7 @@ mod backup;
 mod rules;
 mod show;
 mod validate;
+mod store;
 
 /// How the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +59,8 @@ enum Command {
     Pol(pol::PolArgs),
     /// Rewrite ADMX/ADML templates in the canonical form (or check that they are).
     Fmt(fmt::FmtArgs),
+    /// Prepare and update a central store as a checked transaction (plan, apply, add-builtin, check, rollback).
+    Store(store::StoreArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -71,5 +74,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Validate(a) => validate::validate(a, out),
         Command::Pol(a) => pol::pol(a, out),
         Command::Fmt(a) => fmt::fmt(a, out),
+        Command::Store(a) => store::store(a, out),
     }
 }

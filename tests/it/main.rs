@@ -10,6 +10,7 @@ mod admx;
 mod backup;
 mod build;
 mod cli;
+mod deploy;
 mod roundtrip;
 mod pol;
 mod fmt;
