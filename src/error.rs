@@ -25,12 +25,24 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
+    /// An XML file (template, backup XML) is malformed: file, line:column, message.
+    #[error("{}:{source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where.
+        #[source]
+        source: crate::xml::reader::ParseError,
+    },
     /// A registry.pol file could not be decoded.
     #[error(transparent)]
     Pol(#[from] crate::pol::DecodeError),
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A central-store run (`gpforge store`) could not be done.
+    #[error(transparent)]
+    Store(#[from] crate::deploy::StoreError),
 }
 
 impl Error {

@@ -1,1 +1,1087 @@
 //! ADMX/ADML reader: bytes -> model.
+//!
+//! Lenient the way Windows is: elements are matched by local name whatever
+//! the namespace (the 2006/07 one, the www.microsoft.com one, none, or a
+//! misspelt one; the one written is kept in [`SourceInfo::namespace`]), known
+//! children are taken in any order, and everything not mapped to a typed
+//! field (unknown attributes such as Office's `Area`, unknown or surplus
+//! elements, stray text, comments, CDATA, processing instructions) is kept in
+//! the element's [`Node`] in document order. Stray text in element-only
+//! content is kept without its surrounding whitespace. Content outside the
+//! root goes to [`SourceInfo::outside_root`].
+//!
+//! Malformed XML (and any DTD) is a [`ParseError`] with a position.
+
+use std::borrow::Cow;
+
+use crate::model::*;
+use crate::span::Span;
+use crate::xml::decode::{self, Decoded};
+pub use crate::xml::reader::ParseError;
+use crate::xml::reader::{Event, Tag, XmlReader, trim_xml_ws};
+
+/// A document read from a file, with the decoded text its spans index into.
+#[derive(Clone, Debug)]
+pub struct Parsed<T> {
+    /// The model.
+    pub doc: T,
+    /// The decoded UTF-8 text (without BOM); every span is a byte range of it.
+    pub text: String,
+}
+
+/// Reads an ADMX file (`<policyDefinitions>`) from its bytes (any encoding).
+pub fn parse_admx(bytes: &[u8]) -> Result<Parsed<PolicyDefinitions>, ParseError> {
+    let d = decode::decode(bytes)?;
+    admx_from_decoded(d)
+}
+
+/// Reads an ADML file (`<policyDefinitionResources>`) from its bytes (any encoding).
+pub fn parse_adml(bytes: &[u8]) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
+    let d = decode::decode(bytes)?;
+    adml_from_decoded(d)
+}
+
+/// Reads an ADMX document from text (recorded as UTF-8; a leading U+FEFF counts as a BOM).
+pub fn parse_admx_str(text: &str) -> Result<Parsed<PolicyDefinitions>, ParseError> {
+    admx_from_decoded(decoded_str(text))
+}
+
+/// Reads an ADML document from text (recorded as UTF-8; a leading U+FEFF counts as a BOM).
+pub fn parse_adml_str(text: &str) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
+    adml_from_decoded(decoded_str(text))
+}
+
+fn decoded_str(text: &str) -> Decoded {
+    let (text, encoding) = match text.strip_prefix('\u{FEFF}') {
+        Some(t) => (t, FileEncoding::Utf8Bom),
+        None => (text, FileEncoding::Utf8),
+    };
+    let declaration = decode::parse_declaration(text).map(|(d, _)| d);
+    Decoded {
+        text: text.to_owned(),
+        encoding,
+        declaration,
+    }
+}
+
+fn admx_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitions>, ParseError> {
+    let source = SourceInfo {
+        encoding: d.encoding,
+        declaration: d.declaration,
+        namespace: None,
+        outside_root: Vec::new(),
+    };
+    let doc = {
+        let mut p = Reader {
+            x: XmlReader::new(&d.text),
+        };
+        p.document("policyDefinitions", source, |p, tag, source| {
+            p.policy_definitions(tag, source)
+        })?
+    };
+    Ok(Parsed { doc, text: d.text })
+}
+
+fn adml_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
+    let source = SourceInfo {
+        encoding: d.encoding,
+        declaration: d.declaration,
+        namespace: None,
+        outside_root: Vec::new(),
+    };
+    let doc = {
+        let mut p = Reader {
+            x: XmlReader::new(&d.text),
+        };
+        p.document("policyDefinitionResources", source, |p, tag, source| {
+            p.resources_root(tag, source)
+        })?
+    };
+    Ok(Parsed { doc, text: d.text })
+}
+
+type R<T> = Result<T, ParseError>;
+
+/// Sets `Some(value)` for known attributes, otherwise records an unknown attribute.
+macro_rules! attrs {
+    ($tag:expr, $node:expr, { $($name:literal => $field:expr),* $(,)? }) => {
+        for a in $tag.attributes() {
+            let (name, value) = a?;
+            match name {
+                $($name => $field = Some(value.into_owned()),)*
+                _ => $node.unknown_attributes.push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
+            }
+        }
+    };
+}
+
+/// State of an element whose children are being read.
+struct Open {
+    empty: bool,
+    done: bool,
+}
+
+struct Reader<'a> {
+    x: XmlReader<'a>,
+}
+
+impl<'a> Reader<'a> {
+    fn document<T: HasSource>(
+        &mut self,
+        root: &str,
+        mut source: SourceInfo,
+        f: impl FnOnce(&mut Self, Tag<'a>, &mut SourceInfo) -> R<T>,
+    ) -> R<T> {
+        let mut f = Some(f);
+        let mut doc = None;
+        loop {
+            match self.x.next_event()? {
+                Event::Start(tag) => {
+                    if tag.local_name() != root {
+                        return Err(self.x.error(
+                            tag.span,
+                            format!("expected root element <{root}>, found <{}>", tag.name()),
+                        ));
+                    }
+                    // Only one root can arrive (the XML reader refuses a second one).
+                    if let Some(f) = f.take() {
+                        doc = Some(f(self, tag, &mut source)?);
+                    }
+                }
+                Event::Comment(s, _) => source
+                    .outside_root
+                    .push(RawNode::Comment { text: s.to_owned() }),
+                Event::Pi(s, _) => source
+                    .outside_root
+                    .push(RawNode::ProcessingInstruction { text: s.to_owned() }),
+                Event::Text(..) | Event::Decl(_) => {}
+                Event::End(span) | Event::CData(_, span) => {
+                    return Err(self
+                        .x
+                        .error(span, "unexpected markup outside the root element"));
+                }
+                Event::Eof => break,
+            }
+        }
+        let mut doc = doc.ok_or_else(|| self.x.error(Span::default(), "no root element"))?;
+        // The caller's closure filled `source` fields found on the root; hand it over.
+        *doc.source_mut() = source;
+        Ok(doc)
+    }
+
+    fn open(&self, tag: &Tag<'a>) -> Open {
+        Open {
+            empty: tag.empty,
+            done: false,
+        }
+    }
+
+    /// The next child element of the element being read; other content goes
+    /// to `node.unknown_children` (or into `text`, for text content). `None`
+    /// once the element's end tag has been read (which completes `node.span`).
+    fn child(
+        &mut self,
+        open: &mut Open,
+        node: &mut Node,
+        mut text: Option<&mut Cow<'a, str>>,
+    ) -> R<Option<Tag<'a>>> {
+        if open.done || open.empty {
+            open.done = true;
+            return Ok(None);
+        }
+        loop {
+            match self.x.next_event()? {
+                Event::Start(t) => return Ok(Some(t)),
+                Event::End(span) => {
+                    node.span.end = span.end;
+                    open.done = true;
+                    return Ok(None);
+                }
+                Event::Text(t) => match text.as_deref_mut() {
+                    Some(buf) => append(buf, t.value()?),
+                    None if t.is_blank() => {}
+                    None => {
+                        let s = t.value()?;
+                        let s = trim_xml_ws(&s);
+                        if !s.is_empty() {
+                            node.unknown_children
+                                .push(RawNode::Text { text: s.to_owned() });
+                        }
+                    }
+                },
+                Event::CData(s, _) => match text.as_deref_mut() {
+                    Some(buf) => append(buf, s),
+                    None => node.unknown_children.push(RawNode::CData {
+                        text: s.into_owned(),
+                    }),
+                },
+                Event::Comment(s, _) => node
+                    .unknown_children
+                    .push(RawNode::Comment { text: s.to_owned() }),
+                Event::Pi(s, _) => node
+                    .unknown_children
+                    .push(RawNode::ProcessingInstruction { text: s.to_owned() }),
+                Event::Decl(span) => return Err(self.x.error(span, "unexpected XML declaration")),
+                Event::Eof => {
+                    let at = self.x.text().len();
+                    return Err(self.x.error(Span::new(at, at), "unexpected end of file"));
+                }
+            }
+        }
+    }
+
+    /// Keeps an element the reader does not map, verbatim.
+    fn unknown(&mut self, tag: Tag<'a>, node: &mut Node) -> R<()> {
+        let el = self.x.read_raw_element(tag)?;
+        node.unknown_children.push(RawNode::Element(el));
+        Ok(())
+    }
+
+    /// Element with only unknown attributes and children (a container such as `<policies>`).
+    fn bare(&mut self, tag: &Tag<'a>) -> R<Node> {
+        let mut node = Node::at(tag.span);
+        for a in tag.attributes() {
+            let (name, value) = a?;
+            node.unknown_attributes.push(RawAttribute {
+                name: name.to_owned(),
+                value: value.into_owned(),
+            });
+        }
+        Ok(node)
+    }
+
+    /// A list container whose items are the children named `item`.
+    fn list<T>(
+        &mut self,
+        tag: Tag<'a>,
+        item: &str,
+        mut f: impl FnMut(&mut Self, Tag<'a>) -> R<T>,
+    ) -> R<List<T>> {
+        let mut node = self.bare(&tag)?;
+        let mut items = Vec::new();
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            if c.local_name() == item {
+                items.push(f(self, c)?);
+            } else {
+                self.unknown(c, &mut node)?;
+            }
+        }
+        items.shrink_to_fit();
+        Ok(List { node, items })
+    }
+
+    /// An element whose content is text; returns its node and text.
+    fn text_content(&mut self, tag: &Tag<'a>, node: &mut Node) -> R<String> {
+        let mut buf: Cow<'a, str> = Cow::Borrowed("");
+        let mut open = self.open(tag);
+        while let Some(c) = self.child(&mut open, node, Some(&mut buf))? {
+            self.unknown(c, node)?;
+        }
+        Ok(buf.into_owned())
+    }
+
+    fn text_element(&mut self, tag: Tag<'a>) -> R<TextElement> {
+        let mut node = self.bare(&tag)?;
+        let text = self.text_content(&tag, &mut node)?;
+        Ok(TextElement { node, text })
+    }
+
+    /// Element with no known children (everything inside is unknown).
+    fn no_children(&mut self, tag: &Tag<'a>, node: &mut Node) -> R<()> {
+        let mut open = self.open(tag);
+        while let Some(c) = self.child(&mut open, node, None)? {
+            self.unknown(c, node)?;
+        }
+        Ok(())
+    }
+
+    fn annotation(&mut self, tag: Tag<'a>) -> R<Annotation> {
+        let raw = self.x.read_raw_element(tag)?;
+        let mut a = Annotation {
+            node: Node::at(raw.span),
+            application: None,
+        };
+        for attr in raw.attributes {
+            if attr.name == "application" {
+                a.application = Some(attr.value);
+            } else {
+                a.node.unknown_attributes.push(attr);
+            }
+        }
+        a.node.unknown_children = raw.children;
+        Ok(a)
+    }
+
+    fn item_ref(&mut self, tag: Tag<'a>) -> R<ItemRef> {
+        let mut r = ItemRef {
+            node: Node::at(tag.span),
+            ref_: None,
+        };
+        attrs!(tag, r.node, { "ref" => r.ref_ });
+        self.no_children(&tag, &mut r.node)?;
+        Ok(r)
+    }
+
+    // ---------------------------------------------------------------- ADMX
+
+    fn policy_definitions(
+        &mut self,
+        tag: Tag<'a>,
+        source: &mut SourceInfo,
+    ) -> R<PolicyDefinitions> {
+        let mut d = PolicyDefinitions {
+            node: Node::at(tag.span),
+            ..Default::default()
+        };
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "revision" => d.revision,
+            "schemaVersion" => d.schema_version,
+            "xmlns" => source.namespace,
+        });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "policyNamespaces" if d.policy_namespaces.is_none() => {
+                    d.policy_namespaces = Some(self.policy_namespaces(c)?)
+                }
+                "supersededAdm" => {
+                    let mut s = SupersededAdm {
+                        node: Node::at(c.span),
+                        file_name: None,
+                    };
+                    attrs!(c, s.node, { "fileName" => s.file_name });
+                    self.no_children(&c, &mut s.node)?;
+                    d.superseded_adm.push(s);
+                }
+                "annotation" => d.annotations.push(self.annotation(c)?),
+                "resources" if d.resources.is_none() => {
+                    let mut r = AdmxResources {
+                        node: Node::at(c.span),
+                        ..Default::default()
+                    };
+                    attrs!(c, r.node, {
+                        "minRequiredRevision" => r.min_required_revision,
+                        "fallbackCulture" => r.fallback_culture,
+                    });
+                    self.no_children(&c, &mut r.node)?;
+                    d.resources = Some(r);
+                }
+                "supportedOn" if d.supported_on.is_none() => {
+                    d.supported_on = Some(self.supported_on_table(c)?)
+                }
+                "categories" if d.categories.is_none() => {
+                    d.categories = Some(self.list(c, "category", Self::category)?);
+                }
+                "policies" if d.policies.is_none() => {
+                    d.policies = Some(self.list(c, "policy", Self::policy)?)
+                }
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        d.node = node;
+        Ok(d)
+    }
+
+    fn policy_namespaces(&mut self, tag: Tag<'a>) -> R<PolicyNamespaces> {
+        let mut n = PolicyNamespaces {
+            node: self.bare(&tag)?,
+            ..Default::default()
+        };
+        let mut node = std::mem::take(&mut n.node);
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "target" if n.target.is_none() => n.target = Some(self.namespace_decl(c)?),
+                "using" => n.using.push(self.namespace_decl(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        n.node = node;
+        Ok(n)
+    }
+
+    fn namespace_decl(&mut self, tag: Tag<'a>) -> R<NamespaceDecl> {
+        let mut n = NamespaceDecl {
+            node: Node::at(tag.span),
+            ..Default::default()
+        };
+        attrs!(tag, n.node, { "prefix" => n.prefix, "namespace" => n.namespace });
+        self.no_children(&tag, &mut n.node)?;
+        Ok(n)
+    }
+
+    fn supported_on_table(&mut self, tag: Tag<'a>) -> R<SupportedOnTable> {
+        let mut t = SupportedOnTable::default();
+        let mut node = self.bare(&tag)?;
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "products" if t.products.is_none() => {
+                    t.products = Some(self.list(c, "product", Self::product)?)
+                }
+                "definitions" if t.definitions.is_none() => {
+                    t.definitions = Some(self.list(c, "definition", Self::definition)?);
+                }
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        t.node = node;
+        Ok(t)
+    }
+
+    fn product(&mut self, tag: Tag<'a>) -> R<Product> {
+        let mut p = Product {
+            node: Node::at(tag.span),
+            ..Default::default()
+        };
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, { "name" => p.name, "displayName" => p.display_name });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "majorVersion" => p.major_versions.push(self.major_version(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        p.node = node;
+        Ok(p)
+    }
+
+    fn major_version(&mut self, tag: Tag<'a>) -> R<MajorVersion> {
+        let mut m = MajorVersion::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "name" => m.name,
+            "displayName" => m.display_name,
+            "versionIndex" => m.version_index,
+        });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "minorVersion" => {
+                    let mut v = MinorVersion {
+                        node: Node::at(c.span),
+                        ..Default::default()
+                    };
+                    attrs!(c, v.node, {
+                        "name" => v.name,
+                        "displayName" => v.display_name,
+                        "versionIndex" => v.version_index,
+                    });
+                    self.no_children(&c, &mut v.node)?;
+                    m.minor_versions.push(v);
+                }
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        m.node = node;
+        Ok(m)
+    }
+
+    fn definition(&mut self, tag: Tag<'a>) -> R<SupportedOnDefinition> {
+        let mut d = SupportedOnDefinition::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, { "name" => d.name, "displayName" => d.display_name });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "or" | "and" if d.logic.is_none() => d.logic = Some(self.logic(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        d.node = node;
+        Ok(d)
+    }
+
+    fn logic(&mut self, tag: Tag<'a>) -> R<SupportedLogic> {
+        let kind = if tag.local_name() == "and" {
+            LogicKind::And
+        } else {
+            LogicKind::Or
+        };
+        let mut l = SupportedLogic {
+            node: self.bare(&tag)?,
+            kind,
+            items: Vec::new(),
+        };
+        let mut node = std::mem::take(&mut l.node);
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "reference" => {
+                    let mut n = Node::at(c.span);
+                    let mut ref_ = None;
+                    attrs!(c, n, { "ref" => ref_ });
+                    self.no_children(&c, &mut n)?;
+                    l.items.push(SupportedItem::Reference { node: n, ref_ });
+                }
+                "range" => {
+                    let mut n = Node::at(c.span);
+                    let (mut ref_, mut min, mut max) = (None, None, None);
+                    attrs!(c, n, { "ref" => ref_, "minVersionIndex" => min, "maxVersionIndex" => max });
+                    self.no_children(&c, &mut n)?;
+                    l.items.push(SupportedItem::Range {
+                        node: n,
+                        ref_,
+                        min_version_index: min,
+                        max_version_index: max,
+                    });
+                }
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        l.node = node;
+        Ok(l)
+    }
+
+    fn category(&mut self, tag: Tag<'a>) -> R<Category> {
+        let mut k = Category::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "name" => k.name,
+            "displayName" => k.display_name,
+            "explainText" => k.explain_text,
+        });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "annotation" => k.annotations.push(self.annotation(c)?),
+                "parentCategory" if k.parent_category.is_none() => {
+                    k.parent_category = Some(self.item_ref(c)?)
+                }
+                "seeAlso" => k.see_also.push(self.text_element(c)?),
+                "keywords" if k.keywords.is_none() => k.keywords = Some(self.text_element(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        k.node = node;
+        Ok(k)
+    }
+
+    fn policy(&mut self, tag: Tag<'a>) -> R<Policy> {
+        let mut p = Policy::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "name" => p.name,
+            "class" => p.class,
+            "displayName" => p.display_name,
+            "explainText" => p.explain_text,
+            "presentation" => p.presentation,
+            "key" => p.key,
+            "valueName" => p.value_name,
+            "clientExtension" => p.client_extension,
+        });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "annotation" => p.annotations.push(self.annotation(c)?),
+                "parentCategory" if p.parent_category.is_none() => {
+                    p.parent_category = Some(self.item_ref(c)?)
+                }
+                "seeAlso" => p.see_also.push(self.text_element(c)?),
+                "keywords" if p.keywords.is_none() => p.keywords = Some(self.text_element(c)?),
+                "supportedOn" if p.supported_on.is_none() => {
+                    p.supported_on = Some(self.item_ref(c)?)
+                }
+                "enabledValue" if p.enabled_value.is_none() => {
+                    p.enabled_value = Some(self.value_slot(c)?)
+                }
+                "disabledValue" if p.disabled_value.is_none() => {
+                    p.disabled_value = Some(self.value_slot(c)?)
+                }
+                "enabledList" if p.enabled_list.is_none() => {
+                    p.enabled_list = Some(self.value_list(c)?)
+                }
+                "disabledList" if p.disabled_list.is_none() => {
+                    p.disabled_list = Some(self.value_list(c)?)
+                }
+                "elements" if p.elements.is_none() => p.elements = Some(self.elements(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        p.node = node;
+        Ok(p)
+    }
+
+    /// A `Value` element (`tag` is `delete`, `decimal`, `longDecimal` or `string`).
+    fn value(&mut self, tag: Tag<'a>) -> R<Value> {
+        let mut node = Node::at(tag.span);
+        Ok(match tag.local_name() {
+            "delete" => {
+                self.bare_attrs(&tag, &mut node)?;
+                self.no_children(&tag, &mut node)?;
+                Value::Delete { node }
+            }
+            "decimal" | "longDecimal" => {
+                let mut value = None;
+                attrs!(tag, node, { "value" => value });
+                self.no_children(&tag, &mut node)?;
+                if tag.local_name() == "decimal" {
+                    Value::Decimal { node, value }
+                } else {
+                    Value::LongDecimal { node, value }
+                }
+            }
+            _ => {
+                self.bare_attrs(&tag, &mut node)?;
+                let text = self.text_content(&tag, &mut node)?;
+                Value::String { node, text }
+            }
+        })
+    }
+
+    fn bare_attrs(&mut self, tag: &Tag<'a>, node: &mut Node) -> R<()> {
+        for a in tag.attributes() {
+            let (name, value) = a?;
+            node.unknown_attributes.push(RawAttribute {
+                name: name.to_owned(),
+                value: value.into_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn value_slot(&mut self, tag: Tag<'a>) -> R<ValueSlot> {
+        let mut s = ValueSlot {
+            node: self.bare(&tag)?,
+            value: None,
+        };
+        let mut node = std::mem::take(&mut s.node);
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "delete" | "decimal" | "longDecimal" | "string" if s.value.is_none() => {
+                    s.value = Some(self.value(c)?)
+                }
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        s.node = node;
+        Ok(s)
+    }
+
+    fn value_list(&mut self, tag: Tag<'a>) -> R<ValueList> {
+        let mut l = ValueList::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, { "defaultKey" => l.default_key });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "item" => l.items.push(self.value_item(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        l.node = node;
+        Ok(l)
+    }
+
+    /// `<item key valueName><value>V</value></item>`. The model has no node for
+    /// the `<value>` wrapper: anything unknown on or inside it is kept on the item.
+    fn value_item(&mut self, tag: Tag<'a>) -> R<ValueItem> {
+        let mut it = ValueItem::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, { "key" => it.key, "valueName" => it.value_name });
+        let mut open = self.open(&tag);
+        let mut seen_value = false;
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "value" if !seen_value => {
+                    seen_value = true;
+                    let slot = self.value_slot(c)?;
+                    it.value = slot.value;
+                    node.unknown_attributes.extend(slot.node.unknown_attributes);
+                    node.unknown_children.extend(slot.node.unknown_children);
+                }
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        it.node = node;
+        Ok(it)
+    }
+
+    fn elements(&mut self, tag: Tag<'a>) -> R<List<PolicyElement>> {
+        let mut node = self.bare(&tag)?;
+        let mut items = Vec::new();
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            let e = match c.local_name() {
+                "boolean" => PolicyElement::Boolean(self.boolean(c)?),
+                "decimal" => PolicyElement::Decimal(self.decimal(c)?),
+                "longDecimal" => PolicyElement::LongDecimal(self.decimal(c)?),
+                "text" => PolicyElement::Text(self.text_def(c)?),
+                "multiText" => PolicyElement::MultiText(self.multi_text(c)?),
+                "enum" => PolicyElement::Enum(self.enum_element(c)?),
+                "list" => PolicyElement::List(self.list_element(c)?),
+                _ => {
+                    self.unknown(c, &mut node)?;
+                    continue;
+                }
+            };
+            items.push(e);
+        }
+        items.shrink_to_fit();
+        Ok(List { node, items })
+    }
+
+    fn boolean(&mut self, tag: Tag<'a>) -> R<BooleanElement> {
+        let mut b = BooleanElement::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "id" => b.common.id,
+            "clientExtension" => b.common.client_extension,
+            "key" => b.common.key,
+            "valueName" => b.common.value_name,
+        });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "trueValue" if b.true_value.is_none() => b.true_value = Some(self.value_slot(c)?),
+                "falseValue" if b.false_value.is_none() => {
+                    b.false_value = Some(self.value_slot(c)?)
+                }
+                "trueList" if b.true_list.is_none() => b.true_list = Some(self.value_list(c)?),
+                "falseList" if b.false_list.is_none() => b.false_list = Some(self.value_list(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        b.common.node = node;
+        Ok(b)
+    }
+
+    fn decimal(&mut self, tag: Tag<'a>) -> R<DecimalElement> {
+        let mut d = DecimalElement::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "id" => d.common.id,
+            "clientExtension" => d.common.client_extension,
+            "key" => d.common.key,
+            "valueName" => d.common.value_name,
+            "required" => d.required,
+            "minValue" => d.min_value,
+            "maxValue" => d.max_value,
+            "storeAsText" => d.store_as_text,
+            "soft" => d.soft,
+        });
+        self.no_children(&tag, &mut node)?;
+        d.common.node = node;
+        Ok(d)
+    }
+
+    fn text_def(&mut self, tag: Tag<'a>) -> R<TextElementDef> {
+        let mut d = TextElementDef::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "id" => d.common.id,
+            "clientExtension" => d.common.client_extension,
+            "key" => d.common.key,
+            "valueName" => d.common.value_name,
+            "required" => d.required,
+            "maxLength" => d.max_length,
+            "expandable" => d.expandable,
+            "soft" => d.soft,
+        });
+        self.no_children(&tag, &mut node)?;
+        d.common.node = node;
+        Ok(d)
+    }
+
+    fn multi_text(&mut self, tag: Tag<'a>) -> R<MultiTextElement> {
+        let mut d = MultiTextElement::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "id" => d.common.id,
+            "clientExtension" => d.common.client_extension,
+            "key" => d.common.key,
+            "valueName" => d.common.value_name,
+            "required" => d.required,
+            "maxLength" => d.max_length,
+            "maxStrings" => d.max_strings,
+            "soft" => d.soft,
+        });
+        self.no_children(&tag, &mut node)?;
+        d.common.node = node;
+        Ok(d)
+    }
+
+    fn enum_element(&mut self, tag: Tag<'a>) -> R<EnumElement> {
+        let mut d = EnumElement::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "id" => d.common.id,
+            "clientExtension" => d.common.client_extension,
+            "key" => d.common.key,
+            "valueName" => d.common.value_name,
+            "required" => d.required,
+        });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "item" => d.items.push(self.enum_item(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        d.common.node = node;
+        Ok(d)
+    }
+
+    fn enum_item(&mut self, tag: Tag<'a>) -> R<EnumItem> {
+        let mut it = EnumItem::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, { "displayName" => it.display_name });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "value" if it.value.is_none() => it.value = Some(self.value_slot(c)?),
+                "valueList" if it.value_list.is_none() => it.value_list = Some(self.value_list(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        it.node = node;
+        Ok(it)
+    }
+
+    fn list_element(&mut self, tag: Tag<'a>) -> R<ListElement> {
+        let mut d = ListElement::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "id" => d.common.id,
+            "clientExtension" => d.common.client_extension,
+            "key" => d.common.key,
+            "valueName" => d.common.value_name,
+            "valuePrefix" => d.value_prefix,
+            "additive" => d.additive,
+            "expandable" => d.expandable,
+            "explicitValue" => d.explicit_value,
+        });
+        self.no_children(&tag, &mut node)?;
+        d.common.node = node;
+        Ok(d)
+    }
+
+    // ---------------------------------------------------------------- ADML
+
+    fn resources_root(
+        &mut self,
+        tag: Tag<'a>,
+        source: &mut SourceInfo,
+    ) -> R<PolicyDefinitionResources> {
+        let mut d = PolicyDefinitionResources::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, {
+            "revision" => d.revision,
+            "schemaVersion" => d.schema_version,
+            "xmlns" => source.namespace,
+        });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "displayName" if d.display_name.is_none() => {
+                    d.display_name = Some(self.text_element(c)?)
+                }
+                "description" if d.description.is_none() => {
+                    d.description = Some(self.text_element(c)?)
+                }
+                "annotation" => d.annotations.push(self.annotation(c)?),
+                "resources" if d.resources.is_none() => d.resources = Some(self.adml_resources(c)?),
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        d.node = node;
+        Ok(d)
+    }
+
+    fn adml_resources(&mut self, tag: Tag<'a>) -> R<AdmlResources> {
+        let mut r = AdmlResources::default();
+        let mut node = self.bare(&tag)?;
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match c.local_name() {
+                "stringTable" if r.string_table.is_none() => {
+                    r.string_table = Some(self.list(c, "string", Self::string_entry)?)
+                }
+                "presentationTable" if r.presentation_table.is_none() => {
+                    r.presentation_table =
+                        Some(self.list(c, "presentation", Self::presentation)?);
+                }
+                _ => self.unknown(c, &mut node)?,
+            }
+        }
+        r.node = node;
+        Ok(r)
+    }
+
+    fn string_entry(&mut self, tag: Tag<'a>) -> R<StringEntry> {
+        let mut s = StringEntry::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, { "id" => s.id });
+        s.text = self.text_content(&tag, &mut node)?;
+        s.node = node;
+        Ok(s)
+    }
+
+    fn presentation(&mut self, tag: Tag<'a>) -> R<Presentation> {
+        let mut p = Presentation::default();
+        let mut node = Node::at(tag.span);
+        attrs!(tag, node, { "id" => p.id });
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, &mut node, None)? {
+            match self.control(c)? {
+                Some(ctl) => p.controls.push(ctl),
+                None => self.unknown(c, &mut node)?,
+            }
+        }
+        p.controls.shrink_to_fit();
+        p.node = node;
+        Ok(p)
+    }
+
+    /// A presentation control, or `None` (nothing consumed) when `tag` is not one.
+    fn control(&mut self, tag: Tag<'a>) -> R<Option<Control>> {
+        let mut node = Node::at(tag.span);
+        let ctl = match tag.local_name() {
+            "text" => {
+                self.bare_attrs(&tag, &mut node)?;
+                let text = self.text_content(&tag, &mut node)?;
+                Control::Text { node, text }
+            }
+            "checkBox" => {
+                let (mut ref_id, mut default_checked) = (None, None);
+                attrs!(tag, node, { "refId" => ref_id, "defaultChecked" => default_checked });
+                let label = self.text_content(&tag, &mut node)?;
+                Control::CheckBox {
+                    node,
+                    ref_id,
+                    default_checked,
+                    label,
+                }
+            }
+            "textBox" => {
+                let mut ref_id = None;
+                attrs!(tag, node, { "refId" => ref_id });
+                let (mut label, mut default_value) = (None, None);
+                let mut open = self.open(&tag);
+                while let Some(c) = self.child(&mut open, &mut node, None)? {
+                    match c.local_name() {
+                        "label" if label.is_none() => label = Some(self.text_element(c)?),
+                        "defaultValue" if default_value.is_none() => {
+                            default_value = Some(self.text_element(c)?)
+                        }
+                        _ => self.unknown(c, &mut node)?,
+                    }
+                }
+                Control::TextBox {
+                    node,
+                    ref_id,
+                    label,
+                    default_value,
+                }
+            }
+            "decimalTextBox" | "longDecimalTextBox" => {
+                let mut b = NumericTextBox::default();
+                attrs!(tag, node, {
+                    "refId" => b.ref_id,
+                    "defaultValue" => b.default_value,
+                    "spin" => b.spin,
+                    "spinStep" => b.spin_step,
+                });
+                b.label = self.text_content(&tag, &mut node)?;
+                b.node = node;
+                if tag.local_name() == "decimalTextBox" {
+                    Control::DecimalTextBox(b)
+                } else {
+                    Control::LongDecimalTextBox(b)
+                }
+            }
+            "dropdownList" => {
+                let (mut ref_id, mut no_sort, mut default_item) = (None, None, None);
+                attrs!(tag, node, { "refId" => ref_id, "noSort" => no_sort, "defaultItem" => default_item });
+                let label = self.text_content(&tag, &mut node)?;
+                Control::DropdownList {
+                    node,
+                    ref_id,
+                    no_sort,
+                    default_item,
+                    label,
+                }
+            }
+            "listBox" => {
+                let mut ref_id = None;
+                attrs!(tag, node, { "refId" => ref_id });
+                let label = self.text_content(&tag, &mut node)?;
+                Control::ListBox {
+                    node,
+                    ref_id,
+                    label,
+                }
+            }
+            "comboBox" => {
+                let (mut ref_id, mut no_sort) = (None, None);
+                attrs!(tag, node, { "refId" => ref_id, "noSort" => no_sort });
+                let (mut label, mut default, mut suggestions) = (None, None, Vec::new());
+                let mut open = self.open(&tag);
+                while let Some(c) = self.child(&mut open, &mut node, None)? {
+                    match c.local_name() {
+                        "label" if label.is_none() => label = Some(self.text_element(c)?),
+                        "default" if default.is_none() => default = Some(self.text_element(c)?),
+                        "suggestion" => suggestions.push(self.text_element(c)?),
+                        _ => self.unknown(c, &mut node)?,
+                    }
+                }
+                Control::ComboBox {
+                    node,
+                    ref_id,
+                    no_sort,
+                    label,
+                    default,
+                    suggestions,
+                }
+            }
+            "multiTextBox" => {
+                let (mut ref_id, mut show_as_dialog, mut default_height) = (None, None, None);
+                attrs!(tag, node, {
+                    "refId" => ref_id,
+                    "showAsDialog" => show_as_dialog,
+                    "defaultHeight" => default_height,
+                });
+                let label = self.text_content(&tag, &mut node)?;
+                Control::MultiTextBox {
+                    node,
+                    ref_id,
+                    show_as_dialog,
+                    default_height,
+                    label,
+                }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(ctl))
+    }
+}
+
+/// Appends a text piece, staying borrowed while there is a single piece.
+fn append<'a>(buf: &mut Cow<'a, str>, s: Cow<'a, str>) {
+    if buf.is_empty() {
+        *buf = s;
+    } else {
+        buf.to_mut().push_str(&s);
+    }
+}
+
+/// Gives a parsed root the [`SourceInfo`] collected while reading it.
+trait HasSource {
+    fn source_mut(&mut self) -> &mut SourceInfo;
+}
+
+impl HasSource for PolicyDefinitions {
+    fn source_mut(&mut self) -> &mut SourceInfo {
+        &mut self.source
+    }
+}
+
+impl HasSource for PolicyDefinitionResources {
+    fn source_mut(&mut self) -> &mut SourceInfo {
+        &mut self.source
+    }
+}

@@ -6,5 +6,11 @@
 
 mod util;
 
+mod admx;
+mod backup;
+mod build;
 mod cli;
+mod deploy;
+mod roundtrip;
 mod pol;
+mod fmt;

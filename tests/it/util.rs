@@ -27,7 +27,10 @@ pub fn skip(test: &str, why: &str) {
         panic!("{test}: required under CI=true but not available: {why}");
     }
     let mut e = std::io::stderr().lock();
-    let _ = writeln!(e, "\n*** SKIPPED {test}: {why} (set GPFORGE_SHARED or provide ../shared; CI=true makes this a failure)");
+    let _ = writeln!(
+        e,
+        "\n*** SKIPPED {test}: {why} (set GPFORGE_SHARED or provide ../shared; CI=true makes this a failure)"
+    );
 }
 
 /// The shared folder (`$GPFORGE_SHARED`, else `../shared` beside the checkout).
@@ -54,7 +57,10 @@ pub fn shared(test: &str, rel: &str) -> Option<PathBuf> {
 pub fn oracle(test: &str, which: &str) -> Option<PathBuf> {
     let dir = shared(test, "oracles")?;
     let ok = match which {
-        "xmllint" => Command::new("xmllint").arg("--version").output().is_ok_and(|o| o.status.success()),
+        "xmllint" => Command::new("xmllint")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
         "samba" => Command::new("/usr/bin/python3")
             .args(["-c", "import samba.dcerpc.preg"])
             .output()
@@ -62,7 +68,10 @@ pub fn oracle(test: &str, which: &str) -> Option<PathBuf> {
         _ => panic!("unknown oracle {which}"),
     };
     if !ok {
-        skip(test, &format!("oracle {which} is not installed (run ../shared/oracles/install)"));
+        skip(
+            test,
+            &format!("oracle {which} is not installed (run ../shared/oracles/install)"),
+        );
         return None;
     }
     Some(match which {
@@ -77,7 +86,9 @@ pub fn files_with_ext(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
