@@ -99,7 +99,7 @@ impl Diagnosis {
 
 fn sound(n: usize) -> String {
     match n {
-        0 => "no sound entry".to_string(),
+        0 => "0 sound entries".to_string(),
         1 => "1 sound entry".to_string(),
         n => format!("{n} sound entries"),
     }
