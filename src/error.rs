@@ -37,6 +37,9 @@ pub enum Error {
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A central-store run (`gpforge store`) could not be done.
+    #[error(transparent)]
+    Store(#[from] crate::deploy::StoreError),
 }
 
 impl Error {

@@ -7,6 +7,8 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 mod rules;
+mod show;
+mod validate;
 
 /// How the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +42,10 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one diagnostic code: what it checks, why it matters, how to fix it.
     Explain(rules::ExplainArgs),
+    /// Show a store or template: namespaces, categories, policies, or one policy in full.
+    Show(show::ShowArgs),
+    /// Check ADMX/ADML files and central stores for what Windows and Microsoft's schema refuse.
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs one command, writing its output to `out`.
@@ -47,5 +53,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.command {
         Command::Rules(a) => rules::rules(a, out),
         Command::Explain(a) => rules::explain(a, out),
+        Command::Show(a) => show::show(a, out),
+        Command::Validate(a) => validate::validate(a, out),
     }
 }

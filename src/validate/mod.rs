@@ -1,6 +1,207 @@
-//! Validation of ADMX/ADML files and central stores.
+//! Validation of ADMX/ADML files and central stores: `gpforge validate`.
+//!
+//! Checks run in layers, each with its own codes (see [`RULES`] and
+//! `gpforge rules`):
+//!
+//! 1. `file`: bytes, encoding, DTDs, root element, placement (`XML*`);
+//! 2. `schema`: one file against Microsoft's ADMX schema, by a table-driven
+//!    content-model checker over the XML events ([`schema`](self), `SCH*`);
+//! 3. `admx` / `adml`: meaning inside one file (duplicates, references,
+//!    registry keys, ...; `ADMX*`, `ADML*`);
+//! 4. `reference`: an ADMX against its ADMLs (`REF*`);
+//! 5. `language`: every culture against the baseline culture (`LANG*`);
+//! 6. `store`: the whole central store (`STORE*`).
+//!
+//! Entry point: [`validate_paths`]. Inputs: ADMX files (checked with the
+//! ADMLs in `<culture>/` folders beside them), ADML files (checked alone),
+//! and folders (checked as a central store; a folder holding a
+//! `PolicyDefinitions` folder means that one).
+//!
+//! Profiles ([`Profile`]): `windows` (default) reports what the Group Policy
+//! editor refuses as errors and what it tolerates as warnings; `strict` makes
+//! everything Microsoft's XSD rejects an error. Severities can further be
+//! changed per code with `allow`/`deny` in [`Options`] or in a config file
+//! `.gpforge.json` in the store folder (see [`Config`]).
+//!
+//! Rendering ([`render`]): rustc-style text, JSON and SARIF 2.1.0; the
+//! library never prints.
 
-use crate::diagnostic::Rule;
+mod checks;
+mod config;
+mod input;
+pub mod render;
+mod rules;
+mod schema;
 
-/// Codes for template findings.
-pub const RULES: &[Rule] = &[];
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use config::Config;
+pub use rules::RULES;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::error::Result;
+use crate::span::LineIndex;
+
+/// Which findings count as errors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// What the Group Policy editor refuses is an error; what it tolerates
+    /// (unknown attributes, hyphenated ids, stray text, ...) is a warning.
+    #[default]
+    Windows,
+    /// Everything Microsoft's published XSD rejects is an error.
+    Strict,
+}
+
+impl Profile {
+    /// Parses `windows` or `strict`.
+    pub fn parse(s: &str) -> Option<Profile> {
+        match s.to_ascii_lowercase().as_str() {
+            "windows" => Some(Profile::Windows),
+            "strict" => Some(Profile::Strict),
+            _ => None,
+        }
+    }
+}
+
+/// What to check and how to grade it.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The profile; `None`: the config file's, else [`Profile::Windows`].
+    pub profile: Option<Profile>,
+    /// Codes (or rule names) to drop.
+    pub allow: Vec<String>,
+    /// Codes (or rule names) to raise to error.
+    pub deny: Vec<String>,
+    /// Do not read `.gpforge.json` config files.
+    pub no_config: bool,
+}
+
+/// A file that was read, kept for rendering findings.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path as given or found.
+    pub path: PathBuf,
+    /// The decoded text (UTF-8); spans of findings are byte offsets into it.
+    pub text: String,
+    /// Line starts of `text`.
+    pub lines: LineIndex,
+}
+
+/// The result of a validation run.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Findings, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file read, with its text (for rendering).
+    pub files: Vec<SourceFile>,
+    /// The profile that was applied.
+    pub profile: Profile,
+}
+
+impl Report {
+    /// The source file of `path`, if it was read.
+    pub fn file(&self, path: &Path) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    /// Number of findings with exactly this severity.
+    pub fn count(&self, sev: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == sev)
+            .count()
+    }
+
+    /// The highest severity found.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.diagnostics.iter().map(|d| d.severity).max()
+    }
+}
+
+/// Validates files and folders (see the module docs for what each kind of
+/// path means). Fatal errors (a path that does not exist, an unreadable
+/// folder) are `Err`; everything about the content is a finding.
+pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Report> {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut config = Config::default();
+    for p in paths {
+        let p = p.as_ref();
+        let set = input::discover(p)?;
+        if !opts.no_config {
+            if let Some(c) = config::load(&set.root)? {
+                config.merge(c);
+            }
+        }
+        let mut loaded = input::load(
+            set,
+            &mut diagnostics,
+            opts.profile.or(config.profile) == Some(Profile::Strict),
+        )?;
+        checks::run(&mut loaded, &mut diagnostics);
+        files.extend(loaded.into_files());
+    }
+    let profile = opts.profile.or(config.profile).unwrap_or_default();
+    let mut allow = config.allow.clone();
+    allow.extend(opts.allow.iter().cloned());
+    let mut deny = config.deny.clone();
+    deny.extend(opts.deny.iter().cloned());
+    grade(&mut diagnostics, profile, &config, &allow, &deny);
+    sort(&mut diagnostics);
+    Ok(Report {
+        diagnostics,
+        files,
+        profile,
+    })
+}
+
+fn matches_code(list: &[String], code: &str) -> bool {
+    list.iter().any(|x| {
+        x.eq_ignore_ascii_case(code)
+            || rules::rule(code)
+                .is_some_and(|r| x.eq_ignore_ascii_case(r.name) || x.eq_ignore_ascii_case(r.group))
+    })
+}
+
+/// Applies profile, config severities, allow and deny.
+fn grade(
+    diags: &mut Vec<Diagnostic>,
+    profile: Profile,
+    config: &Config,
+    allow: &[String],
+    deny: &[String],
+) {
+    for d in diags.iter_mut() {
+        if profile == Profile::Strict && is_schema_level(&d.code) {
+            d.severity = Severity::Error;
+        }
+        if let Some(sev) = config.severity_of(&d.code) {
+            d.severity = sev;
+        }
+        if matches_code(deny, &d.code) {
+            d.severity = Severity::Error;
+        }
+    }
+    diags.retain(|d| !matches_code(allow, &d.code) || matches_code(deny, &d.code));
+}
+
+/// Codes that mean "Microsoft's XSD (or an XML parser) rejects this file":
+/// the `schema` group plus well-formedness, DTD, root element and root namespace.
+pub fn is_schema_level(code: &str) -> bool {
+    code.starts_with("SCH") || matches!(code, "XML001" | "XML002" | "XML004" | "XML005" | "XML006")
+}
+
+fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (&a.file, a.span.map(|s| s.start), &a.code, &a.message).cmp(&(
+            &b.file,
+            b.span.map(|s| s.start),
+            &b.code,
+            &b.message,
+        ))
+    });
+}

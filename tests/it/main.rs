@@ -7,4 +7,6 @@
 mod util;
 
 mod admx;
+mod backup;
 mod cli;
+mod roundtrip;

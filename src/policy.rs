@@ -1,1 +1,0 @@
-//! The built-in policy (Office 2016 "Show LinkedIn features in Office applications") and the `build` job.

@@ -1,0 +1,1380 @@
+//! The model layers: inside one ADMX, inside one ADML, ADMX against its
+//! ADMLs, cultures against the baseline, and the whole store.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{
+    Control, Node, PolicyClass, PolicyDefinitionResources, PolicyDefinitions, PolicyElement,
+    SupportedItem, Value, ValueList, parse_presentation_ref, parse_string_ref, split_item_ref,
+};
+use crate::span::Span;
+
+use super::input::{AdmlFile, Loaded};
+use super::schema::{diag, is_ident, short};
+
+/// The value span of attribute `name` in the start tag of the element at
+/// `span` (the whole tag when the attribute is absent; empty when unknown).
+pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
+    if span.is_empty() || span.end() > text.len() {
+        return span;
+    }
+    let el = &text[span.start()..span.end()];
+    let bytes = el.as_bytes();
+    // end of the start tag: first '>' outside quotes
+    let mut quote = 0u8;
+    let mut tag_end = el.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match (quote, b) {
+            (0, b'"' | b'\'') => quote = b,
+            (q, c) if q != 0 && c == q => quote = 0,
+            (0, b'>') => {
+                tag_end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let tag = &el[..tag_end];
+    let tb = tag.as_bytes();
+    let mut i = 0;
+    let mut quote = 0u8;
+    while i < tb.len() {
+        let b = tb[i];
+        if quote != 0 {
+            if b == quote {
+                quote = 0;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' || b == b'\'' {
+            quote = b;
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_whitespace() && tag[i + 1..].starts_with(name) {
+            let mut j = i + 1 + name.len();
+            let rest = &tb[j..];
+            let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            if rest.get(ws) == Some(&b'=') {
+                j += ws + 1;
+                while j < tb.len() && tb[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if let Some(&q) = tb.get(j) {
+                    if q == b'"' || q == b'\'' {
+                        let vstart = j + 1;
+                        let vend = tag[vstart..]
+                            .find(q as char)
+                            .map_or(tb.len(), |k| vstart + k);
+                        return Span::new(span.start() + vstart, span.start() + vend);
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    head(text, span)
+}
+
+/// The element name right after `<` (for findings about a whole element).
+fn head(text: &str, span: Span) -> Span {
+    if span.is_empty() || span.end() > text.len() {
+        return span;
+    }
+    let el = &text[span.start()..span.end()];
+    let n = el
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_whitespace() || *c == '>' || *c == '/')
+        .map_or(el.len(), |(i, _)| i);
+    Span::new(span.start(), span.start() + n)
+}
+
+struct Ctx<'a> {
+    l: &'a Loaded,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn text(&self, file: usize) -> &str {
+        &self.l.files[file].text
+    }
+    fn path(&self, file: usize) -> PathBuf {
+        self.l.path(file).to_path_buf()
+    }
+    fn at(&mut self, code: &'static str, file: usize, span: Span, msg: String) -> &mut Diagnostic {
+        let d = diag(code, msg, span).with_file(self.path(file));
+        self.out.push(d);
+        self.out.last_mut().expect("pushed")
+    }
+    fn attr(&self, file: usize, node: &Node, name: &str) -> Span {
+        attr_span(self.text(file), node.span, name)
+    }
+    fn head(&self, file: usize, node: &Node) -> Span {
+        head(self.text(file), node.span)
+    }
+}
+
+/// Names a file defines, per target namespace (for cross-file references).
+#[derive(Default)]
+struct NsIndex {
+    categories: HashSet<String>,
+    supported: HashSet<String>,
+}
+
+/// Runs every model layer over one loaded input.
+pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
+    let l: &Loaded = l;
+    let mut cx = Ctx { l, out };
+    // namespace -> names, for cross-file resolution
+    let mut index: HashMap<String, NsIndex> = HashMap::new();
+    for a in &l.admx {
+        let Some(d) = &a.doc else { continue };
+        let Some(ns) = d.target().and_then(|t| t.namespace.clone()) else {
+            continue;
+        };
+        let e = index.entry(ns).or_default();
+        e.categories
+            .extend(d.categories().iter().filter_map(|c| c.name.clone()));
+        e.supported
+            .extend(supported_names(d).into_iter().map(|(n, _)| n));
+    }
+    for a in &l.admx {
+        if let Some(d) = &a.doc {
+            admx_checks(&mut cx, a.file, d, &index);
+        }
+    }
+    for m in &l.adml {
+        if let Some(d) = &m.doc {
+            adml_checks(&mut cx, m.file, d);
+        }
+    }
+    reference_checks(&mut cx);
+    if l.store {
+        store_checks(&mut cx);
+    }
+}
+
+/// Every name of the supportedOn table: definitions, products, major and minor versions.
+fn supported_names(d: &PolicyDefinitions) -> Vec<(String, &Node)> {
+    let mut v = Vec::new();
+    for p in d.products() {
+        if let Some(n) = &p.name {
+            v.push((n.clone(), &p.node));
+        }
+        for m in &p.major_versions {
+            if let Some(n) = &m.name {
+                v.push((n.clone(), &m.node));
+            }
+            for mi in &m.minor_versions {
+                if let Some(n) = &mi.name {
+                    v.push((n.clone(), &mi.node));
+                }
+            }
+        }
+    }
+    for def in d.supported_on_definitions() {
+        if let Some(n) = &def.name {
+            v.push((n.clone(), &def.node));
+        }
+    }
+    v
+}
+
+// =================================================================== ADMX
+
+fn admx_checks(
+    cx: &mut Ctx<'_>,
+    f: usize,
+    d: &PolicyDefinitions,
+    index: &HashMap<String, NsIndex>,
+) {
+    // ---- namespaces and prefixes
+    let target_prefix = d.target().and_then(|t| t.prefix.clone());
+    let mut prefixes: HashMap<String, (Option<String>, Span)> = HashMap::new();
+    let decls = d.target().into_iter().chain(d.usings().iter());
+    for decl in decls {
+        let (Some(p), ns) = (&decl.prefix, &decl.namespace) else {
+            continue;
+        };
+        let span = cx.attr(f, &decl.node, "prefix");
+        if prefixes.contains_key(p) {
+            cx.at(
+                "ADMX005",
+                f,
+                span,
+                format!("expected each prefix declared once, found `{p}` again"),
+            );
+        } else {
+            prefixes.insert(p.clone(), (ns.clone(), span));
+        }
+        if let Some(ns) = ns {
+            let ok = !ns.is_empty()
+                && ns
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            if !ok {
+                let span = cx.attr(f, &decl.node, "namespace");
+                cx.at(
+                    "ADMX021",
+                    f,
+                    span,
+                    format!(
+                        "expected a dotted name like `Vendor.Policies.Product`, found `{}`",
+                        short(ns)
+                    ),
+                );
+            }
+        }
+    }
+    let mut used_prefixes: HashSet<String> = HashSet::new();
+
+    // ---- local names
+    let mut cats: HashMap<String, Span> = HashMap::new();
+    for c in d.categories() {
+        let Some(n) = &c.name else { continue };
+        let span = cx.attr(f, &c.node, "name");
+        if let Some(first) = cats.get(n).copied() {
+            let file = cx.path(f);
+            cx.at(
+                "ADMX002",
+                f,
+                span,
+                format!("expected unique category names, found `{n}` again"),
+            )
+            .labels
+            .push(crate::Label {
+                file: Some(file),
+                span: first,
+                message: "first defined here".into(),
+            });
+        } else {
+            cats.insert(n.clone(), span);
+        }
+    }
+    let mut sup: HashMap<String, Span> = HashMap::new();
+    for (n, node) in supported_names(d) {
+        let span = cx.attr(f, node, "name");
+        if let std::collections::hash_map::Entry::Vacant(e) = sup.entry(n.clone()) {
+            e.insert(span);
+        } else {
+            cx.at(
+                "ADMX003",
+                f,
+                span,
+                format!("expected unique supportedOn names, found `{n}` again"),
+            );
+        }
+    }
+
+    // ---- references (parentCategory, supportedOn)
+    enum Kind {
+        Category,
+        Supported,
+    }
+    let mut refs: Vec<(Kind, &Node, String)> = Vec::new();
+    for c in d.categories() {
+        if let Some(r) = &c.parent_category {
+            if let Some(v) = &r.ref_ {
+                refs.push((Kind::Category, &r.node, v.clone()));
+            }
+        }
+    }
+    for p in d.policies() {
+        if let Some(r) = &p.parent_category {
+            if let Some(v) = &r.ref_ {
+                refs.push((Kind::Category, &r.node, v.clone()));
+            }
+        }
+        if let Some(r) = &p.supported_on {
+            if let Some(v) = &r.ref_ {
+                refs.push((Kind::Supported, &r.node, v.clone()));
+            }
+        }
+    }
+    for def in d.supported_on_definitions() {
+        if let Some(logic) = &def.logic {
+            for item in &logic.items {
+                let (node, r) = match item {
+                    SupportedItem::Reference { node, ref_ }
+                    | SupportedItem::Range { node, ref_, .. } => (node, ref_),
+                };
+                if let Some(v) = r {
+                    refs.push((Kind::Supported, node, v.clone()));
+                }
+            }
+        }
+    }
+    for (kind, node, r) in refs {
+        let (prefix, name) = split_item_ref(&r);
+        if !name.split('-').all(|x| x.is_empty() || is_ident(x))
+            || prefix.is_some_and(|p| p.is_empty())
+        {
+            continue; // syntax is the schema layer's
+        }
+        let span = cx.attr(f, node, "ref");
+        let local = match prefix {
+            None => true,
+            Some(p) if Some(p) == target_prefix.as_deref() => {
+                used_prefixes.insert(p.to_string());
+                true
+            }
+            Some(p) => {
+                used_prefixes.insert(p.to_string());
+                false
+            }
+        };
+        let (code, what, names_local) = match kind {
+            Kind::Category => ("ADMX008", "category", &cats),
+            Kind::Supported => ("ADMX009", "supportedOn definition", &sup),
+        };
+        if local {
+            if !names_local.contains_key(name) {
+                cx.at(
+                    code,
+                    f,
+                    span,
+                    format!("expected a {what} named `{name}` in this file, found none"),
+                );
+            }
+            continue;
+        }
+        let p = prefix.unwrap_or_default();
+        let Some((ns, _)) = prefixes.get(p) else {
+            cx.at(
+                "ADMX006",
+                f,
+                span,
+                format!("expected a `<using>` declaring prefix `{p}`, found none"),
+            );
+            continue;
+        };
+        let Some(ns) = ns else { continue };
+        if let Some(ix) = index.get(ns) {
+            let set = match kind {
+                Kind::Category => &ix.categories,
+                Kind::Supported => &ix.supported,
+            };
+            if !set.contains(name) {
+                cx.at(
+                    code,
+                    f,
+                    span,
+                    format!("expected a {what} named `{name}` in namespace `{ns}`, found none"),
+                );
+            }
+        }
+    }
+    for u in d.usings() {
+        if let Some(p) = &u.prefix {
+            if !used_prefixes.contains(p) && Some(p) != target_prefix.as_ref() {
+                let span = cx.attr(f, &u.node, "prefix");
+                cx.at(
+                    "ADMX007",
+                    f,
+                    span,
+                    format!("expected prefix `{p}` to be used by a reference, found no use"),
+                );
+            }
+        }
+    }
+
+    // ---- category cycles (local references)
+    let parent_of: HashMap<&str, &str> = d
+        .categories()
+        .iter()
+        .filter_map(|c| {
+            let r = c.parent_category.as_ref()?.ref_.as_deref()?;
+            let (p, n) = split_item_ref(r);
+            (p.is_none() || p == target_prefix.as_deref()).then_some((c.name.as_deref()?, n))
+        })
+        .collect();
+    let mut reported: HashSet<&str> = HashSet::new();
+    for c in d.categories() {
+        let Some(start) = c.name.as_deref() else {
+            continue;
+        };
+        if reported.contains(start) {
+            continue;
+        }
+        let mut path = vec![start];
+        let mut cur = start;
+        while let Some(&next) = parent_of.get(cur) {
+            if next == start {
+                reported.extend(path.iter().copied());
+                let span = c
+                    .parent_category
+                    .as_ref()
+                    .map_or(Span::default(), |r| cx.attr(f, &r.node, "ref"));
+                path.push(start);
+                cx.at(
+                    "ADMX010",
+                    f,
+                    span,
+                    format!(
+                        "expected categories to lead to a root, found the cycle {}",
+                        path.join(" -> ")
+                    ),
+                );
+                break;
+            }
+            if path.contains(&next) || path.len() > 1000 {
+                break;
+            }
+            path.push(next);
+            cur = next;
+        }
+    }
+
+    // ---- policies
+    let mut names: HashMap<String, Span> = HashMap::new();
+    for pol in d.policies() {
+        let pname = pol.name.clone().unwrap_or_default();
+        let name_span = cx.attr(f, &pol.node, "name");
+        if let Some(n) = &pol.name {
+            if let Some(first) = names.get(n).copied() {
+                let file = cx.path(f);
+                cx.at(
+                    "ADMX001",
+                    f,
+                    name_span,
+                    format!("expected unique policy names, found `{n}` again"),
+                )
+                .labels
+                .push(crate::Label {
+                    file: Some(file),
+                    span: first,
+                    message: "first defined here".into(),
+                });
+            } else {
+                names.insert(n.clone(), name_span);
+            }
+        }
+        if pol.parent_category.is_none() {
+            cx.at(
+                "ADMX020",
+                f,
+                name_span,
+                format!("expected a `<parentCategory>` in policy `{pname}`, found none"),
+            );
+        }
+        let elements = pol.elements();
+        let writes_nothing = pol.value_name.is_none()
+            && pol.enabled_value.is_none()
+            && pol.disabled_value.is_none()
+            && pol.enabled_list.is_none()
+            && pol.disabled_list.is_none()
+            && elements.is_empty();
+        if writes_nothing {
+            cx.at(
+                "ADMX011",
+                f,
+                name_span,
+                format!("expected policy `{pname}` to write a value (valueName, enabledValue, lists or elements), found nothing"),
+            );
+        }
+        if !elements.is_empty() && pol.presentation.is_none() {
+            cx.at(
+                "ADMX017",
+                f,
+                name_span,
+                format!(
+                    "expected a `presentation` on policy `{pname}`, which has elements, found none"
+                ),
+            );
+        } else if elements.is_empty() && pol.presentation.is_some() {
+            let span = cx.attr(f, &pol.node, "presentation");
+            cx.at(
+                "ADMX017",
+                f,
+                span,
+                format!(
+                    "expected elements in policy `{pname}`, which has a presentation, found none"
+                ),
+            );
+        }
+        // registry keys
+        if let Some(k) = &pol.key {
+            key_checks(cx, f, &pol.node, "key", k);
+        }
+        if let Some(v) = &pol.value_name {
+            value_name_check(cx, f, &pol.node, v);
+        }
+        for list in [&pol.enabled_list, &pol.disabled_list]
+            .into_iter()
+            .flatten()
+        {
+            list_key_checks(cx, f, list);
+        }
+        let mut ids: HashMap<String, Span> = HashMap::new();
+        for e in elements {
+            let c = e.common();
+            if let Some(id) = &c.id {
+                let span = cx.attr(f, &c.node, "id");
+                if ids.contains_key(id) {
+                    cx.at(
+                        "ADMX004",
+                        f,
+                        span,
+                        format!(
+                            "expected unique element ids in policy `{pname}`, found `{id}` again"
+                        ),
+                    );
+                } else {
+                    ids.insert(id.clone(), span);
+                }
+            }
+            if let Some(k) = &c.key {
+                key_checks(cx, f, &c.node, "key", k);
+            }
+            if let Some(v) = &c.value_name {
+                value_name_check(cx, f, &c.node, v);
+            }
+            match e {
+                PolicyElement::Decimal(x) | PolicyElement::LongDecimal(x) => {
+                    let min = x
+                        .min_value
+                        .as_deref()
+                        .map_or(Some(0), |v| v.trim().parse::<u64>().ok());
+                    let max = x
+                        .max_value
+                        .as_deref()
+                        .map_or(Some(9999), |v| v.trim().parse::<u64>().ok());
+                    if let (Some(min), Some(max)) = (min, max) {
+                        if min > max {
+                            let span = if x.min_value.is_some() {
+                                cx.attr(f, &c.node, "minValue")
+                            } else {
+                                cx.head(f, &c.node)
+                            };
+                            cx.at(
+                                "ADMX016",
+                                f,
+                                span,
+                                format!("expected minValue <= maxValue, found {min} > {max}"),
+                            );
+                        }
+                    }
+                }
+                PolicyElement::Enum(x) => {
+                    if x.items.is_empty() {
+                        let span = cx.head(f, &c.node);
+                        cx.at(
+                            "ADMX018",
+                            f,
+                            span,
+                            format!(
+                                "expected at least one `<item>` in enum `{}`, found none",
+                                c.id.as_deref().unwrap_or("")
+                            ),
+                        );
+                    }
+                    let mut seen: HashMap<String, ()> = HashMap::new();
+                    for item in &x.items {
+                        if let Some(list) = &item.value_list {
+                            list_key_checks(cx, f, list);
+                        }
+                        let Some(v) = item.value.as_ref().and_then(|s| s.value.as_ref()) else {
+                            continue;
+                        };
+                        let key = value_key(v);
+                        if seen.insert(key.clone(), ()).is_some() {
+                            let span = cx.head(f, v.node());
+                            cx.at(
+                                "ADMX019",
+                                f,
+                                span,
+                                format!(
+                                    "expected distinct item values in enum `{}`, found {key} twice",
+                                    c.id.as_deref().unwrap_or("")
+                                ),
+                            );
+                        }
+                    }
+                }
+                PolicyElement::Boolean(b) => {
+                    for list in [&b.true_list, &b.false_list].into_iter().flatten() {
+                        list_key_checks(cx, f, list);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // ---- same registry value written by two policies of this file
+    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::new();
+    for (i, pol) in d.policies().iter().enumerate() {
+        let class = pol.class().unwrap_or(PolicyClass::Both);
+        let mut reported = false;
+        for w in writes(d, pol) {
+            match owner.get(&w) {
+                Some((j, oc, oname)) if *j != i && overlap(*oc, class) => {
+                    if !reported {
+                        reported = true;
+                        let msg = format!(
+                            "expected one policy per registry value, found `{}\\{}` also written by policy `{oname}`",
+                            w.0, w.1
+                        );
+                        let span = cx.attr(f, &pol.node, "name");
+                        cx.at("ADMX015", f, span, msg);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    owner.insert(w, (i, class, pol.name.clone().unwrap_or_default()));
+                }
+            }
+        }
+    }
+}
+
+fn overlap(a: PolicyClass, b: PolicyClass) -> bool {
+    a == b || a == PolicyClass::Both || b == PolicyClass::Both
+}
+
+fn value_key(v: &Value) -> String {
+    match v {
+        Value::Delete { .. } => "delete".into(),
+        Value::Decimal { value, .. } => {
+            format!("decimal {}", value.as_deref().unwrap_or("").trim())
+        }
+        Value::LongDecimal { value, .. } => {
+            format!("longDecimal {}", value.as_deref().unwrap_or("").trim())
+        }
+        Value::String { text, .. } => format!("string \"{}\"", short(text)),
+    }
+}
+
+/// The (key, valueName) pairs a policy writes, lower-cased (lists excluded: their names are generated).
+pub(crate) fn writes(_d: &PolicyDefinitions, p: &crate::model::Policy) -> Vec<(String, String)> {
+    let pkey = p.key.clone().unwrap_or_default();
+    let norm = |k: &str, v: &str| (k.trim_matches('\\').to_lowercase(), v.to_lowercase());
+    let mut v = Vec::new();
+    if let Some(vn) = &p.value_name {
+        v.push(norm(&pkey, vn));
+    }
+    let list = |l: &ValueList, base: &str, v: &mut Vec<(String, String)>| {
+        for it in &l.items {
+            let k = it
+                .key
+                .as_deref()
+                .or(l.default_key.as_deref())
+                .unwrap_or(base);
+            if let Some(vn) = &it.value_name {
+                v.push(norm(k, vn));
+            }
+        }
+    };
+    for l in [&p.enabled_list, &p.disabled_list].into_iter().flatten() {
+        list(l, &pkey, &mut v);
+    }
+    for e in p.elements() {
+        let c = e.common();
+        let k = c.key.as_deref().unwrap_or(&pkey);
+        match e {
+            PolicyElement::List(_) => {}
+            PolicyElement::Boolean(b) => {
+                if let Some(vn) = &c.value_name {
+                    v.push(norm(k, vn));
+                }
+                for l in [&b.true_list, &b.false_list].into_iter().flatten() {
+                    list(l, k, &mut v);
+                }
+            }
+            PolicyElement::Enum(en) => {
+                if let Some(vn) = &c.value_name {
+                    v.push(norm(k, vn));
+                }
+                for it in &en.items {
+                    if let Some(l) = &it.value_list {
+                        list(l, k, &mut v);
+                    }
+                }
+            }
+            _ => {
+                if let Some(vn) = &c.value_name {
+                    v.push(norm(k, vn));
+                }
+            }
+        }
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+const HIVES: &[&str] = &[
+    "HKLM",
+    "HKCU",
+    "HKCR",
+    "HKU",
+    "HKCC",
+    "HKEY_LOCAL_MACHINE",
+    "HKEY_CURRENT_USER",
+    "HKEY_CLASSES_ROOT",
+    "HKEY_USERS",
+    "HKEY_CURRENT_CONFIG",
+    "MACHINE",
+    "USER",
+];
+
+fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
+    let span = cx.attr(f, node, attr);
+    let first = k.split('\\').next().unwrap_or("").trim_end_matches(':');
+    if k.contains('\\') && HIVES.iter().any(|h| h.eq_ignore_ascii_case(first)) {
+        cx.at(
+            "ADMX012",
+            f,
+            span,
+            format!(
+                "expected a key without hive (the class picks it), found `{}`",
+                short(k)
+            ),
+        );
+    } else if k.is_empty()
+        || k.starts_with('\\')
+        || k.ends_with('\\')
+        || k.contains("\\\\")
+        || k.chars().any(char::is_control)
+    {
+        cx.at(
+            "ADMX013",
+            f,
+            span,
+            format!(
+                "expected non-empty names separated by single backslashes in `{attr}`, found `{}`",
+                short(k)
+            ),
+        );
+    } else if k.chars().count() > 255 {
+        cx.at(
+            "ADMX014",
+            f,
+            span,
+            format!(
+                "expected a key of at most 255 characters, found {}",
+                k.chars().count()
+            ),
+        );
+    }
+}
+
+fn value_name_check(cx: &mut Ctx<'_>, f: usize, node: &Node, v: &str) {
+    let n = v.chars().count();
+    if n > 16383 {
+        let span = cx.attr(f, node, "valueName");
+        cx.at(
+            "ADMX014",
+            f,
+            span,
+            format!("expected a value name of at most 16383 characters, found {n}"),
+        );
+    }
+}
+
+fn list_key_checks(cx: &mut Ctx<'_>, f: usize, list: &ValueList) {
+    if let Some(k) = &list.default_key {
+        key_checks(cx, f, &list.node, "defaultKey", k);
+    }
+    for it in &list.items {
+        if let Some(k) = &it.key {
+            key_checks(cx, f, &it.node, "key", k);
+        }
+        if let Some(v) = &it.value_name {
+            value_name_check(cx, f, &it.node, v);
+        }
+    }
+}
+
+// =================================================================== ADML
+
+fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    for s in d.strings() {
+        let Some(id) = s.id.as_deref() else { continue };
+        if !seen.insert(id) {
+            let span = cx.attr(f, &s.node, "id");
+            cx.at(
+                "ADML001",
+                f,
+                span,
+                format!("expected unique string ids, found `{id}` again"),
+            );
+        }
+    }
+    let mut seen: HashSet<&str> = HashSet::new();
+    for p in d.presentations() {
+        let Some(id) = p.id.as_deref() else { continue };
+        if !seen.insert(id) {
+            let span = cx.attr(f, &p.node, "id");
+            cx.at(
+                "ADML002",
+                f,
+                span,
+                format!("expected unique presentation ids, found `{id}` again"),
+            );
+        }
+    }
+}
+
+// =================================================================== ADMX <-> ADML
+
+/// A `$(string.X)` use in an ADMX: id, node, attribute.
+fn string_refs(d: &PolicyDefinitions) -> Vec<(&str, &Node, &'static str)> {
+    let mut v = Vec::new();
+    for c in d.categories() {
+        add_ref(&mut v, &c.display_name, &c.node, "displayName");
+        add_ref(&mut v, &c.explain_text, &c.node, "explainText");
+    }
+    for p in d.products() {
+        add_ref(&mut v, &p.display_name, &p.node, "displayName");
+        for m in &p.major_versions {
+            add_ref(&mut v, &m.display_name, &m.node, "displayName");
+            for mi in &m.minor_versions {
+                add_ref(&mut v, &mi.display_name, &mi.node, "displayName");
+            }
+        }
+    }
+    for def in d.supported_on_definitions() {
+        add_ref(&mut v, &def.display_name, &def.node, "displayName");
+    }
+    for p in d.policies() {
+        add_ref(&mut v, &p.display_name, &p.node, "displayName");
+        add_ref(&mut v, &p.explain_text, &p.node, "explainText");
+        for e in p.elements() {
+            if let PolicyElement::Enum(en) = e {
+                for it in &en.items {
+                    add_ref(&mut v, &it.display_name, &it.node, "displayName");
+                }
+            }
+        }
+    }
+    v
+}
+
+fn add_ref<'a>(
+    v: &mut Vec<(&'a str, &'a Node, &'static str)>,
+    s: &'a Option<String>,
+    n: &'a Node,
+    attr: &'static str,
+) {
+    if let Some(id) = s.as_deref().and_then(parse_string_ref) {
+        v.push((id, n, attr));
+    }
+}
+
+fn version(s: Option<&str>) -> Option<(u32, u32)> {
+    let (a, b) = s?.trim().split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+fn reference_checks(cx: &mut Ctx<'_>) {
+    let l = cx.l;
+    // cultures present in the store (lower-case) -> display name
+    let mut store_cultures: BTreeMap<String, String> = BTreeMap::new();
+    for m in &l.adml {
+        if let Some(c) = &m.culture {
+            store_cultures
+                .entry(c.to_lowercase())
+                .or_insert_with(|| c.clone());
+        }
+    }
+    for a in &l.admx {
+        let Some(d) = &a.doc else { continue };
+        let f = a.file;
+        // this ADMX's ADMLs by culture (first file wins when en-US and en-us both have one)
+        let mut by_culture: BTreeMap<String, &AdmlFile> = BTreeMap::new();
+        for m in l
+            .adml
+            .iter()
+            .filter(|m| m.stem == a.stem && m.culture.is_some())
+        {
+            by_culture
+                .entry(m.culture.as_deref().unwrap_or("").to_lowercase())
+                .or_insert(m);
+        }
+        let res_node = d.resources.as_ref().map(|r| &r.node);
+        let res_span = res_node.map_or(Span::default(), |n| cx.head(f, n));
+        let fallback = d
+            .resources
+            .as_ref()
+            .and_then(|r| r.fallback_culture.clone())
+            .unwrap_or_else(|| "en-US".into());
+        let baseline = match by_culture.get(&fallback.to_lowercase()) {
+            Some(m) => Some(*m),
+            None => {
+                let found: Vec<String> = by_culture
+                    .values()
+                    .filter_map(|m| m.culture.clone())
+                    .collect();
+                let found = if found.is_empty() {
+                    "none".to_string()
+                } else {
+                    found.join(", ")
+                };
+                cx.at(
+                    "REF007",
+                    f,
+                    res_span,
+                    format!(
+                        "expected an ADML in `{fallback}/{}.adml`, found ADMLs for: {found}",
+                        a.stem
+                    ),
+                );
+                by_culture.values().next().copied()
+            }
+        };
+        // revisions, every culture
+        let min = d
+            .resources
+            .as_ref()
+            .and_then(|r| r.min_required_revision.as_deref());
+        if let Some(minv) = version(min) {
+            for m in by_culture.values() {
+                let Some(doc) = &m.doc else { continue };
+                if let Some(rv) = version(doc.revision.as_deref()) {
+                    if rv < minv {
+                        let span = cx.attr(m.file, &doc.node, "revision");
+                        cx.at(
+                            "REF006",
+                            m.file,
+                            span,
+                            format!(
+                                "expected revision >= {} (minRequiredRevision of {}), found {}",
+                                min.unwrap_or("").trim(),
+                                cx.path(f)
+                                    .file_name()
+                                    .and_then(|n| n.to_str())
+                                    .unwrap_or(""),
+                                doc.revision.as_deref().unwrap_or("").trim()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(base) = baseline {
+            if let Some(bdoc) = &base.doc {
+                ref_against(cx, f, d, base, bdoc);
+                for m in by_culture.values() {
+                    if std::ptr::eq(*m, base) {
+                        continue;
+                    }
+                    if let Some(mdoc) = &m.doc {
+                        language_checks(cx, d, base, bdoc, m, mdoc);
+                    }
+                }
+            }
+        }
+        if l.store {
+            for (key, shown) in &store_cultures {
+                if !by_culture.contains_key(key) {
+                    cx.at(
+                        "LANG004",
+                        f,
+                        res_span,
+                        format!("expected `{shown}/{}.adml` like the other templates of the store, found none", a.stem),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn adml_name(cx: &Ctx<'_>, m: &AdmlFile) -> String {
+    let p = cx.l.path(m.file);
+    let file = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    format!("{}/{file}", m.culture.as_deref().unwrap_or(""))
+}
+
+fn ref_against(
+    cx: &mut Ctx<'_>,
+    f: usize,
+    d: &PolicyDefinitions,
+    base: &AdmlFile,
+    bdoc: &PolicyDefinitionResources,
+) {
+    let strings: HashSet<&str> = bdoc
+        .strings()
+        .iter()
+        .filter_map(|s| s.id.as_deref())
+        .collect();
+    let bname = adml_name(cx, base);
+    let mut used_strings: HashSet<&str> = HashSet::new();
+    for (id, node, attr) in string_refs(d) {
+        used_strings.insert(id);
+        if !strings.contains(id) {
+            let span = cx.attr(f, node, attr);
+            cx.at(
+                "REF001",
+                f,
+                span,
+                format!("expected string `{id}` (used by `{attr}`) in `{bname}`, found no such id"),
+            );
+        }
+    }
+    let mut used_pres: HashSet<&str> = HashSet::new();
+    for p in d.policies() {
+        let Some(pid) = p.presentation.as_deref().and_then(parse_presentation_ref) else {
+            continue;
+        };
+        used_pres.insert(pid);
+        let Some(pres) = bdoc.presentation(pid) else {
+            let span = cx.attr(f, &p.node, "presentation");
+            cx.at(
+                "REF002",
+                f,
+                span,
+                format!("expected presentation `{pid}` in `{bname}`, found no such id"),
+            );
+            continue;
+        };
+        // controls against elements
+        let elements = p.elements();
+        let mut bound: HashSet<&str> = HashSet::new();
+        for c in &pres.controls {
+            let Some(rid) = c.ref_id() else { continue };
+            bound.insert(rid);
+            let span = attr_span(&cx.l.files[base.file].text, c.node().span, "refId");
+            let Some(e) = elements
+                .iter()
+                .find(|e| e.common().id.as_deref() == Some(rid))
+            else {
+                cx.at(
+                    "REF004",
+                    base.file,
+                    span,
+                    format!(
+                        "expected an element `{rid}` in policy `{}`, found none",
+                        p.name.as_deref().unwrap_or("")
+                    ),
+                );
+                continue;
+            };
+            let ok = matches!(
+                (c, e),
+                (Control::CheckBox { .. }, PolicyElement::Boolean(_))
+                    | (
+                        Control::TextBox { .. } | Control::ComboBox { .. },
+                        PolicyElement::Text(_)
+                    )
+                    | (
+                        Control::DecimalTextBox(_),
+                        PolicyElement::Decimal(_) | PolicyElement::Text(_)
+                    )
+                    | (
+                        Control::LongDecimalTextBox(_),
+                        PolicyElement::LongDecimal(_)
+                    )
+                    | (Control::DropdownList { .. }, PolicyElement::Enum(_))
+                    | (Control::ListBox { .. }, PolicyElement::List(_))
+                    | (Control::MultiTextBox { .. }, PolicyElement::MultiText(_))
+            );
+            if !ok {
+                cx.at(
+                    "REF003",
+                    base.file,
+                    span,
+                    format!(
+                        "expected a control for a `{}` element, found `<{}>` for `{rid}`",
+                        e.tag(),
+                        c.tag()
+                    ),
+                );
+                continue;
+            }
+            // defaults within range
+            match (c, e) {
+                (
+                    Control::DropdownList {
+                        default_item: Some(di),
+                        node,
+                        ..
+                    },
+                    PolicyElement::Enum(en),
+                ) => {
+                    if let Ok(n) = di.trim().parse::<usize>() {
+                        if n >= en.items.len() && !en.items.is_empty() {
+                            let span =
+                                attr_span(&cx.l.files[base.file].text, node.span, "defaultItem");
+                            cx.at(
+                                "REF010",
+                                base.file,
+                                span,
+                                format!("expected defaultItem below {} (the enum's item count), found {n}", en.items.len()),
+                            );
+                        }
+                    }
+                }
+                (Control::DecimalTextBox(b), PolicyElement::Decimal(x)) => {
+                    if let Some(Ok(v)) = b.default_value.as_deref().map(|v| v.trim().parse::<u64>())
+                    {
+                        let min = x
+                            .min_value
+                            .as_deref()
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .unwrap_or(0);
+                        let max = x
+                            .max_value
+                            .as_deref()
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .unwrap_or(9999);
+                        if (v < min || v > max) && min <= max {
+                            let span =
+                                attr_span(&cx.l.files[base.file].text, b.node.span, "defaultValue");
+                            cx.at(
+                                "REF010",
+                                base.file,
+                                span,
+                                format!("expected defaultValue in {min}..={max}, found {v}"),
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in elements {
+            if let Some(id) = e.common().id.as_deref() {
+                if !bound.contains(id) {
+                    let span = cx.attr(f, &e.common().node, "id");
+                    cx.at("REF005", f, span, format!("expected a control for element `{id}` in presentation `{pid}` of `{bname}`, found none"));
+                }
+            }
+        }
+    }
+    for s in bdoc.strings() {
+        if let Some(id) = s.id.as_deref() {
+            if !used_strings.contains(id) {
+                let span = attr_span(&cx.l.files[base.file].text, s.node.span, "id");
+                cx.at(
+                    "REF008",
+                    base.file,
+                    span,
+                    format!("expected string `{id}` to be used by the ADMX, found no use"),
+                );
+            }
+        }
+    }
+    for p in bdoc.presentations() {
+        if let Some(id) = p.id.as_deref() {
+            if !used_pres.contains(id) {
+                let span = attr_span(&cx.l.files[base.file].text, p.node.span, "id");
+                cx.at(
+                    "REF009",
+                    base.file,
+                    span,
+                    format!("expected presentation `{id}` to be used by a policy, found no use"),
+                );
+            }
+        }
+    }
+}
+
+// =================================================================== languages
+
+fn language_checks(
+    cx: &mut Ctx<'_>,
+    d: &PolicyDefinitions,
+    base: &AdmlFile,
+    bdoc: &PolicyDefinitionResources,
+    m: &AdmlFile,
+    mdoc: &PolicyDefinitionResources,
+) {
+    let bname = adml_name(cx, base);
+    let mname = adml_name(cx, m);
+    let used: HashSet<&str> = string_refs(d).into_iter().map(|(id, _, _)| id).collect();
+    let used_pres: HashSet<&str> = d
+        .policies()
+        .iter()
+        .filter_map(|p| p.presentation.as_deref().and_then(parse_presentation_ref))
+        .collect();
+    let have: HashSet<&str> = mdoc
+        .strings()
+        .iter()
+        .filter_map(|s| s.id.as_deref())
+        .collect();
+    let base_ids: HashSet<&str> = bdoc
+        .strings()
+        .iter()
+        .filter_map(|s| s.id.as_deref())
+        .collect();
+    let table_span = mdoc
+        .resources
+        .as_ref()
+        .and_then(|r| r.string_table.as_ref())
+        .map_or_else(
+            || head(&cx.l.files[m.file].text, mdoc.node.span),
+            |t| head(&cx.l.files[m.file].text, t.node.span),
+        );
+    for s in bdoc.strings() {
+        let Some(id) = s.id.as_deref() else { continue };
+        if used.contains(id) && !have.contains(id) {
+            let label = attr_span(&cx.l.files[base.file].text, s.node.span, "id");
+            let bpath = cx.path(base.file);
+            cx.at(
+                "LANG001",
+                m.file,
+                table_span,
+                format!("expected string `{id}` (present in `{bname}`) in `{mname}`, found none"),
+            )
+            .labels
+            .push(crate::Label {
+                file: Some(bpath),
+                span: label,
+                message: "defined in the baseline here".into(),
+            });
+        }
+    }
+    for s in mdoc.strings() {
+        let Some(id) = s.id.as_deref() else { continue };
+        if !base_ids.contains(id) {
+            let span = attr_span(&cx.l.files[m.file].text, s.node.span, "id");
+            cx.at(
+                "LANG003",
+                m.file,
+                span,
+                format!("expected only ids of `{bname}`, found extra string `{id}`"),
+            );
+        }
+    }
+    let have_p: HashSet<&str> = mdoc
+        .presentations()
+        .iter()
+        .filter_map(|p| p.id.as_deref())
+        .collect();
+    let base_p: HashSet<&str> = bdoc
+        .presentations()
+        .iter()
+        .filter_map(|p| p.id.as_deref())
+        .collect();
+    let ptable = mdoc
+        .resources
+        .as_ref()
+        .and_then(|r| r.presentation_table.as_ref())
+        .map_or(table_span, |t| head(&cx.l.files[m.file].text, t.node.span));
+    for p in bdoc.presentations() {
+        let Some(id) = p.id.as_deref() else { continue };
+        if used_pres.contains(id) && !have_p.contains(id) {
+            cx.at(
+                "LANG002",
+                m.file,
+                ptable,
+                format!(
+                    "expected presentation `{id}` (present in `{bname}`) in `{mname}`, found none"
+                ),
+            );
+        }
+    }
+    for p in mdoc.presentations() {
+        let Some(id) = p.id.as_deref() else { continue };
+        if !base_p.contains(id) {
+            let span = attr_span(&cx.l.files[m.file].text, p.node.span, "id");
+            cx.at(
+                "LANG003",
+                m.file,
+                span,
+                format!("expected only ids of `{bname}`, found extra presentation `{id}`"),
+            );
+        }
+    }
+}
+
+// =================================================================== store
+
+fn store_checks(cx: &mut Ctx<'_>) {
+    let l = cx.l;
+    let mut targets: HashMap<String, (usize, Span)> = HashMap::new();
+    for a in &l.admx {
+        let Some(d) = &a.doc else { continue };
+        let Some(t) = d.target() else { continue };
+        let Some(ns) = &t.namespace else { continue };
+        let span = cx.attr(a.file, &t.node, "namespace");
+        if let Some((other, ospan)) = targets.get(ns).copied() {
+            let opath = cx.path(other);
+            let oname = opath
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
+            cx.at("STORE001", a.file, span, format!("expected a target namespace no other file declares, found `{ns}` (also the target of {oname})"))
+                .labels
+                .push(crate::Label { file: Some(opath), span: ospan, message: "declared here first".into() });
+        } else {
+            targets.insert(ns.clone(), (a.file, span));
+        }
+    }
+    for a in &l.admx {
+        let Some(d) = &a.doc else { continue };
+        for u in d.usings() {
+            let Some(ns) = &u.namespace else { continue };
+            if !targets.contains_key(ns) {
+                let span = cx.attr(a.file, &u.node, "namespace");
+                cx.at(
+                    "STORE002",
+                    a.file,
+                    span,
+                    format!(
+                        "expected an ADMX in the store with target namespace `{ns}`, found none"
+                    ),
+                );
+            }
+        }
+    }
+    // orphan ADMLs
+    let stems: HashSet<&str> = l.admx.iter().map(|a| a.stem.as_str()).collect();
+    for m in &l.adml {
+        if m.culture.is_some() && !stems.contains(m.stem.as_str()) {
+            let span = m.doc.as_ref().map_or(Span::default(), |d| {
+                head(&l.files[m.file].text, d.node.span)
+            });
+            cx.at(
+                "LANG005",
+                m.file,
+                span,
+                format!(
+                    "expected an ADMX named `{}.admx` in the store, found none",
+                    m.stem
+                ),
+            );
+        }
+    }
+    // same value written by policies of two files
+    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::new();
+    for (ai, a) in l.admx.iter().enumerate() {
+        let Some(d) = &a.doc else { continue };
+        for p in d.policies() {
+            let class = p.class().unwrap_or(PolicyClass::Both);
+            let pname = p.name.clone().unwrap_or_default();
+            let mut reported = false;
+            for w in writes(d, p) {
+                match owner.get(&w) {
+                    Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
+                        reported = true;
+                        let ofile = cx.path(l.admx[*oi].file);
+                        let ofile = ofile
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or("")
+                            .to_string();
+                        let span = cx.attr(a.file, &p.node, "name");
+                        cx.at(
+                            "STORE003",
+                            a.file,
+                            span,
+                            format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.0, w.1),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        owner.insert(w, (ai, class, pname.clone()));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Finding the files to check and reading them (file and schema layers).
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::error::{Error, Result};
+use crate::model::{PolicyDefinitionResources, PolicyDefinitions};
+use crate::span::{LineIndex, Span};
+
+use super::SourceFile;
+use super::schema::{self, diag};
+
+/// What one command-line path stands for.
+#[derive(Debug, Default)]
+pub(crate) struct InputSet {
+    /// The folder holding the config file (the store, or the file's folder).
+    pub root: PathBuf,
+    /// A folder given: check it as a central store.
+    pub store: bool,
+    /// ADMX files.
+    pub admx: Vec<PathBuf>,
+    /// ADML files with their culture folder name (`None`: not in a culture folder).
+    pub adml: Vec<(Option<String>, PathBuf)>,
+}
+
+fn ext_is(p: &Path, ext: &str) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Works out which files `path` means.
+pub(crate) fn discover(path: &Path) -> Result<InputSet> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        let mut dir = path.to_path_buf();
+        let entries = read_dir_sorted(&dir)?;
+        if !entries.iter().any(|p| p.is_file() && ext_is(p, "admx")) {
+            if let Some(pd) = entries.iter().find(|p| {
+                p.is_dir()
+                    && p.file_name()
+                        .is_some_and(|n| n.eq_ignore_ascii_case("PolicyDefinitions"))
+            }) {
+                dir = pd.clone();
+            }
+        }
+        let mut set = InputSet {
+            root: dir.clone(),
+            store: true,
+            ..InputSet::default()
+        };
+        for p in read_dir_sorted(&dir)? {
+            if p.is_dir() {
+                let culture = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_string();
+                for f in read_dir_sorted(&p)? {
+                    if f.is_file() && ext_is(&f, "adml") {
+                        set.adml.push((Some(culture.clone()), f));
+                    }
+                }
+            } else if ext_is(&p, "admx") {
+                set.admx.push(p);
+            } else if ext_is(&p, "adml") {
+                set.adml.push((None, p));
+            }
+        }
+        return Ok(set);
+    }
+    let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let root = if parent.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        parent.clone()
+    };
+    let mut set = InputSet {
+        root: root.clone(),
+        store: false,
+        ..InputSet::default()
+    };
+    if ext_is(path, "adml") {
+        let culture = parent
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string);
+        let culture = culture.filter(|c| is_culture_name(c));
+        set.adml.push((culture, path.to_path_buf()));
+        return Ok(set);
+    }
+    set.admx.push(path.to_path_buf());
+    // ADMLs beside it: <dir>/<culture>/<stem>.adml
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_string();
+    if let Ok(entries) = read_dir_sorted(&root) {
+        for d in entries.into_iter().filter(|d| d.is_dir()) {
+            let culture = d
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
+            if let Ok(files) = read_dir_sorted(&d) {
+                for f in files {
+                    let same = f
+                        .file_stem()
+                        .and_then(|s| s.to_str())
+                        .is_some_and(|s| s.eq_ignore_ascii_case(&stem));
+                    if same && ext_is(&f, "adml") && f.is_file() {
+                        set.adml.push((Some(culture.clone()), f));
+                    }
+                }
+            }
+        }
+    }
+    Ok(set)
+}
+
+/// `en-US`, `de`, `zh-Hans-CN`, ...
+pub(crate) fn is_culture_name(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.bytes().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// One ADMX that was read.
+pub(crate) struct AdmxFile {
+    pub file: usize,
+    /// Lower-case file stem.
+    pub stem: String,
+    pub doc: Option<PolicyDefinitions>,
+}
+
+/// One ADML that was read.
+pub(crate) struct AdmlFile {
+    pub file: usize,
+    pub stem: String,
+    /// Culture folder name as found (`None` when misplaced).
+    pub culture: Option<String>,
+    pub doc: Option<PolicyDefinitionResources>,
+}
+
+/// Everything read for one input path.
+pub(crate) struct Loaded {
+    pub store: bool,
+    pub files: Vec<SourceFile>,
+    pub admx: Vec<AdmxFile>,
+    pub adml: Vec<AdmlFile>,
+}
+
+impl Loaded {
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
+    }
+
+    pub fn path(&self, file: usize) -> &Path {
+        &self.files[file].path
+    }
+}
+
+fn stem_lower(p: &Path) -> String {
+    p.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_lowercase()
+}
+
+/// Reads, decodes and schema-checks every file of `set`, and parses the model of the well-formed ones.
+pub(crate) fn load(set: InputSet, diags: &mut Vec<Diagnostic>, strict: bool) -> Result<Loaded> {
+    let mut loaded = Loaded {
+        store: set.store,
+        files: Vec::new(),
+        admx: Vec::new(),
+        adml: Vec::new(),
+    };
+    for p in &set.admx {
+        let (file, doc) = read_one(p, true, diags, strict, &mut loaded.files)?;
+        loaded.admx.push(AdmxFile {
+            file,
+            stem: stem_lower(p),
+            doc: doc.and_then(Doc::admx),
+        });
+    }
+    for (culture, p) in &set.adml {
+        let (file, doc) = read_one(p, false, diags, strict, &mut loaded.files)?;
+        let misplaced = match culture {
+            None => Some("expected the ADML in a culture folder such as `en-US`, found it beside the ADMX files".to_string()),
+            Some(c) if !is_culture_name(c) => {
+                Some(format!("expected the ADML in a culture folder such as `en-US`, found it in `{c}`"))
+            }
+            _ => None,
+        };
+        if let Some(msg) = misplaced {
+            if set.store || culture.is_some() {
+                diags.push(diag("XML007", msg, Span::new(0, 0)).with_file(p.clone()));
+            }
+        }
+        loaded.adml.push(AdmlFile {
+            file,
+            stem: stem_lower(p),
+            culture: culture.clone().filter(|c| is_culture_name(c)),
+            doc: doc.and_then(Doc::adml),
+        });
+    }
+    Ok(loaded)
+}
+
+#[allow(dead_code)] // constructed once the reader's parse_admx/parse_adml are wired in
+pub(crate) enum Doc {
+    Admx(Box<PolicyDefinitions>),
+    Adml(Box<PolicyDefinitionResources>),
+}
+
+impl Doc {
+    fn admx(self) -> Option<PolicyDefinitions> {
+        match self {
+            Doc::Admx(d) => Some(*d),
+            Doc::Adml(_) => None,
+        }
+    }
+    fn adml(self) -> Option<PolicyDefinitionResources> {
+        match self {
+            Doc::Adml(d) => Some(*d),
+            Doc::Admx(_) => None,
+        }
+    }
+}
+
+fn read_one(
+    path: &Path,
+    is_admx: bool,
+    diags: &mut Vec<Diagnostic>,
+    strict: bool,
+    files: &mut Vec<SourceFile>,
+) -> Result<(usize, Option<Doc>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let dec = decode(&bytes);
+    let mut found: Vec<Diagnostic> = Vec::new();
+    if let Some(at) = dec.invalid_at {
+        found.push(diag(
+            "XML006",
+            format!(
+                "expected valid {} text, found bytes that are not",
+                dec.encoding_name
+            ),
+            Span::new(at, at + 1),
+        ));
+    }
+    if let Some((span, msg)) = dec.mismatch.clone() {
+        found.push(diag("XML003", msg, span));
+    }
+    let outcome = schema::check(&dec.text, strict);
+    found.extend(outcome.diagnostics);
+    let mut doc = None;
+    let root_ok = match outcome.root.as_deref() {
+        Some("policyDefinitions") => is_admx,
+        Some("policyDefinitionResources") => !is_admx,
+        _ => true,
+    };
+    if outcome.well_formed && !root_ok {
+        let want = if is_admx {
+            "<policyDefinitions>"
+        } else {
+            "<policyDefinitionResources>"
+        };
+        let found_root = outcome.root.clone().unwrap_or_default();
+        let at = dec.text.find(&format!("<{found_root}")).unwrap_or(0);
+        found.push(diag(
+            "XML005",
+            format!(
+                "expected root `{want}` in a .{} file, found `<{found_root}>`",
+                if is_admx { "admx" } else { "adml" }
+            ),
+            Span::new(at, at + 1 + found_root.len()),
+        ));
+    }
+    let mut text = dec.text;
+    if outcome.well_formed && root_ok && dec.invalid_at.is_none() {
+        if let Some((d, t)) = parse_model(&bytes, is_admx) {
+            doc = Some(d);
+            text = t;
+        }
+    }
+    let idx = files.len();
+    for d in &mut found {
+        d.file = Some(path.to_path_buf());
+    }
+    diags.extend(found);
+    let lines = LineIndex::new(&text);
+    files.push(SourceFile {
+        path: path.to_path_buf(),
+        text,
+        lines,
+    });
+    Ok((idx, doc))
+}
+
+/// Parses the model with the reader (`gpforge::admx`); returns the document and its decoded text.
+fn parse_model(bytes: &[u8], is_admx: bool) -> Option<(Doc, String)> {
+    let _ = (bytes, is_admx);
+    None
+}
+
+/// Decoded text plus what the file layer noticed.
+pub(crate) struct Decoded {
+    pub text: String,
+    pub encoding_name: &'static str,
+    /// Byte offset (in `text`) of the first undecodable sequence.
+    pub invalid_at: Option<usize>,
+    /// Declaration/BOM disagreement.
+    pub mismatch: Option<(Span, String)>,
+}
+
+/// BOM first, declaration advisory (UTF-8, UTF-16LE/BE).
+pub(crate) fn decode(bytes: &[u8]) -> Decoded {
+    let (enc, body, name): (&'static encoding_rs::Encoding, &[u8], &'static str) =
+        if let Some(b) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+            (encoding_rs::UTF_8, b, "UTF-8")
+        } else if let Some(b) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+            (encoding_rs::UTF_16LE, b, "UTF-16LE")
+        } else if let Some(b) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+            (encoding_rs::UTF_16BE, b, "UTF-16BE")
+        } else if bytes.starts_with(&[b'<', 0]) {
+            (encoding_rs::UTF_16LE, bytes, "UTF-16LE")
+        } else if bytes.starts_with(&[0, b'<']) {
+            (encoding_rs::UTF_16BE, bytes, "UTF-16BE")
+        } else {
+            (encoding_rs::UTF_8, bytes, "UTF-8")
+        };
+    let (text, had_errors) = enc.decode_without_bom_handling(body);
+    let text = text.into_owned();
+    let invalid_at = if had_errors {
+        text.find('\u{FFFD}')
+    } else {
+        None
+    };
+    let mismatch = declared_encoding(&text).and_then(|(span, label)| {
+        let l = label.to_ascii_lowercase();
+        let is16 = matches!(l.as_str(), "utf-16" | "utf-16le" | "utf-16be" | "unicode" | "ucs-2" | "unicodefffe" | "iso-10646-ucs-2");
+        let is8 = matches!(l.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii");
+        let bad = if name == "UTF-8" { is16 } else { !is16 };
+        let _ = is8;
+        bad.then(|| (span, format!("expected the declaration to name {name} (the file's bytes), found `encoding=\"{label}\"`")))
+    });
+    Decoded {
+        text,
+        encoding_name: name,
+        invalid_at,
+        mismatch,
+    }
+}
+
+/// The `encoding` of the XML declaration and its span.
+fn declared_encoding(text: &str) -> Option<(Span, String)> {
+    let decl = text.strip_prefix("<?xml")?;
+    let end = decl.find("?>")?;
+    let decl = &decl[..end];
+    let i = decl.find("encoding")?;
+    let rest = &decl[i + "encoding".len()..];
+    let rest_t = rest.trim_start().strip_prefix('=')?.trim_start();
+    let q = rest_t.chars().next()?;
+    if q != '"' && q != '\'' {
+        return None;
+    }
+    let val = &rest_t[1..];
+    let close = val.find(q)?;
+    let label = &val[..close];
+    let start = 5 + i;
+    let vstart = text[start..].find(label).map_or(start, |k| start + k);
+    Some((Span::new(vstart, vstart + label.len()), label.to_string()))
+}

@@ -1,0 +1,1395 @@
+//! The schema layer: an "XSD-lite" of Microsoft's ADMX schema (MS-GPREG §7,
+//! `PolicyDefinitionFiles.xsd` with `multiText`/`multiTextBox`), as tables.
+//!
+//! Every element the schema knows is an [`ElemDef`]: its attributes with
+//! their simple types and whether they are required, and its content model
+//! (empty, text, or a sequence of particles, each a set of alternative child
+//! elements with a cardinality — enough for every model in the schema). A
+//! walker runs over the XML events of the decoded text, so it sees order,
+//! unknown attributes and stray text, and reports with byte spans.
+//!
+//! Where libxml2 (the schema oracle) and the XSD text disagree, this follows
+//! libxml2: `unsignedInt` takes no surrounding whitespace, tokens
+//! (`versionString`, `class`, booleans, `language`) are whitespace-collapsed.
+//! The documented extensions `longDecimal` and `longDecimalTextBox` (and a
+//! `longDecimal` value) are accepted under the `windows` profile and are
+//! `SCH003` under `strict`, since the published schema lacks them.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::namespaces;
+use crate::span::Span;
+
+use super::rules::rule;
+
+/// Simple types of attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Str,
+    Version,
+    StringRef,
+    PresRef,
+    /// itemName / resourceID: letters, digits, underscore.
+    Ident,
+    ItemRef,
+    Guid,
+    UInt,
+    ULong,
+    Bool,
+    Class,
+    Language,
+    AnyUri,
+}
+
+/// One attribute declaration.
+#[derive(Debug)]
+pub(crate) struct AttrDef {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+}
+
+/// Content model.
+#[derive(Debug)]
+pub(crate) enum Content {
+    /// No children, no text (not even whitespace).
+    Empty,
+    /// Text only (comments allowed); `Some(n)`: at most `n` characters.
+    Text(Option<usize>),
+    /// Element-only content: particles in order.
+    Seq(&'static [Particle]),
+    /// Mixed content with exactly one element of any kind (`Annotation`).
+    AnyOne,
+}
+
+/// A set of alternative children with a cardinality.
+#[derive(Debug)]
+pub(crate) struct Particle {
+    pub alts: &'static [&'static ElemDef],
+    pub min: u32,
+    /// `u32::MAX` = unbounded.
+    pub max: u32,
+}
+
+/// An element declaration.
+#[derive(Debug)]
+pub(crate) struct ElemDef {
+    pub name: &'static str,
+    pub attrs: &'static [AttrDef],
+    pub content: Content,
+    /// Documented by Microsoft but absent from the published schema.
+    pub extension: bool,
+}
+
+const N: u32 = u32::MAX;
+
+const fn a(name: &'static str, ty: Ty) -> AttrDef {
+    AttrDef {
+        name,
+        ty,
+        required: false,
+    }
+}
+const fn r(name: &'static str, ty: Ty) -> AttrDef {
+    AttrDef {
+        name,
+        ty,
+        required: true,
+    }
+}
+const fn p(alts: &'static [&'static ElemDef], min: u32, max: u32) -> Particle {
+    Particle { alts, min, max }
+}
+const fn el(name: &'static str, attrs: &'static [AttrDef], content: Content) -> ElemDef {
+    ElemDef {
+        name,
+        attrs,
+        content,
+        extension: false,
+    }
+}
+const fn ext(name: &'static str, attrs: &'static [AttrDef], content: Content) -> ElemDef {
+    ElemDef {
+        name,
+        attrs,
+        content,
+        extension: true,
+    }
+}
+
+use Ty::*;
+
+// ---------------------------------------------------------------- shared
+static ANNOTATION: ElemDef = el("annotation", &[r("application", Str)], Content::AnyOne);
+static PARENT_CATEGORY: ElemDef = el("parentCategory", &[r("ref", ItemRef)], Content::Empty);
+static SEE_ALSO: ElemDef = el("seeAlso", &[], Content::Text(None));
+static KEYWORDS: ElemDef = el("keywords", &[], Content::Text(None));
+
+// ---------------------------------------------------------------- values
+static V_DELETE: ElemDef = el("delete", &[], Content::Empty);
+static V_DECIMAL: ElemDef = el("decimal", &[r("value", UInt)], Content::Empty);
+static V_LONG: ElemDef = ext("longDecimal", &[r("value", ULong)], Content::Empty);
+static V_STRING: ElemDef = el("string", &[], Content::Text(Some(255)));
+static VALUE_P: [Particle; 1] = [p(&[&V_DELETE, &V_DECIMAL, &V_STRING, &V_LONG], 1, 1)];
+const VALUE: Content = Content::Seq(&VALUE_P);
+static ENABLED_VALUE: ElemDef = el("enabledValue", &[], VALUE);
+static DISABLED_VALUE: ElemDef = el("disabledValue", &[], VALUE);
+static TRUE_VALUE: ElemDef = el("trueValue", &[], VALUE);
+static FALSE_VALUE: ElemDef = el("falseValue", &[], VALUE);
+static ITEM_VALUE: ElemDef = el("value", &[], VALUE);
+static VALUE_ITEM: ElemDef = el(
+    "item",
+    &[a("key", Str), r("valueName", Str)],
+    Content::Seq(&[p(&[&ITEM_VALUE], 1, 1)]),
+);
+static VALUE_LIST_P: [Particle; 1] = [p(&[&VALUE_ITEM], 1, N)];
+const VALUE_LIST: Content = Content::Seq(&VALUE_LIST_P);
+const VALUE_LIST_ATTRS: &[AttrDef] = &[a("defaultKey", Str)];
+static ENABLED_LIST: ElemDef = el("enabledList", VALUE_LIST_ATTRS, VALUE_LIST);
+static DISABLED_LIST: ElemDef = el("disabledList", VALUE_LIST_ATTRS, VALUE_LIST);
+static TRUE_LIST: ElemDef = el("trueList", VALUE_LIST_ATTRS, VALUE_LIST);
+static FALSE_LIST: ElemDef = el("falseList", VALUE_LIST_ATTRS, VALUE_LIST);
+static VALUE_LIST_EL: ElemDef = el("valueList", VALUE_LIST_ATTRS, VALUE_LIST);
+
+// ---------------------------------------------------------------- policy elements
+static E_BOOLEAN: ElemDef = el(
+    "boolean",
+    &[
+        r("id", Str),
+        a("clientExtension", Guid),
+        a("key", Str),
+        a("valueName", Str),
+    ],
+    Content::Seq(&[
+        p(&[&TRUE_VALUE], 0, 1),
+        p(&[&FALSE_VALUE], 0, 1),
+        p(&[&TRUE_LIST], 0, 1),
+        p(&[&FALSE_LIST], 0, 1),
+    ]),
+);
+static E_DECIMAL: ElemDef = el(
+    "decimal",
+    &[
+        r("id", Str),
+        a("clientExtension", Guid),
+        a("key", Str),
+        a("valueName", Str),
+        a("required", Bool),
+        a("minValue", UInt),
+        a("maxValue", UInt),
+        a("storeAsText", Bool),
+        a("soft", Bool),
+    ],
+    Content::Empty,
+);
+static E_LONG_DECIMAL: ElemDef = ext(
+    "longDecimal",
+    &[
+        r("id", Str),
+        a("clientExtension", Guid),
+        a("key", Str),
+        a("valueName", Str),
+        a("required", Bool),
+        a("minValue", ULong),
+        a("maxValue", ULong),
+        a("storeAsText", Bool),
+        a("soft", Bool),
+    ],
+    Content::Empty,
+);
+static E_TEXT: ElemDef = el(
+    "text",
+    &[
+        r("id", Str),
+        a("clientExtension", Guid),
+        a("key", Str),
+        a("valueName", Str),
+        a("required", Bool),
+        a("maxLength", UInt),
+        a("expandable", Bool),
+        a("soft", Bool),
+    ],
+    Content::Empty,
+);
+static ENUM_ITEM: ElemDef = el(
+    "item",
+    &[r("displayName", StringRef)],
+    Content::Seq(&[p(&[&ITEM_VALUE], 1, 1), p(&[&VALUE_LIST_EL], 0, 1)]),
+);
+static E_ENUM: ElemDef = el(
+    "enum",
+    &[
+        r("id", Str),
+        a("clientExtension", Guid),
+        a("key", Str),
+        a("valueName", Str),
+        a("required", Bool),
+    ],
+    Content::Seq(&[p(&[&ENUM_ITEM], 0, N)]),
+);
+static E_LIST: ElemDef = el(
+    "list",
+    &[
+        r("id", Str),
+        a("clientExtension", Guid),
+        a("key", Str),
+        a("valuePrefix", Str),
+        a("additive", Bool),
+        a("expandable", Bool),
+        a("explicitValue", Bool),
+    ],
+    Content::Empty,
+);
+static E_MULTI_TEXT: ElemDef = el(
+    "multiText",
+    &[
+        r("id", Str),
+        a("clientExtension", Guid),
+        a("key", Str),
+        a("valueName", Str),
+        a("required", Bool),
+        a("maxLength", UInt),
+        a("maxStrings", UInt),
+        a("soft", Bool),
+    ],
+    Content::Empty,
+);
+static ELEMENTS: ElemDef = el(
+    "elements",
+    &[],
+    Content::Seq(&[p(
+        &[
+            &E_BOOLEAN,
+            &E_DECIMAL,
+            &E_TEXT,
+            &E_ENUM,
+            &E_LIST,
+            &E_MULTI_TEXT,
+            &E_LONG_DECIMAL,
+        ],
+        1,
+        N,
+    )]),
+);
+
+// ---------------------------------------------------------------- policies, categories, supportedOn
+static POLICY_SUPPORTED_ON: ElemDef = el("supportedOn", &[r("ref", ItemRef)], Content::Empty);
+static POLICY: ElemDef = el(
+    "policy",
+    &[
+        r("name", Ident),
+        r("class", Class),
+        r("displayName", StringRef),
+        a("explainText", StringRef),
+        a("presentation", PresRef),
+        r("key", Str),
+        a("valueName", Str),
+    ],
+    Content::Seq(&[
+        p(&[&ANNOTATION], 0, N),
+        p(&[&PARENT_CATEGORY], 0, 1),
+        p(&[&SEE_ALSO], 0, N),
+        p(&[&KEYWORDS], 0, 1),
+        p(&[&POLICY_SUPPORTED_ON], 1, 1),
+        p(&[&ENABLED_VALUE], 0, 1),
+        p(&[&DISABLED_VALUE], 0, 1),
+        p(&[&ENABLED_LIST], 0, 1),
+        p(&[&DISABLED_LIST], 0, 1),
+        p(&[&ELEMENTS], 0, 1),
+    ]),
+);
+static POLICIES: ElemDef = el("policies", &[], Content::Seq(&[p(&[&POLICY], 1, N)]));
+static CATEGORY: ElemDef = el(
+    "category",
+    &[
+        r("name", Ident),
+        r("displayName", StringRef),
+        a("explainText", StringRef),
+    ],
+    Content::Seq(&[
+        p(&[&ANNOTATION], 0, N),
+        p(&[&PARENT_CATEGORY], 0, 1),
+        p(&[&SEE_ALSO], 0, N),
+        p(&[&KEYWORDS], 0, 1),
+    ]),
+);
+static CATEGORIES: ElemDef = el("categories", &[], Content::Seq(&[p(&[&CATEGORY], 1, N)]));
+static MINOR: ElemDef = el(
+    "minorVersion",
+    &[
+        r("displayName", StringRef),
+        r("name", Ident),
+        r("versionIndex", UInt),
+    ],
+    Content::Empty,
+);
+static MAJOR: ElemDef = el(
+    "majorVersion",
+    &[
+        r("name", Ident),
+        r("displayName", StringRef),
+        r("versionIndex", UInt),
+    ],
+    Content::Seq(&[p(&[&MINOR], 0, N)]),
+);
+static PRODUCT: ElemDef = el(
+    "product",
+    &[r("name", Ident), r("displayName", StringRef)],
+    Content::Seq(&[p(&[&MAJOR], 0, N)]),
+);
+static PRODUCTS: ElemDef = el("products", &[], Content::Seq(&[p(&[&PRODUCT], 1, N)]));
+static RANGE: ElemDef = el(
+    "range",
+    &[
+        r("ref", ItemRef),
+        a("minVersionIndex", UInt),
+        a("maxVersionIndex", UInt),
+    ],
+    Content::Empty,
+);
+static REFERENCE: ElemDef = el("reference", &[r("ref", ItemRef)], Content::Empty);
+static OR: ElemDef = el("or", &[], Content::Seq(&[p(&[&RANGE, &REFERENCE], 1, N)]));
+static AND: ElemDef = el("and", &[], Content::Seq(&[p(&[&RANGE, &REFERENCE], 1, N)]));
+static DEFINITION: ElemDef = el(
+    "definition",
+    &[r("name", Ident), r("displayName", StringRef)],
+    Content::Seq(&[p(&[&OR, &AND], 0, 1)]),
+);
+static DEFINITIONS: ElemDef = el("definitions", &[], Content::Seq(&[p(&[&DEFINITION], 1, N)]));
+static SUPPORTED_ON_TABLE: ElemDef = el(
+    "supportedOn",
+    &[],
+    Content::Seq(&[p(&[&PRODUCTS], 0, 1), p(&[&DEFINITIONS], 0, 1)]),
+);
+
+// ---------------------------------------------------------------- ADMX root
+static NS_DECL_TARGET: ElemDef = el(
+    "target",
+    &[r("prefix", Ident), r("namespace", AnyUri)],
+    Content::Empty,
+);
+static NS_DECL_USING: ElemDef = el(
+    "using",
+    &[r("prefix", Ident), r("namespace", AnyUri)],
+    Content::Empty,
+);
+static POLICY_NAMESPACES: ElemDef = el(
+    "policyNamespaces",
+    &[],
+    Content::Seq(&[p(&[&NS_DECL_TARGET], 1, 1), p(&[&NS_DECL_USING], 0, N)]),
+);
+static SUPERSEDED: ElemDef = el("supersededAdm", &[r("fileName", Str)], Content::Empty);
+static ADMX_RESOURCES: ElemDef = el(
+    "resources",
+    &[
+        r("minRequiredRevision", Version),
+        a("fallbackCulture", Language),
+    ],
+    Content::Empty,
+);
+/// `<policyDefinitions>`.
+pub(crate) static ADMX_ROOT: ElemDef = el(
+    "policyDefinitions",
+    &[r("revision", Version), r("schemaVersion", Version)],
+    Content::Seq(&[
+        p(&[&POLICY_NAMESPACES], 1, 1),
+        p(&[&SUPERSEDED], 0, N),
+        p(&[&ANNOTATION], 0, N),
+        p(&[&ADMX_RESOURCES], 1, 1),
+        p(&[&SUPPORTED_ON_TABLE], 0, 1),
+        p(&[&CATEGORIES], 0, 1),
+        p(&[&POLICIES], 0, 1),
+    ]),
+);
+
+// ---------------------------------------------------------------- ADML
+static LABEL: ElemDef = el("label", &[], Content::Text(None));
+static DEFAULT_VALUE: ElemDef = el("defaultValue", &[], Content::Text(None));
+static COMBO_DEFAULT: ElemDef = el("default", &[], Content::Text(None));
+static SUGGESTION: ElemDef = el("suggestion", &[], Content::Text(None));
+static C_TEXT: ElemDef = el("text", &[], Content::Text(None));
+static C_DECIMAL: ElemDef = el(
+    "decimalTextBox",
+    &[
+        r("refId", Str),
+        a("defaultValue", UInt),
+        a("spin", Bool),
+        a("spinStep", UInt),
+    ],
+    Content::Text(None),
+);
+static C_LONG_DECIMAL: ElemDef = ext(
+    "longDecimalTextBox",
+    &[
+        r("refId", Str),
+        a("defaultValue", ULong),
+        a("spin", Bool),
+        a("spinStep", UInt),
+    ],
+    Content::Text(None),
+);
+static C_TEXTBOX: ElemDef = el(
+    "textBox",
+    &[r("refId", Str)],
+    Content::Seq(&[p(&[&LABEL], 1, 1), p(&[&DEFAULT_VALUE], 0, 1)]),
+);
+static C_CHECKBOX: ElemDef = el(
+    "checkBox",
+    &[r("refId", Str), a("defaultChecked", Bool)],
+    Content::Text(None),
+);
+static C_COMBOBOX: ElemDef = el(
+    "comboBox",
+    &[r("refId", Str), a("noSort", Bool)],
+    Content::Seq(&[
+        p(&[&LABEL], 1, 1),
+        p(&[&COMBO_DEFAULT], 0, 1),
+        p(&[&SUGGESTION], 0, N),
+    ]),
+);
+static C_DROPDOWN: ElemDef = el(
+    "dropdownList",
+    &[r("refId", Str), a("noSort", Bool), a("defaultItem", UInt)],
+    Content::Text(None),
+);
+static C_LISTBOX: ElemDef = el("listBox", &[r("refId", Str)], Content::Text(None));
+static C_MULTI: ElemDef = el(
+    "multiTextBox",
+    &[
+        r("refId", Str),
+        a("showAsDialog", Bool),
+        a("defaultHeight", UInt),
+    ],
+    Content::Text(None),
+);
+static PRESENTATION: ElemDef = el(
+    "presentation",
+    &[r("id", Ident)],
+    Content::Seq(&[p(
+        &[
+            &C_TEXT,
+            &C_DECIMAL,
+            &C_TEXTBOX,
+            &C_CHECKBOX,
+            &C_COMBOBOX,
+            &C_DROPDOWN,
+            &C_LISTBOX,
+            &C_MULTI,
+            &C_LONG_DECIMAL,
+        ],
+        0,
+        N,
+    )]),
+);
+static STRING: ElemDef = el("string", &[r("id", Ident)], Content::Text(None));
+static STRING_TABLE: ElemDef = el("stringTable", &[], Content::Seq(&[p(&[&STRING], 1, N)]));
+static PRESENTATION_TABLE: ElemDef = el(
+    "presentationTable",
+    &[],
+    Content::Seq(&[p(&[&PRESENTATION], 1, N)]),
+);
+static ADML_RESOURCES: ElemDef = el(
+    "resources",
+    &[],
+    Content::Seq(&[p(&[&STRING_TABLE], 0, 1), p(&[&PRESENTATION_TABLE], 0, 1)]),
+);
+static ADML_DISPLAY_NAME: ElemDef = el("displayName", &[], Content::Text(None));
+static ADML_DESCRIPTION: ElemDef = el("description", &[], Content::Text(None));
+/// `<policyDefinitionResources>`.
+pub(crate) static ADML_ROOT: ElemDef = el(
+    "policyDefinitionResources",
+    &[r("revision", Version), r("schemaVersion", Version)],
+    Content::Seq(&[
+        p(&[&ADML_DISPLAY_NAME], 1, 1),
+        p(&[&ADML_DESCRIPTION], 1, 1),
+        p(&[&ANNOTATION], 0, N),
+        p(&[&ADML_RESOURCES], 1, 1),
+    ]),
+);
+
+// ================================================================ simple types
+
+fn is_ident_char(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+/// `(\p{L}|\p{N}|_)+`.
+pub(crate) fn is_ident(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_ident_char)
+}
+
+/// Identifier that is valid except for hyphens (which Windows tolerates).
+fn is_hyphen_ident(s: &str) -> bool {
+    !s.is_empty() && s.contains('-') && s.chars().all(|c| c == '-' || is_ident_char(c))
+}
+
+fn collapse(s: &str) -> String {
+    s.split([' ', '\t', '\n', '\r'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_version(s: &str) -> bool {
+    let Some((a, b)) = s.split_once('.') else {
+        return false;
+    };
+    (1..=4).contains(&a.len())
+        && (1..=5).contains(&b.len())
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && b.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 38 || b[0] != b'{' || b[37] != b'}' {
+        return false;
+    }
+    b[1..37].iter().enumerate().all(|(i, &c)| match i {
+        8 | 13 | 18 | 23 => c == b'-',
+        _ => c.is_ascii_hexdigit(),
+    })
+}
+
+fn is_language(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').enumerate().all(|(i, part)| {
+            (1..=8).contains(&part.len())
+                && if i == 0 {
+                    part.bytes().all(|c| c.is_ascii_alphabetic())
+                } else {
+                    part.bytes().all(|c| c.is_ascii_alphanumeric())
+                }
+        })
+}
+
+/// What is wrong with an attribute value, as (code, message).
+fn check_value(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
+    let shown = short(v);
+    match ty {
+        Str | AnyUri => None,
+        Version => (!is_version(&collapse(v))).then(|| {
+            ("SCH007", format!("expected a version like `1.0` in `{attr}` of `<{elem}>`, found `{shown}`"))
+        }),
+        StringRef | PresRef => {
+            let (kind, code) = if ty == StringRef { ("string", "SCH008") } else { ("presentation", "SCH009") };
+            let id = v.strip_prefix(&format!("$({kind}.")[..]).and_then(|x| x.strip_suffix(')'));
+            match id {
+                Some(id) if is_ident(id) => None,
+                Some(id) if is_hyphen_ident(id) => Some((
+                    "SCH011",
+                    format!("expected letters, digits and underscores in `{attr}` of `<{elem}>`, found the hyphenated id `{id}`"),
+                )),
+                _ => Some((code, format!("expected `$({kind}.ID)` in `{attr}` of `<{elem}>`, found `{shown}`"))),
+            }
+        }
+        Ident => {
+            if is_ident(v) {
+                None
+            } else if is_hyphen_ident(v) {
+                Some((
+                    "SCH011",
+                    format!("expected letters, digits and underscores in `{attr}` of `<{elem}>`, found the hyphenated id `{shown}`"),
+                ))
+            } else {
+                Some((
+                    "SCH010",
+                    format!("expected letters, digits and underscores in `{attr}` of `<{elem}>`, found `{shown}`"),
+                ))
+            }
+        }
+        ItemRef => {
+            let ok = |s: &str| is_ident(s) || is_hyphen_ident(s);
+            let valid = match v.split_once(':') {
+                Some((p, n)) => ok(p) && ok(n),
+                None => ok(v),
+            };
+            if !valid {
+                Some(("SCH012", format!("expected `name` or `prefix:name` in `{attr}` of `<{elem}>`, found `{shown}`")))
+            } else if !v.split(':').all(is_ident) {
+                Some((
+                    "SCH011",
+                    format!("expected letters, digits and underscores in `{attr}` of `<{elem}>`, found the hyphenated reference `{shown}`"),
+                ))
+            } else {
+                None
+            }
+        }
+        Guid => (!is_guid(v)).then(|| {
+            ("SCH013", format!("expected a braced GUID in `{attr}` of `<{elem}>`, found `{shown}`"))
+        }),
+        UInt | ULong => {
+            if v.is_empty() {
+                return Some(("SCH017", format!("expected a number in `{attr}` of `<{elem}>`, found an empty value")));
+            }
+            let ok = v.bytes().all(|c| c.is_ascii_digit())
+                && if ty == UInt { v.parse::<u32>().is_ok() } else { v.parse::<u64>().is_ok() };
+            (!ok).then(|| {
+                let range = if ty == UInt { "0..=4294967295" } else { "0..=18446744073709551615" };
+                ("SCH006", format!("expected an unsigned integer in {range} in `{attr}` of `<{elem}>`, found `{shown}`"))
+            })
+        }
+        Bool => (!matches!(collapse(v).as_str(), "true" | "false" | "1" | "0")).then(|| {
+            ("SCH014", format!("expected `true` or `false` in `{attr}` of `<{elem}>`, found `{shown}`"))
+        }),
+        Class => (!matches!(collapse(v).as_str(), "User" | "Machine" | "Both")).then(|| {
+            ("SCH005", format!("expected `User`, `Machine` or `Both` in `class` of `<{elem}>`, found `{shown}`"))
+        }),
+        Language => (!is_language(&collapse(v))).then(|| {
+            ("SCH018", format!("expected a culture name like `en-US` in `{attr}` of `<{elem}>`, found `{shown}`"))
+        }),
+    }
+}
+
+/// A value shortened for messages.
+pub(crate) fn short(v: &str) -> String {
+    let mut s: String = v.chars().take(60).collect();
+    if s.len() < v.len() {
+        s.push('…');
+    }
+    s.replace(['\n', '\r', '\t'], " ")
+}
+
+// ================================================================ walker
+
+/// Result of the schema walk of one file.
+#[derive(Debug, Default)]
+pub(crate) struct SchemaOutcome {
+    /// Findings (file and schema layers).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text is well-formed XML with a template root (the model layers may run).
+    pub well_formed: bool,
+    /// Local name of the root element.
+    pub root: Option<String>,
+}
+
+struct Frame {
+    def: Option<&'static ElemDef>,
+    name: String,
+    start: usize,
+    /// Particle index and count in it.
+    pi: usize,
+    count: u32,
+    /// Text characters seen (for `Text(Some(max))`).
+    chars: usize,
+    text_reported: bool,
+    /// Number of xmlns declarations pushed by this element.
+    ns_pushed: usize,
+    /// Number of child elements (for `AnyOne`).
+    children: u32,
+}
+
+/// Diagnostic with the rule's default severity.
+pub(crate) fn diag(code: &'static str, message: String, span: Span) -> Diagnostic {
+    let sev = rule(code).map_or(Severity::Error, |r| r.severity);
+    Diagnostic::new(code, sev, message).with_span(span)
+}
+
+fn pos(text: &str, p: &str) -> usize {
+    (p.as_ptr() as usize)
+        .saturating_sub(text.as_ptr() as usize)
+        .min(text.len())
+}
+
+/// Walks `text` (decoded) and checks it against the schema tables.
+/// `strict`: reject the documented extensions (`longDecimal`, ...).
+pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
+    let mut out = SchemaOutcome::default();
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().trim_text(false);
+    let mut stack: Vec<Frame> = Vec::new();
+    // (prefix or "" for default, uri)
+    let mut ns: Vec<(String, String)> = Vec::new();
+    let mut root_ns: Option<String> = None;
+    let mut seen_root = false;
+    let mut root_closed = false;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let ev = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let at = (reader.error_position() as usize).min(text.len());
+                out.diagnostics.push(diag(
+                    "XML001",
+                    format!(
+                        "expected well-formed XML, found an error: {}",
+                        lower_first(&e.to_string())
+                    ),
+                    Span::new(at, (at + 1).min(text.len())),
+                ));
+                return out;
+            }
+        };
+        let after = reader.buffer_position() as usize;
+        match ev {
+            Event::Eof => break,
+            Event::DocType(_) => {
+                out.diagnostics.push(diag(
+                    "XML002",
+                    "expected an ADMX/ADML template, found a document type declaration (`<!DOCTYPE`); this is likely an HTML page saved as a template".into(),
+                    Span::new(before, after),
+                ));
+                return out;
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Start(e) | Event::Empty(e) if root_closed => {
+                let _ = e;
+                out.diagnostics.push(diag(
+                    "XML001",
+                    "expected the end of the document after the root element, found another element".into(),
+                    Span::new(before, after),
+                ));
+                return out;
+            }
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let is_empty = matches!(ev, Event::Empty(_));
+                let qname = std::str::from_utf8(e.name().into_inner())
+                    .unwrap_or("")
+                    .to_string();
+                let local = qname.rsplit(':').next().unwrap_or("").to_string();
+                let tag = Span::new(before, after);
+                // attributes: namespace declarations first
+                let mut ns_pushed = 0;
+                let attrs = match collect_attrs(text, e) {
+                    Ok(a) => a,
+                    Err((at, msg)) => {
+                        out.diagnostics
+                            .push(diag("XML001", msg, Span::new(at, at + 1)));
+                        return out;
+                    }
+                };
+                for at in &attrs {
+                    if at.name == "xmlns" {
+                        ns.push((String::new(), at.value.clone()));
+                        ns_pushed += 1;
+                    } else if let Some(pfx) = at.name.strip_prefix("xmlns:") {
+                        ns.push((pfx.to_string(), at.value.clone()));
+                        ns_pushed += 1;
+                    }
+                }
+                let prefix = qname.split_once(':').map_or("", |(p, _)| p);
+                let elem_ns = lookup_ns(&ns, prefix);
+                let def: Option<&'static ElemDef>;
+                if !seen_root {
+                    seen_root = true;
+                    out.root = Some(local.clone());
+                    def = match local.as_str() {
+                        "policyDefinitions" => Some(&ADMX_ROOT),
+                        "policyDefinitionResources" => Some(&ADML_ROOT),
+                        _ => None,
+                    };
+                    if def.is_none() {
+                        let (code, msg) = if local.eq_ignore_ascii_case("html") {
+                            (
+                                "XML002",
+                                "expected an ADMX/ADML template, found an HTML page".to_string(),
+                            )
+                        } else {
+                            (
+                                "XML005",
+                                format!(
+                                    "expected root element `<policyDefinitions>` or `<policyDefinitionResources>`, found `<{qname}>`"
+                                ),
+                            )
+                        };
+                        out.diagnostics.push(diag(code, msg, tag));
+                        return out;
+                    }
+                    let uri = elem_ns.clone().unwrap_or_default();
+                    if !prefix.is_empty() && elem_ns.is_none() {
+                        out.diagnostics.push(diag(
+                            "XML001",
+                            format!(
+                                "expected a declared namespace prefix, found undeclared `{prefix}`"
+                            ),
+                            tag,
+                        ));
+                        return out;
+                    }
+                    if !(uri.is_empty()
+                        || uri == namespaces::SCHEMAS_2006
+                        || uri == namespaces::WWW)
+                    {
+                        let span = attrs
+                            .iter()
+                            .find(|a| a.name == "xmlns")
+                            .map_or(tag, |a| a.value_span);
+                        out.diagnostics.push(diag(
+                            "XML004",
+                            format!(
+                                "expected root namespace `{}`, `{}` or none, found `{}`",
+                                namespaces::SCHEMAS_2006,
+                                namespaces::WWW,
+                                short(&uri)
+                            ),
+                            span,
+                        ));
+                    }
+                    root_ns = Some(uri);
+                } else {
+                    let parent = stack.last_mut().expect("inside root");
+                    if !prefix.is_empty() && elem_ns.is_none() {
+                        out.diagnostics.push(diag(
+                            "XML001",
+                            format!(
+                                "expected a declared namespace prefix, found undeclared `{prefix}`"
+                            ),
+                            tag,
+                        ));
+                        return out;
+                    }
+                    let same_ns =
+                        elem_ns.clone().unwrap_or_default() == root_ns.clone().unwrap_or_default();
+                    def = if same_ns {
+                        child(&mut out.diagnostics, parent, &local, tag, strict)
+                    } else {
+                        if parent.def.is_some() {
+                            out.diagnostics.push(diag(
+                                "SCH003",
+                                format!(
+                                    "expected elements in the root's namespace inside `<{}>`, found `<{qname}>` in namespace `{}`",
+                                    parent.name,
+                                    short(&elem_ns.clone().unwrap_or_default())
+                                ),
+                                tag,
+                            ));
+                        }
+                        None
+                    };
+                }
+                if let Some(d) = def {
+                    check_attrs(&mut out.diagnostics, d, &attrs, &ns, tag);
+                }
+                let frame = Frame {
+                    def,
+                    name: local,
+                    start: before,
+                    pi: 0,
+                    count: 0,
+                    chars: 0,
+                    text_reported: false,
+                    ns_pushed,
+                    children: 0,
+                };
+                if is_empty {
+                    finish(&mut out.diagnostics, frame, after);
+                    ns.truncate(ns.len() - ns_pushed);
+                    if stack.is_empty() {
+                        root_closed = true;
+                    }
+                } else {
+                    stack.push(frame);
+                }
+            }
+            Event::End(_) => {
+                let Some(frame) = stack.pop() else { break };
+                let pushed = frame.ns_pushed;
+                finish(&mut out.diagnostics, frame, after);
+                ns.truncate(ns.len() - pushed);
+                if stack.is_empty() {
+                    root_closed = true;
+                }
+            }
+            Event::Text(t) => {
+                let raw = std::str::from_utf8(t.as_ref()).unwrap_or("");
+                let ws = raw
+                    .bytes()
+                    .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
+                if stack.is_empty() {
+                    if !ws {
+                        out.diagnostics.push(diag(
+                            "XML001",
+                            "expected only markup outside the root element, found text".into(),
+                            Span::new(before, after),
+                        ));
+                        return out;
+                    }
+                    continue;
+                }
+                let n = raw.chars().count() - raw.matches("\r\n").count();
+                text_in(
+                    &mut out.diagnostics,
+                    stack.last_mut().expect("nonempty"),
+                    ws,
+                    n,
+                    Span::new(before, after),
+                );
+            }
+            Event::CData(c) => {
+                if let Some(f) = stack.last_mut() {
+                    let n = std::str::from_utf8(c.as_ref()).map_or(0, |s| s.chars().count());
+                    text_in(&mut out.diagnostics, f, false, n, Span::new(before, after));
+                } else {
+                    out.diagnostics.push(diag(
+                        "XML001",
+                        "expected only markup outside the root element, found CDATA".into(),
+                        Span::new(before, after),
+                    ));
+                    return out;
+                }
+            }
+            Event::GeneralRef(g) => {
+                let name = std::str::from_utf8(g.as_ref()).unwrap_or("");
+                let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+                    || g.resolve_char_ref().ok().flatten().is_some();
+                if !ok {
+                    out.diagnostics.push(diag(
+                        "XML001",
+                        format!(
+                            "expected a predefined entity or character reference, found `&{}`;",
+                            short(name)
+                        ),
+                        Span::new(before, after),
+                    ));
+                    return out;
+                }
+                if let Some(f) = stack.last_mut() {
+                    let ws = g
+                        .resolve_char_ref()
+                        .ok()
+                        .flatten()
+                        .is_some_and(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+                    text_in(&mut out.diagnostics, f, ws, 1, Span::new(before, after));
+                }
+            }
+        }
+    }
+    if !stack.is_empty() || !seen_root {
+        let at = text.len();
+        let msg = match stack.last() {
+            Some(f) => format!("expected `</{}>`, found the end of the file", f.name),
+            None => "expected a root element, found the end of the file".to_string(),
+        };
+        let span = stack.last().map_or(Span::new(at, at), |f| {
+            Span::new(f.start, f.start + 1 + f.name.len())
+        });
+        out.diagnostics.push(diag("XML001", msg, span));
+        return out;
+    }
+    out.well_formed = true;
+    out
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn lookup_ns(ns: &[(String, String)], prefix: &str) -> Option<String> {
+    ns.iter()
+        .rev()
+        .find(|(p, _)| p == prefix)
+        .map(|(_, u)| u.clone())
+        .filter(|u| !(prefix.is_empty() && u.is_empty()))
+}
+
+/// One attribute with spans.
+pub(crate) struct Attr {
+    pub name: String,
+    pub value: String,
+    pub name_span: Span,
+    pub value_span: Span,
+}
+
+fn collect_attrs(text: &str, e: &BytesStart<'_>) -> Result<Vec<Attr>, (usize, String)> {
+    let mut out = Vec::new();
+    for at in e.attributes() {
+        let at = match at {
+            Ok(a) => a,
+            Err(err) => {
+                let base = pos(text, std::str::from_utf8(e.attributes_raw()).unwrap_or(""));
+                let off = match &err {
+                    quick_xml::events::attributes::AttrError::ExpectedEq(p)
+                    | quick_xml::events::attributes::AttrError::ExpectedValue(p)
+                    | quick_xml::events::attributes::AttrError::UnquotedValue(p)
+                    | quick_xml::events::attributes::AttrError::ExpectedQuote(p, _)
+                    | quick_xml::events::attributes::AttrError::Duplicated(p, _) => *p,
+                };
+                // AttrError positions count from the start of the tag's name
+                let tag_start = pos(
+                    text,
+                    std::str::from_utf8(e.name().into_inner()).unwrap_or(""),
+                );
+                let at = if off > 0 { tag_start + off } else { base };
+                return Err((
+                    at.min(text.len()),
+                    format!(
+                        "expected well-formed attributes, found an error: {}",
+                        lower_first(&err.to_string())
+                    ),
+                ));
+            }
+        };
+        let key = std::str::from_utf8(at.key.into_inner()).unwrap_or("");
+        let ks = pos(text, key);
+        let raw: &str = match &at.value {
+            std::borrow::Cow::Borrowed(b) => std::str::from_utf8(b).unwrap_or(""),
+            std::borrow::Cow::Owned(_) => "",
+        };
+        let vs = pos(text, raw);
+        let value = if raw.contains('&') {
+            match quick_xml::escape::unescape(raw) {
+                Ok(v) => v.into_owned(),
+                Err(err) => {
+                    return Err((
+                        vs,
+                        format!(
+                            "expected a valid reference in an attribute value, found an error: {}",
+                            lower_first(&err.to_string())
+                        ),
+                    ));
+                }
+            }
+        } else {
+            raw.to_string()
+        };
+        if raw.contains('<') {
+            return Err((
+                vs + raw.find('<').unwrap_or(0),
+                "expected no `<` in an attribute value, found one".into(),
+            ));
+        }
+        // attribute-value normalisation (XML 1.0 §3.3.3)
+        let value = if value.contains(['\r', '\n', '\t']) {
+            value.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ")
+        } else {
+            value
+        };
+        out.push(Attr {
+            name: key.to_string(),
+            value,
+            name_span: Span::new(ks, ks + key.len()),
+            value_span: Span::new(vs, vs + raw.len()),
+        });
+    }
+    Ok(out)
+}
+
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+fn check_attrs(
+    out: &mut Vec<Diagnostic>,
+    d: &ElemDef,
+    attrs: &[Attr],
+    ns: &[(String, String)],
+    tag: Span,
+) {
+    for at in attrs {
+        if at.name == "xmlns" || at.name.starts_with("xmlns:") {
+            continue;
+        }
+        if let Some((pfx, local)) = at.name.split_once(':') {
+            if lookup_ns(ns, pfx).as_deref() == Some(XSI)
+                && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
+            {
+                continue;
+            }
+        }
+        match d.attrs.iter().find(|x| x.name == at.name) {
+            None => out.push(diag(
+                "SCH004",
+                format!(
+                    "expected no attribute `{}` on `<{}>` (the schema does not define it)",
+                    at.name, d.name
+                ),
+                at.name_span,
+            )),
+            Some(def) => {
+                if let Some((code, msg)) = check_value(def.ty, d.name, def.name, &at.value) {
+                    out.push(diag(code, msg, at.value_span));
+                }
+            }
+        }
+    }
+    for def in d.attrs.iter().filter(|x| x.required) {
+        if !attrs.iter().any(|a| a.name == def.name) {
+            let name_end = tag.start() + 1 + d.name.len();
+            out.push(diag(
+                "SCH001",
+                format!(
+                    "expected attribute `{}` on `<{}>`, found none",
+                    def.name, d.name
+                ),
+                Span::new(tag.start(), name_end.min(tag.end())),
+            ));
+        }
+    }
+}
+
+fn names(p: &Particle) -> String {
+    p.alts
+        .iter()
+        .filter(|d| !d.extension)
+        .map(|d| format!("`<{}>`", d.name))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// Matches a child element against the parent's content model.
+fn child(
+    out: &mut Vec<Diagnostic>,
+    parent: &mut Frame,
+    local: &str,
+    tag: Span,
+    strict: bool,
+) -> Option<&'static ElemDef> {
+    parent.children += 1;
+    let pdef = parent.def?;
+    let parts = match &pdef.content {
+        Content::Seq(parts) => *parts,
+        Content::AnyOne => return None,
+        Content::Empty | Content::Text(_) => {
+            out.push(diag(
+                "SCH003",
+                format!(
+                    "expected no child elements in `<{}>`, found `<{local}>`",
+                    pdef.name
+                ),
+                tag,
+            ));
+            return None;
+        }
+    };
+    let find = |p: &Particle| p.alts.iter().copied().find(|d| d.name == local);
+    // current particle
+    let mut i = parent.pi;
+    let mut count = parent.count;
+    while i < parts.len() {
+        if let Some(d) = find(&parts[i]) {
+            if count < parts[i].max {
+                parent.pi = i;
+                parent.count = count + 1;
+                return Some(ext_check(out, d, tag, strict));
+            }
+            out.push(diag(
+                "SCH003",
+                format!(
+                    "expected at most {} `<{local}>` in `<{}>`, found another",
+                    parts[i].max, pdef.name
+                ),
+                tag,
+            ));
+            return Some(d);
+        }
+        if count < parts[i].min {
+            // a required particle is skipped: is the child further on?
+            if let Some(j) = (i + 1..parts.len()).find(|&j| find(&parts[j]).is_some()) {
+                for part in &parts[i..j] {
+                    let have = if std::ptr::eq(part, &parts[i]) {
+                        count
+                    } else {
+                        0
+                    };
+                    if have < part.min {
+                        out.push(diag(
+                            "SCH002",
+                            format!(
+                                "expected {} in `<{}>` before `<{local}>`, found none",
+                                names(part),
+                                pdef.name
+                            ),
+                            tag,
+                        ));
+                    }
+                }
+                parent.pi = j;
+                parent.count = 1;
+                return find(&parts[j]).map(|d| ext_check(out, d, tag, strict));
+            }
+            break;
+        }
+        i += 1;
+        count = 0;
+    }
+    // not acceptable here: known elsewhere in this parent (order) or unknown
+    if let Some(d) = parts.iter().find_map(find) {
+        let expected = parts[parent.pi..]
+            .iter()
+            .enumerate()
+            .filter(|(k, p)| !(*k == 0 && parent.count >= p.max))
+            .map(|(_, p)| names(p))
+            .filter(|s| !s.is_empty())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let exp = if expected.is_empty() {
+            format!("the end of `<{}>`", pdef.name)
+        } else {
+            expected
+        };
+        out.push(diag(
+            "SCH003",
+            format!(
+                "expected {exp} in `<{}>`, found `<{local}>` out of order",
+                pdef.name
+            ),
+            tag,
+        ));
+        return Some(d);
+    }
+    let allowed = parts
+        .iter()
+        .map(names)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push(diag(
+        "SCH003",
+        format!(
+            "expected one of {allowed} in `<{}>`, found unknown `<{local}>`",
+            pdef.name
+        ),
+        tag,
+    ));
+    None
+}
+
+fn ext_check(
+    out: &mut Vec<Diagnostic>,
+    d: &'static ElemDef,
+    tag: Span,
+    strict: bool,
+) -> &'static ElemDef {
+    if strict && d.extension {
+        out.push(diag(
+            "SCH003",
+            format!("expected elements of Microsoft's published schema, found `<{}>` (documented, but not in the schema)", d.name),
+            tag,
+        ));
+    }
+    d
+}
+
+fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, ws: bool, n: usize, span: Span) {
+    let Some(d) = f.def else { return };
+    match d.content {
+        Content::Text(_) => f.chars += n,
+        Content::AnyOne => {}
+        Content::Seq(_) if ws => {}
+        Content::Empty | Content::Seq(_) => {
+            if !f.text_reported {
+                f.text_reported = true;
+                let what = if matches!(d.content, Content::Empty) {
+                    "no content"
+                } else {
+                    "only elements"
+                };
+                out.push(diag(
+                    "SCH016",
+                    format!("expected {what} in `<{}>`, found text", d.name),
+                    span,
+                ));
+            }
+        }
+    }
+}
+
+fn finish(out: &mut Vec<Diagnostic>, f: Frame, end: usize) {
+    let Some(d) = f.def else { return };
+    let span = Span::new(f.start, end);
+    let head = Span::new(f.start, (f.start + 1 + f.name.len()).min(end));
+    match &d.content {
+        Content::Seq(parts) => {
+            let mut missing = Vec::new();
+            for (k, part) in parts.iter().enumerate().skip(f.pi) {
+                let have = if k == f.pi { f.count } else { 0 };
+                if have < part.min {
+                    missing.push(names(part));
+                }
+            }
+            if !missing.is_empty() {
+                out.push(diag(
+                    "SCH002",
+                    format!(
+                        "expected {} in `<{}>`, found none",
+                        missing.join(" and "),
+                        d.name
+                    ),
+                    head,
+                ));
+            }
+        }
+        Content::AnyOne if f.children != 1 => {
+            out.push(diag(
+                "SCH002",
+                format!(
+                    "expected exactly one element inside `<{}>`, found {}",
+                    d.name, f.children
+                ),
+                head,
+            ));
+        }
+        Content::Text(Some(max)) if f.chars > *max => {
+            out.push(diag(
+                "SCH015",
+                format!(
+                    "expected at most {max} characters in `<{}>`, found {}",
+                    d.name, f.chars
+                ),
+                span,
+            ));
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str, strict: bool) -> Vec<String> {
+        check(text, strict)
+            .diagnostics
+            .into_iter()
+            .map(|d| d.code)
+            .collect()
+    }
+
+    const OK: &str = r#"<policyDefinitions revision="1.0" schemaVersion="1.0">
+  <policyNamespaces><target prefix="a" namespace="A.B"/></policyNamespaces>
+  <resources minRequiredRevision="1.0"/>
+  <policies><policy name="p" class="User" displayName="$(string.p)" key="k"><supportedOn ref="s"/>
+  <enabledValue><decimal value="1"/></enabledValue></policy></policies>
+</policyDefinitions>"#;
+
+    #[test]
+    fn valid_minimal_admx() {
+        assert!(codes(OK, true).is_empty(), "{:?}", codes(OK, true));
+    }
+
+    #[test]
+    fn order_missing_unknown() {
+        let t = OK
+            .replace(r#"<supportedOn ref="s"/>"#, "")
+            .replace("<resources", "<foo/><resources");
+        assert_eq!(codes(&t, true), ["SCH003", "SCH002"]);
+        let t = OK.replace(r#"class="User""#, r#"class="user" Area="x""#);
+        assert_eq!(codes(&t, true), ["SCH004", "SCH005"]);
+    }
+
+    #[test]
+    fn simple_types() {
+        assert!(is_version("1234.12345") && !is_version("1.04.0") && !is_version("1"));
+        assert!(is_guid("{3610eda5-77ef-11d2-8dc5-00c04fa31a66}"));
+        assert!(is_language("en-US") && !is_language("en_US"));
+        assert_eq!(
+            check_value(UInt, "e", "a", " 5").map(|x| x.0),
+            Some("SCH006")
+        );
+        assert_eq!(check_value(UInt, "e", "a", "").map(|x| x.0), Some("SCH017"));
+        assert_eq!(check_value(Bool, "e", "a", " true "), None);
+        assert_eq!(
+            check_value(StringRef, "e", "a", "$(string.a-b)").map(|x| x.0),
+            Some("SCH011")
+        );
+        assert_eq!(
+            check_value(StringRef, "e", "a", "$(string.a b)").map(|x| x.0),
+            Some("SCH008")
+        );
+    }
+}
