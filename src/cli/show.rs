@@ -4,8 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use gpforge::policy::RegistryAction;
 use gpforge::store::view::{CategoryView, PolicyRef, PolicyView, StoreSummary};
-use gpforge::store::{Lookup, RegistryAction, Store};
+use gpforge::store::{Lookup, Store, reg_value_text};
 
 use super::ExitStatus;
 
@@ -93,17 +94,24 @@ fn actions(
     title: &str,
     hives: &[String],
     acts: &[RegistryAction],
+    clears: &[String],
 ) -> std::io::Result<()> {
     writeln!(out, "{title}:")?;
-    if acts.is_empty() {
+    if acts.is_empty() && clears.is_empty() {
         writeln!(out, "  (nothing)")?;
     }
-    for a in acts {
-        for h in hives {
-            writeln!(out, "  {h}\\{a}  [{}]", a.origin)?;
+    let hives: Vec<String> = if hives.is_empty() {
+        vec![String::new()]
+    } else {
+        hives.iter().map(|h| format!("{h}\\")).collect()
+    };
+    for h in &hives {
+        for a in acts {
+            let v = reg_value_text(&a.value);
+            writeln!(out, "  {h}{}\\{} = {v}", a.key, a.value_name)?;
         }
-        if hives.is_empty() {
-            writeln!(out, "  {a}  [{}]", a.origin)?;
+        for k in clears {
+            writeln!(out, "  {h}{k}\\* = delete all values")?;
         }
     }
     Ok(())
@@ -145,7 +153,7 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         Some(a) => field(
             out,
             "adml",
-            &format!("{} (culture {}, {:?})", a.path, a.culture, a.step),
+            &format!("{} (culture {}: {})", a.path, a.culture, a.step.describe()),
         )?,
         None => field(out, "adml", &format!("(none for {})", v.culture))?,
     }
@@ -154,8 +162,15 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         field(out, "value name", n)?;
     }
     writeln!(out)?;
-    actions(out, "when enabled", &v.hives, &v.effects.enabled)?;
-    actions(out, "when disabled", &v.hives, &v.effects.disabled)?;
+    actions(out, "when enabled", &v.hives, &v.effects.enabled, &[])?;
+    let fx = &v.effects;
+    actions(
+        out,
+        "when disabled",
+        &v.hives,
+        &fx.disabled,
+        &fx.disabled_clears,
+    )?;
     if !v.effects.elements.is_empty() {
         writeln!(out, "elements (written when enabled):")?;
         for e in &v.effects.elements {
@@ -189,6 +204,9 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
                 .as_deref()
                 .map_or(String::new(), |d| format!(" (default {d:?})"));
             writeln!(out, "  {}{r}: {:?}{d}", c.control, c.label)?;
+            for choice in &c.choices {
+                writeln!(out, "    - {choice}")?;
+            }
         }
     }
     writeln!(out)?;

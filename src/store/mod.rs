@@ -44,7 +44,7 @@ pub mod view;
 mod tests;
 
 pub use culture::{AdmlChoice, CultureStep};
-pub use effects::{ElementTarget, PolicyEffects, RegOp, RegValue, RegistryAction};
+pub use effects::{ElementTarget, PolicyEffects, policy_effects, reg_value_text};
 pub use parse::ParseError;
 pub use query::{CategoryNode, CategoryTree, Lookup, NamespaceEntry, RefError};
 
@@ -165,7 +165,7 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.error {
             LoadErrorKind::Io(e) => write!(f, "{}: cannot read: {e}", self.path.display()),
-            LoadErrorKind::Parse(e) => write!(f, "{}: {e}", self.path.display()),
+            LoadErrorKind::Parse(e) => write!(f, "{}:{e}", self.path.display()),
         }
     }
 }
