@@ -4,9 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use gpforge::policy::RegistryAction;
+
 use gpforge::store::view::{CategoryView, PolicyRef, PolicyView, StoreSummary};
-use gpforge::store::{Lookup, Store, reg_value_text};
+use gpforge::store::{Lookup, RegistryAction, Store};
 
 use super::ExitStatus;
 
@@ -94,10 +94,9 @@ fn actions(
     title: &str,
     hives: &[String],
     acts: &[RegistryAction],
-    clears: &[String],
 ) -> std::io::Result<()> {
     writeln!(out, "{title}:")?;
-    if acts.is_empty() && clears.is_empty() {
+    if acts.is_empty() {
         writeln!(out, "  (nothing)")?;
     }
     let hives: Vec<String> = if hives.is_empty() {
@@ -107,11 +106,7 @@ fn actions(
     };
     for h in &hives {
         for a in acts {
-            let v = reg_value_text(&a.value);
-            writeln!(out, "  {h}{}\\{} = {v}", a.key, a.value_name)?;
-        }
-        for k in clears {
-            writeln!(out, "  {h}{k}\\* = delete all values")?;
+            writeln!(out, "  {h}{a}")?;
         }
     }
     Ok(())
@@ -162,15 +157,8 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         field(out, "value name", n)?;
     }
     writeln!(out)?;
-    actions(out, "when enabled", &v.hives, &v.effects.enabled, &[])?;
-    let fx = &v.effects;
-    actions(
-        out,
-        "when disabled",
-        &v.hives,
-        &fx.disabled,
-        &fx.disabled_clears,
-    )?;
+    actions(out, "when enabled", &v.hives, &v.effects.enabled)?;
+    actions(out, "when disabled", &v.hives, &v.effects.disabled)?;
     if !v.effects.elements.is_empty() {
         writeln!(out, "elements (written when enabled):")?;
         for e in &v.effects.elements {

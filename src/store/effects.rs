@@ -3,21 +3,77 @@
 //!
 //! The fixed values (`valueName` with `enabledValue`/`disabledValue`,
 //! `enabledList`/`disabledList`, with the editor's defaults REG_DWORD 1 /
-//! delete) come from [`crate::policy::effects`]; this module adds what the
-//! policy's `<elements>` do:
+//! delete) come from [`crate::policy::effects`]; this module adds where the
+//! policy's `<elements>` write:
 //! - when enabled, each element writes the admin's input to its own key
 //!   (else the policy key) and value name: [`ElementTarget`];
-//! - when disabled, each element's value is deleted, and each list element's
-//!   key is emptied (`**delvals.`), which is what PolicyPlus does [I: not
-//!   confirmed against gpedit].
+//! - (when disabled, element values are deleted and list keys emptied: that
+//!   part is in [`crate::policy::effects`] too).
 //!
 //! Keys are kept as written in the ADMX (gpedit keeps their case); hives
 //! come from the policy class ([`crate::store::Store::hives`]).
+//!
+//! [`RegValue`] is [`crate::policy::RegValue`]; a deletion is [`RegOp::DeleteValue`], never `Set(Delete)`.
+
+use std::fmt;
 
 use serde::Serialize;
 
 use crate::model::{Policy, PolicyElement, Value, ValueSlot, parse_xsd_bool};
-use crate::policy::{PolicyState, RegValue, RegistryAction, effects, value_of};
+pub use crate::policy::RegValue;
+use crate::policy::{PolicyState, effects, value_of};
+
+/// What happens to a registry value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", content = "value", rename_all = "snake_case")]
+pub enum RegOp {
+    /// The value is set (never [`RegValue::Delete`]: that is [`RegOp::DeleteValue`]).
+    Set(RegValue),
+    /// The value is deleted (`**del.<name>` in registry.pol).
+    DeleteValue,
+    /// Every value of the key is deleted (`**delvals.` in registry.pol).
+    DeleteAllValues,
+}
+
+/// One registry write of a policy state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegistryAction {
+    /// The key, as written in the ADMX (no hive).
+    pub key: String,
+    /// The value name (`None` for [`RegOp::DeleteAllValues`]).
+    pub value_name: Option<String>,
+    /// What happens (serialised flat: `"op": "set", "value": {...}`).
+    #[serde(flatten)]
+    pub op: RegOp,
+}
+
+impl RegistryAction {
+    /// From an action of [`crate::policy::effects`].
+    pub fn from_policy(a: crate::policy::RegistryAction) -> RegistryAction {
+        let (value_name, op) = match a.value {
+            RegValue::Delete => (Some(a.value_name), RegOp::DeleteValue),
+            RegValue::DeleteAllValues => (None, RegOp::DeleteAllValues),
+            v => (Some(a.value_name), RegOp::Set(v)),
+        };
+        RegistryAction {
+            key: a.key,
+            value_name,
+            op,
+        }
+    }
+}
+
+impl fmt::Display for RegistryAction {
+    /// `key\name = REG_DWORD 1`, `key\name = delete`, `key\* = delete all values`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.value_name.as_deref().unwrap_or("");
+        match &self.op {
+            RegOp::Set(v) => write!(f, "{}\\{name} = {}", self.key, reg_value_text(v)),
+            RegOp::DeleteValue => write!(f, "{}\\{name} = delete", self.key),
+            RegOp::DeleteAllValues => write!(f, "{}\\* = delete all values", self.key),
+        }
+    }
+}
 
 /// Where an element writes the value the admin enters (policy enabled).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -42,10 +98,9 @@ pub struct ElementTarget {
 pub struct PolicyEffects {
     /// Fixed writes when the policy is enabled.
     pub enabled: Vec<RegistryAction>,
-    /// Fixed writes when the policy is disabled (element values deleted included).
+    /// Fixed writes when the policy is disabled (element values deleted and
+    /// list keys emptied included).
     pub disabled: Vec<RegistryAction>,
-    /// Keys whose values are all deleted when the policy is disabled (list elements).
-    pub disabled_clears: Vec<String>,
     /// Values written from the elements when the policy is enabled.
     pub elements: Vec<ElementTarget>,
 }
@@ -59,6 +114,7 @@ pub fn reg_value_text(v: &RegValue) -> String {
         RegValue::ExpandSz(s) => format!("REG_EXPAND_SZ {s:?}"),
         RegValue::MultiSz(v) => format!("REG_MULTI_SZ {v:?}"),
         RegValue::Delete => "delete".to_owned(),
+        RegValue::DeleteAllValues => "delete all values".to_owned(),
     }
 }
 
@@ -179,24 +235,21 @@ fn element_target(e: &PolicyElement, policy_key: &str) -> ElementTarget {
 /// The registry effects of `policy` (see the module documentation).
 pub fn policy_effects(policy: &Policy) -> PolicyEffects {
     let key = policy.key.as_deref().unwrap_or("");
-    let mut fx = PolicyEffects {
-        enabled: effects(policy, PolicyState::Enabled),
-        disabled: effects(policy, PolicyState::Disabled),
-        ..PolicyEffects::default()
+    let convert = |state| {
+        effects(policy, state)
+            .into_iter()
+            .map(RegistryAction::from_policy)
+            .collect()
     };
-    for e in policy.elements() {
-        let t = element_target(e, key);
-        match e {
-            PolicyElement::List(_) => fx.disabled_clears.push(t.key.clone()),
-            _ => fx.disabled.push(RegistryAction {
-                key: t.key.clone(),
-                value_name: t.value_name.clone().unwrap_or_default(),
-                value: RegValue::Delete,
-            }),
-        }
-        fx.elements.push(t);
+    PolicyEffects {
+        enabled: convert(PolicyState::Enabled),
+        disabled: convert(PolicyState::Disabled),
+        elements: policy
+            .elements()
+            .iter()
+            .map(|e| element_target(e, key))
+            .collect(),
     }
-    fx
 }
 
 #[cfg(test)]
@@ -218,9 +271,13 @@ mod tests {
         let mut p = crate::policy::linkedin_policy();
         p.elements = None;
         let fx = policy_effects(&p);
-        assert_eq!(fx.enabled, effects(&p, PolicyState::Enabled));
-        assert_eq!(fx.disabled, effects(&p, PolicyState::Disabled));
-        assert!(fx.elements.is_empty() && fx.disabled_clears.is_empty());
+        let k = r"software\policies\microsoft\office\16.0\common";
+        assert_eq!(
+            fx.enabled[0].to_string(),
+            format!("{k}\\linkedin = REG_DWORD 1")
+        );
+        assert_eq!(fx.disabled[0].op, RegOp::Set(RegValue::Dword(0)));
+        assert!(fx.elements.is_empty());
     }
 
     #[test]
@@ -252,11 +309,15 @@ mod tests {
         assert_eq!(fx.elements[0].key, p.key.clone().unwrap());
         assert_eq!(fx.elements[1].key, "k\\list");
         assert_eq!(fx.elements[1].value_name, None);
-        assert_eq!(fx.disabled_clears, ["k\\list"]);
-        assert_eq!(fx.disabled.len(), 1);
+        assert_eq!(fx.disabled.len(), 2);
         assert_eq!(
-            (fx.disabled[0].value_name.as_str(), &fx.disabled[0].value),
-            ("n", &RegValue::Delete)
+            (fx.disabled[0].value_name.as_deref(), &fx.disabled[0].op),
+            (Some("n"), &RegOp::DeleteValue)
         );
+        assert_eq!(
+            (fx.disabled[1].key.as_str(), &fx.disabled[1].op),
+            ("k\\list", &RegOp::DeleteAllValues)
+        );
+        assert_eq!(fx.disabled[1].to_string(), "k\\list\\* = delete all values");
     }
 }

@@ -55,7 +55,9 @@ pub mod view;
 mod tests;
 
 pub use culture::{AdmlChoice, CultureStep};
-pub use effects::{ElementTarget, PolicyEffects, policy_effects, reg_value_text};
+pub use effects::{
+    ElementTarget, PolicyEffects, RegOp, RegValue, RegistryAction, policy_effects, reg_value_text,
+};
 pub use parse::ParseError;
 pub use query::{CategoryNode, CategoryTree, Lookup, NamespaceEntry, RefError};
 
