@@ -14,3 +14,4 @@ mod deploy;
 mod roundtrip;
 mod pol;
 mod fmt;
+mod store;
