@@ -10,3 +10,4 @@ mod admx;
 mod backup;
 mod cli;
 mod roundtrip;
+mod validate;
