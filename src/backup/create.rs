@@ -300,17 +300,6 @@ pub fn create(
 /// template references it without shipping it).
 pub const SUPPORTED_WINDOWS7: &str = "At least Windows Server 2008 R2 or Windows 7";
 
-fn to_entry(a: &crate::policy::RegistryAction) -> pol::Entry {
-    use crate::policy::RegValue;
-    match &a.value {
-        RegValue::Dword(n) => pol::Entry::dword(&a.key, &a.value_name, *n),
-        RegValue::Qword(n) => pol::Entry::qword(&a.key, &a.value_name, *n),
-        RegValue::Sz(s) => pol::Entry::sz(&a.key, &a.value_name, s.as_str()),
-        RegValue::ExpandSz(s) => pol::Entry::expand_sz(&a.key, &a.value_name, s.as_str()),
-        RegValue::MultiSz(v) => pol::Entry::multi_sz(&a.key, &a.value_name, v.iter().cloned()),
-        RegValue::Delete => pol::Entry::delete_marker(&a.key, &a.value_name),
-    }
-}
 
 /// The settings and report lines of one policy of `store` in `state`:
 /// one `(side, registry.pol entries, report line)` per side its class covers.
@@ -349,7 +338,7 @@ pub fn policy_setting(
     }
     let mut file = PolFile::new();
     for a in crate::policy::effects(p, state) {
-        file.entries.push(to_entry(&a));
+        file.entries.push(crate::policy::pol_entry(&a));
     }
     if state == PolicyState::Disabled {
         // Disabling deletes what the elements would write.

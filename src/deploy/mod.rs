@@ -21,10 +21,21 @@
 
 use std::path::PathBuf;
 
+mod apply;
+mod builtin;
+mod check;
+mod inspect;
 mod journal;
 mod ops;
 mod paths;
+mod plan;
+mod source;
 mod txn;
+
+pub use apply::{ApplyOptions, ApplyReport, Outcome, apply, apply_with};
+pub use builtin::{add_builtin, add_builtin_with};
+pub use check::{CheckReport, TemplateCultures, check};
+pub use plan::{Action, DEFAULT_FALLBACK, Plan, PlanEntry, PlanOptions, Refusal, plan};
 
 pub use journal::{Digest, FileAction, Journal, JournalEntry, RunState};
 pub use ops::{Fault, FaultyOps, FileOps, RealFs};
@@ -85,10 +96,14 @@ pub enum StoreError {
         /// One line per file.
         files: Vec<String>,
     },
+    /// The run failed before its first change to the store: nothing to undo.
+    #[error("the run failed before changing the store, nothing to roll back: {cause}")]
+    NotStarted {
+        /// The failure.
+        cause: Box<Error>,
+    },
     /// A write failed; everything the run had done was undone.
-    #[error(
-        "the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}"
-    )]
+    #[error("the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}")]
     RolledBack {
         /// The run.
         id: String,
