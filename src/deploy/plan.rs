@@ -518,7 +518,7 @@ fn plan_template(
                         Some(Ok(Some(old))) if old == f.bytes => {
                             e.action = Action::Skip;
                             e.reason = "identical".into();
-                e.identical = true;
+                            e.identical = true;
                             e.identical = true;
                         }
                         Some(Ok(Some(_))) => {
