@@ -34,6 +34,9 @@ pub enum Error {
         #[source]
         source: crate::xml::reader::ParseError,
     },
+    /// A registry.pol file could not be decoded.
+    #[error("{0}")]
+    Pol(#[from] crate::pol::DecodeError),
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),

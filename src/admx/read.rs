@@ -197,13 +197,15 @@ impl<'a> Reader<'a> {
                     open.done = true;
                     return Ok(None);
                 }
-                Event::Text(s, _) => match text.as_deref_mut() {
-                    Some(buf) => append(buf, s),
+                Event::Text(t) => match text.as_deref_mut() {
+                    Some(buf) => append(buf, t.value()?),
+                    None if t.is_blank() => {}
                     None => {
-                        let t = trim_xml_ws(&s);
-                        if !t.is_empty() {
+                        let s = t.value()?;
+                        let s = trim_xml_ws(&s);
+                        if !s.is_empty() {
                             node.unknown_children
-                                .push(RawNode::Text { text: t.to_owned() });
+                                .push(RawNode::Text { text: s.to_owned() });
                         }
                     }
                 },

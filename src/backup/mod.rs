@@ -7,11 +7,16 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostic::Rule;
-
+pub mod create;
+pub mod inspect;
 pub mod layout;
+pub mod map;
 pub mod model;
 pub mod read;
+pub mod report;
+mod rules;
+pub mod security;
+pub mod time;
 pub mod write;
 mod xmltree;
 
@@ -21,8 +26,7 @@ pub use model::{
 };
 pub use xmltree::TextEncoding;
 
-/// Codes for backup findings.
-pub const RULES: &[Rule] = &[];
+pub use rules::RULES;
 
 /// Why a backup could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -69,12 +73,31 @@ pub enum Error {
         /// The backup folder.
         path: PathBuf,
     },
+    /// Writing a file failed.
+    #[error(transparent)]
+    Write(Box<crate::Error>),
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
 }
 
 impl Error {
+    /// The message without the file name (`line:col: what`), for findings that carry the file separately.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Xml {
+                position, message, ..
+            }
+            | Error::Format {
+                position, message, ..
+            } => {
+                format!("{position}: {message}")
+            }
+            Error::Io { source, .. } => source.to_string(),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),

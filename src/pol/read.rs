@@ -36,35 +36,19 @@ pub(crate) struct Prefix {
 pub(crate) fn read_header(b: &[u8], mode: Mode) -> Result<(), DecodeError> {
     if b.len() < 4 || b[..4] != SIGNATURE {
         if b.len() < 4 && SIGNATURE.starts_with(b) && !b.is_empty() {
-            let kind = DecodeErrorKind::Truncated {
-                field: Field::Header,
-                field_start: 0,
-                len: b.len() as u64,
-            };
+            let kind = DecodeErrorKind::Truncated { field: Field::Header, field_start: 0, len: b.len() as u64 };
             return Err(DecodeError::new(b.len(), None, kind));
         }
         let found = b[..b.len().min(4)].to_vec();
-        return Err(DecodeError::new(
-            0,
-            None,
-            DecodeErrorKind::BadSignature { found },
-        ));
+        return Err(DecodeError::new(0, None, DecodeErrorKind::BadSignature { found }));
     }
     if b.len() < HEADER_LEN {
-        let kind = DecodeErrorKind::Truncated {
-            field: Field::Header,
-            field_start: 0,
-            len: b.len() as u64,
-        };
+        let kind = DecodeErrorKind::Truncated { field: Field::Header, field_start: 0, len: b.len() as u64 };
         return Err(DecodeError::new(b.len(), None, kind));
     }
     let version = u32_at(b, 4);
     if version != VERSION && mode == Mode::Strict {
-        return Err(DecodeError::new(
-            4,
-            None,
-            DecodeErrorKind::BadVersion { found: version },
-        ));
+        return Err(DecodeError::new(4, None, DecodeErrorKind::BadVersion { found: version }));
     }
     Ok(())
 }
@@ -72,12 +56,7 @@ pub(crate) fn read_header(b: &[u8], mode: Mode) -> Result<(), DecodeError> {
 /// Decodes a whole file.
 pub(crate) fn read(b: &[u8], opts: &ParseOptions) -> Result<PolFile, DecodeError> {
     read_header(b, opts.mode)?;
-    let mut r = Reader {
-        b,
-        pos: HEADER_LEN,
-        index: 0,
-        mode: opts.mode,
-    };
+    let mut r = Reader { b, pos: HEADER_LEN, index: 0, mode: opts.mode };
     // A typical entry is well over 100 bytes; this avoids most regrowth
     // without over-allocating for small files.
     let mut entries = Vec::with_capacity((b.len() - HEADER_LEN) / 128 + 1);
@@ -91,19 +70,9 @@ pub(crate) fn read(b: &[u8], opts: &ParseOptions) -> Result<PolFile, DecodeError
 /// Reads entries until the end or the first damage.
 pub(crate) fn read_prefix(b: &[u8]) -> Prefix {
     if let Err(e) = read_header(b, Mode::Strict) {
-        return Prefix {
-            entries: Vec::new(),
-            starts: Vec::new(),
-            sound_len: 0,
-            error: Some(e),
-        };
+        return Prefix { entries: Vec::new(), starts: Vec::new(), sound_len: 0, error: Some(e) };
     }
-    let mut r = Reader {
-        b,
-        pos: HEADER_LEN,
-        index: 0,
-        mode: Mode::Strict,
-    };
+    let mut r = Reader { b, pos: HEADER_LEN, index: 0, mode: Mode::Strict };
     let mut entries = Vec::new();
     let mut starts = Vec::new();
     while r.pos < b.len() {
@@ -115,21 +84,11 @@ pub(crate) fn read_prefix(b: &[u8]) -> Prefix {
                 r.index += 1;
             }
             Err(err) => {
-                return Prefix {
-                    entries,
-                    starts,
-                    sound_len: start,
-                    error: Some(err),
-                };
+                return Prefix { entries, starts, sound_len: start, error: Some(err) };
             }
         }
     }
-    Prefix {
-        entries,
-        starts,
-        sound_len: b.len(),
-        error: None,
-    }
+    Prefix { entries, starts, sound_len: b.len(), error: None }
 }
 
 struct Reader<'a> {
@@ -145,11 +104,7 @@ impl Reader<'_> {
     }
 
     fn truncated(&self, field: Field, field_start: usize) -> DecodeError {
-        let kind = DecodeErrorKind::Truncated {
-            field,
-            field_start: field_start as u64,
-            len: self.b.len() as u64,
-        };
+        let kind = DecodeErrorKind::Truncated { field, field_start: field_start as u64, len: self.b.len() as u64 };
         self.err(self.b.len(), kind)
     }
 
@@ -166,21 +121,13 @@ impl Reader<'_> {
         self.expect(Delimiter::Separator)?;
         let available = self.b.len() - self.pos;
         if size as usize > available {
-            let kind = DecodeErrorKind::SizePastEnd {
-                size,
-                available: available as u64,
-            };
+            let kind = DecodeErrorKind::SizePastEnd { size, available: available as u64 };
             return Err(self.err(size_at, kind));
         }
         let data = &self.b[self.pos..self.pos + size as usize];
         self.pos += size as usize;
         self.expect(Delimiter::Close)?;
-        Ok(Entry {
-            key,
-            value_name,
-            reg_type,
-            data: decode_data(reg_type, data),
-        })
+        Ok(Entry { key, value_name, reg_type, data: decode_data(reg_type, data) })
     }
 
     #[inline]
@@ -192,14 +139,7 @@ impl Reader<'_> {
         let found = u16_at(self.b, at);
         if found != d.unit() {
             let hint = misalignment_hint(self.b, at, d);
-            return Err(self.err(
-                at,
-                DecodeErrorKind::Expected {
-                    delimiter: d,
-                    found,
-                    hint,
-                },
-            ));
+            return Err(self.err(at, DecodeErrorKind::Expected { delimiter: d, found, hint }));
         }
         self.pos = at + 2;
         Ok(())
@@ -242,10 +182,7 @@ impl Reader<'_> {
             None if self.mode == Mode::Permissive => Ok(String::from_utf16_lossy(&to_u16(units))),
             None => {
                 let bad = first_bad_unit(units).unwrap_or(0);
-                let kind = DecodeErrorKind::InvalidUtf16 {
-                    field,
-                    field_start: start as u64,
-                };
+                let kind = DecodeErrorKind::InvalidUtf16 { field, field_start: start as u64 };
                 Err(self.err(start + bad, kind))
             }
         }
@@ -263,24 +200,17 @@ fn ascii_units_to_string(units: &[u8]) -> String {
 }
 
 fn to_u16(units: &[u8]) -> Vec<u16> {
-    units
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-        .collect()
+    units.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect()
 }
 
 /// UTF-16LE bytes (even length) to a `String`, `None` on an unpaired surrogate.
 pub(crate) fn decode_utf16(units: &[u8]) -> Option<String> {
-    let it = units
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let it = units.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
     char::decode_utf16(it).collect::<Result<String, _>>().ok()
 }
 
 fn first_bad_unit(units: &[u8]) -> Option<usize> {
-    let it = units
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let it = units.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
     let mut at = 0;
     for c in char::decode_utf16(it) {
         match c {
@@ -300,9 +230,9 @@ pub(crate) fn decode_data(t: RegType, data: &[u8]) -> Data {
     let typed = match t {
         RegType::Sz | RegType::ExpandSz | RegType::Link => decode_sz(data).map(Data::String),
         RegType::Dword if data.len() == 4 => Some(Data::Dword(u32_at(data, 0))),
-        RegType::DwordBigEndian if data.len() == 4 => Some(Data::Dword(u32::from_be_bytes([
-            data[0], data[1], data[2], data[3],
-        ]))),
+        RegType::DwordBigEndian if data.len() == 4 => {
+            Some(Data::Dword(u32::from_be_bytes([data[0], data[1], data[2], data[3]])))
+        }
         RegType::Qword if data.len() == 8 => {
             let mut q = [0u8; 8];
             q.copy_from_slice(data);
@@ -327,11 +257,7 @@ fn decode_sz(data: &[u8]) -> Option<String> {
         }
         ascii &= p[1] == 0 && p[0] < 0x80;
     }
-    if ascii {
-        Some(ascii_units_to_string(body))
-    } else {
-        decode_utf16(body)
-    }
+    if ascii { Some(ascii_units_to_string(body)) } else { decode_utf16(body) }
 }
 
 /// Strings each ending in NUL, then a final NUL; see [`Data::MultiString`].
@@ -367,20 +293,22 @@ fn misalignment_hint(b: &[u8], at: usize, d: Delimiter) -> Option<String> {
     if is_at(at + 1) {
         return Some("the entry is misaligned by one byte (a stray byte before it)".into());
     }
+    if at + 1 < b.len() && u16::from(b[at]) == unit && b[at + 1] != 0 {
+        return Some(format!(
+            "the '{}' lacks its second byte: one byte is missing here and everything after it is shifted",
+            d.as_char()
+        ));
+    }
     if at >= 1 && is_at(at - 1) {
         return Some("the entry is misaligned by one byte (a byte is missing before it)".into());
     }
     if d == Delimiter::Close {
         for delta in 1..=64usize {
             if is_at(at + delta) {
-                return Some(format!(
-                    "']' follows {delta} bytes later: the size field is probably {delta} too small"
-                ));
+                return Some(format!("']' follows {delta} bytes later: the size field is probably {delta} too small"));
             }
             if delta <= at && at - delta >= format::HEADER_LEN && is_at(at - delta) {
-                return Some(format!(
-                    "']' came {delta} bytes earlier: the size field is probably {delta} too large"
-                ));
+                return Some(format!("']' came {delta} bytes earlier: the size field is probably {delta} too large"));
             }
         }
     }
@@ -400,35 +328,14 @@ mod tests {
 
     #[test]
     fn typed_data_only_when_exact() {
-        assert_eq!(
-            decode_data(RegType::Sz, &bytes("ab\0")),
-            Data::String("ab".into())
-        );
-        assert!(matches!(
-            decode_data(RegType::Sz, &bytes("ab")),
-            Data::Bytes(_)
-        ));
-        assert!(matches!(
-            decode_data(RegType::Sz, &bytes("a\0b\0")),
-            Data::Bytes(_)
-        ));
-        assert!(matches!(
-            decode_data(RegType::Sz, &[0x61, 0, 0]),
-            Data::Bytes(_)
-        ));
+        assert_eq!(decode_data(RegType::Sz, &bytes("ab\0")), Data::String("ab".into()));
+        assert!(matches!(decode_data(RegType::Sz, &bytes("ab")), Data::Bytes(_)));
+        assert!(matches!(decode_data(RegType::Sz, &bytes("a\0b\0")), Data::Bytes(_)));
+        assert!(matches!(decode_data(RegType::Sz, &[0x61, 0, 0]), Data::Bytes(_)));
         assert_eq!(decode_data(RegType::Dword, &[1, 0, 0, 0]), Data::Dword(1));
-        assert_eq!(
-            decode_data(RegType::DwordBigEndian, &[0, 0, 0, 1]),
-            Data::Dword(1)
-        );
-        assert!(matches!(
-            decode_data(RegType::Dword, &[1, 0, 0]),
-            Data::Bytes(_)
-        ));
-        assert_eq!(
-            decode_data(RegType::Qword, &[2, 0, 0, 0, 0, 0, 0, 0]),
-            Data::Qword(2)
-        );
+        assert_eq!(decode_data(RegType::DwordBigEndian, &[0, 0, 0, 1]), Data::Dword(1));
+        assert!(matches!(decode_data(RegType::Dword, &[1, 0, 0]), Data::Bytes(_)));
+        assert_eq!(decode_data(RegType::Qword, &[2, 0, 0, 0, 0, 0, 0, 0]), Data::Qword(2));
         assert_eq!(decode_data(RegType::None, &[]), Data::None);
     }
 
@@ -438,10 +345,7 @@ mod tests {
         assert_eq!(m("a\0b\0\0"), Some(vec!["a".to_string(), "b".to_string()]));
         assert_eq!(m("\0"), Some(vec![]));
         assert_eq!(m("\0\0"), Some(vec![String::new()]));
-        assert_eq!(
-            m("a\0\0\0b\0\0"),
-            Some(vec!["a".into(), "".into(), "".into(), "b".into()])
-        );
+        assert_eq!(m("a\0\0\0b\0\0"), Some(vec!["a".into(), "".into(), "".into(), "b".into()]));
         assert_eq!(m("a\0"), None);
         assert_eq!(m("a"), None);
     }

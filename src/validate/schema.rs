@@ -15,7 +15,7 @@
 //! `longDecimal` value) are accepted under the `windows` profile and are
 //! `SCH003` under `strict`, since the published schema lacks them.
 
-use crate::xml::reader::{Event, XmlReader, attr_span, is_xml_ws};
+use crate::xml::reader::{Event, XmlReader, attr_span};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::namespaces;
@@ -861,10 +861,10 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                 finish(&mut out.diagnostics, frame, span.end());
                 ns.truncate(ns.len() - pushed);
             }
-            Event::Text(t, span) => {
+            Event::Text(t) => {
                 if let Some(f) = stack.last_mut() {
-                    let ws = t.chars().all(is_xml_ws);
-                    text_in(&mut out.diagnostics, f, ws, t.chars().count(), span);
+                    let ws = t.is_blank();
+                    text_in(&mut out.diagnostics, f, ws, t.raw.chars().count(), t.span);
                 }
             }
             Event::CData(t, span) => {

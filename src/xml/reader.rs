@@ -71,8 +71,8 @@ pub enum Event<'a> {
     Start(Tag<'a>),
     /// An end tag (its span).
     End(Span),
-    /// Character data between markup: references resolved, line ends normalised.
-    Text(Cow<'a, str>, Span),
+    /// Character data between markup (decoded on demand with [`Text::value`]).
+    Text(Text<'a>),
     /// `<![CDATA[..]]>` content (line ends normalised).
     CData(Cow<'a, str>, Span),
     /// `<!--..-->` content.
@@ -85,6 +85,28 @@ pub enum Event<'a> {
     Eof,
 }
 
+/// A run of character data and references, as written.
+#[derive(Clone, Copy, Debug)]
+pub struct Text<'a> {
+    /// The text as written (references not resolved, line ends as in the file).
+    pub raw: &'a str,
+    /// Its span.
+    pub span: Span,
+    doc: &'a str,
+}
+
+impl<'a> Text<'a> {
+    /// `true` when the text is only XML whitespace (nothing to decode).
+    pub fn is_blank(&self) -> bool {
+        self.raw.bytes().all(is_ws)
+    }
+
+    /// The character data: references resolved, CR LF and lone CR turned into LF.
+    pub fn value(&self) -> Result<Cow<'a, str>, ParseError> {
+        unescape(self.doc, self.raw, self.span.start(), false)
+    }
+}
+
 /// A start tag (`<a ...>` or `<a .../>`).
 #[derive(Clone, Copy, Debug)]
 pub struct Tag<'a> {
@@ -93,6 +115,7 @@ pub struct Tag<'a> {
     /// `true` for `<a/>`.
     pub empty: bool,
     name: &'a str,
+    local: &'a str,
     attrs: &'a str,
     attrs_at: usize,
     text: &'a str,
@@ -106,7 +129,7 @@ impl<'a> Tag<'a> {
 
     /// Local name (after the last `:`).
     pub fn local_name(&self) -> &'a str {
-        local(self.name)
+        self.local
     }
 
     /// The attributes in order: (qualified name, normalised value).
@@ -175,6 +198,9 @@ impl<'a> Iterator for Attributes<'a> {
             self.seen[self.count] = a.name;
         }
         self.count += 1;
+        if a.plain {
+            return Some(Ok((a.name, Cow::Borrowed(a.raw))));
+        }
         Some(attr_value(text, a.raw, a.value_at).map(|v| (a.name, v)))
     }
 }
@@ -186,6 +212,8 @@ struct RawAttr<'a> {
     name_at: usize,
     raw: &'a str,
     value_at: usize,
+    /// No reference or whitespace to normalise: the value is `raw`.
+    plain: bool,
 }
 
 /// Scans `name="value"` pairs in `text[pos..end]`.
@@ -289,25 +317,27 @@ impl<'a> Iterator for Scanner<'a> {
             );
         }
         let value_at = self.pos + 1;
-        let Some(len) = self.text.as_bytes()[value_at..self.end]
-            .iter()
-            .position(|&c| c == q)
-        else {
+        let Some(len) = memchr::memchr2(q, b'<', &b[value_at..self.end]) else {
             return self.err(self.pos, format!("value of attribute {name} is not closed"));
         };
-        let raw = &self.text[value_at..value_at + len];
-        if let Some(lt) = raw.find('<') {
+        let i = value_at + len;
+        if b[i] == b'<' {
             return self.err(
-                value_at + lt,
+                i,
                 format!("`<` is not allowed in the value of attribute {name}"),
             );
         }
+        let vb = &b[value_at..i];
+        let plain = memchr::memchr3(b'&', b'\n', b'\r', vb).is_none()
+            && memchr::memchr(b'\t', vb).is_none();
+        let raw = &self.text[value_at..i];
         self.pos = value_at + len + 1;
         Some(Ok(RawAttr {
             name,
             name_at,
             raw,
             value_at,
+            plain,
         }))
     }
 }
@@ -318,6 +348,23 @@ fn first_char(s: &str) -> String {
         .map_or_else(|| "end of tag".to_owned(), |c| c.to_string())
 }
 
+/// Bytes that cannot occur in an XML name (markup punctuation, controls).
+const NOT_IN_NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let bad = b"<>&\"'=/;!?()[]{},*+#$%@^`|~\\ \t\r\n";
+    let mut i = 0;
+    while i < bad.len() {
+        t[bad[i] as usize] = true;
+        i += 1;
+    }
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t
+};
+
 /// A light check of XML name characters: no markup punctuation, and not
 /// starting with a digit, `-` or `.`.
 fn name_ok(name: &str) -> bool {
@@ -325,38 +372,7 @@ fn name_ok(name: &str) -> bool {
     !first.is_ascii_digit()
         && first != b'-'
         && first != b'.'
-        && !name.bytes().any(|c| {
-            matches!(
-                c,
-                b'<' | b'>'
-                    | b'&'
-                    | b'"'
-                    | b'\''
-                    | b'='
-                    | b'/'
-                    | b';'
-                    | b'!'
-                    | b'?'
-                    | b'('
-                    | b')'
-                    | b'['
-                    | b']'
-                    | b'{'
-                    | b'}'
-                    | b','
-                    | b'*'
-                    | b'+'
-                    | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'@'
-                    | b'^'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-                    | b'\\'
-            ) || c < 0x20
-        })
+        && !name.bytes().any(|c| NOT_IN_NAME[c as usize])
 }
 
 /// Whether a code point is an XML 1.0 `Char`.
@@ -405,58 +421,59 @@ fn unescape<'a>(
     at: usize,
     attr: bool,
 ) -> Result<Cow<'a, str>, ParseError> {
-    let needs = if attr {
-        raw.bytes()
-            .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
-    } else {
-        raw.bytes().any(|b| matches!(b, b'&' | b'\r'))
-    };
-    if !needs {
-        return Ok(Cow::Borrowed(raw));
-    }
-    let mut out = String::with_capacity(raw.len());
     let b = raw.as_bytes();
-    let mut i = 0;
+    let next_special = |from: usize| -> Option<usize> {
+        if attr {
+            b[from..]
+                .iter()
+                .position(|&c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'))
+                .map(|p| from + p)
+        } else {
+            memchr::memchr2(b'&', b'\r', &b[from..]).map(|p| from + p)
+        }
+    };
+    let Some(mut i) = next_special(0) else {
+        return Ok(Cow::Borrowed(raw));
+    };
+    let mut out = String::with_capacity(raw.len());
     let mut run = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'&' | b'\r' | b'\n' | b'\t' if c == b'&' || c == b'\r' || attr => {
-                out.push_str(&raw[run..i]);
-                match c {
-                    b'&' => {
-                        let Some(semi) = raw[i + 1..].find(';') else {
-                            return Err(ParseError::in_text(
-                                text,
-                                Span::new(at + i, at + i + 1),
-                                "`&` does not start a reference (write &amp;)",
-                            ));
-                        };
-                        let name = &raw[i + 1..i + 1 + semi];
-                        match resolve_ref(name) {
-                            Ok(ch) => out.push(ch),
-                            Err(m) => {
-                                return Err(ParseError::in_text(
-                                    text,
-                                    Span::new(at + i, at + i + semi + 2),
-                                    m,
-                                ));
-                            }
-                        }
-                        i += semi + 2;
-                    }
-                    b'\r' => {
-                        out.push(if attr { ' ' } else { '\n' });
-                        i += if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
-                    }
-                    _ => {
-                        out.push(' ');
-                        i += 1;
+    loop {
+        out.push_str(&raw[run..i]);
+        match b[i] {
+            b'&' => {
+                let Some(semi) = memchr::memchr(b';', &b[i + 1..]) else {
+                    return Err(ParseError::in_text(
+                        text,
+                        Span::new(at + i, at + i + 1),
+                        "`&` does not start a reference (write &amp;)",
+                    ));
+                };
+                let name = &raw[i + 1..i + 1 + semi];
+                match resolve_ref(name) {
+                    Ok(ch) => out.push(ch),
+                    Err(m) => {
+                        return Err(ParseError::in_text(
+                            text,
+                            Span::new(at + i, at + i + semi + 2),
+                            m,
+                        ));
                     }
                 }
-                run = i;
+                i += semi + 2;
             }
-            _ => i += 1,
+            b'\r' => {
+                out.push(if attr { ' ' } else { '\n' });
+                i += if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+            }
+            _ => {
+                out.push(' ');
+                i += 1;
+            }
+        }
+        run = i;
+        match next_special(i) {
+            Some(n) => i = n,
+            None => break,
         }
     }
     out.push_str(&raw[run..]);
@@ -591,7 +608,8 @@ impl<'a> XmlReader<'a> {
                     }
                     self.open.push(span.start);
                 }
-                Ok(Event::Start(Tag { span, empty, name, attrs, attrs_at: name_at + name_len, text: self.text }))
+                let local = local(name);
+                Ok(Event::Start(Tag { span, empty, name, local, attrs, attrs_at: name_at + name_len, text: self.text }))
             }
             QEvent::End(_) => {
                 self.open.pop();
@@ -616,7 +634,11 @@ impl<'a> XmlReader<'a> {
                     let what = if self.root_seen { "after" } else { "before" };
                     return Err(self.error(Span::new(at, at + 1), format!("text {what} the root element")));
                 }
-                Ok(Event::Text(unescape(self.text, raw, span.start(), false)?, span))
+                // Check references now, so that a bad one is an error wherever it is.
+                if memchr::memchr(b'&', raw.as_bytes()).is_some() {
+                    unescape(self.text, raw, span.start(), false)?;
+                }
+                Ok(Event::Text(Text { raw, span, doc: self.text }))
             }
             QEvent::CData(_) => {
                 if self.open.is_empty() {
@@ -686,11 +708,14 @@ impl<'a> XmlReader<'a> {
                         }
                     }
                 }
-                Event::Text(s, _) => {
-                    if !trim_xml_ws(&s).is_empty() {
-                        cur.children.push(RawNode::Text {
-                            text: s.into_owned(),
-                        });
+                Event::Text(t) => {
+                    if !t.is_blank() {
+                        let s = t.value()?;
+                        if !trim_xml_ws(&s).is_empty() {
+                            cur.children.push(RawNode::Text {
+                                text: s.into_owned(),
+                            });
+                        }
                     }
                 }
                 Event::CData(s, _) => cur.children.push(RawNode::CData {
@@ -790,11 +815,11 @@ mod tests {
         assert_eq!(&text[a.span.start()..a.span.end()], "<a x='1 &amp;\r\n2'>");
         let attrs: Vec<_> = a.attributes().map(Result::unwrap).collect();
         assert_eq!(attrs, vec![("x", Cow::Borrowed("1 & 2"))]);
-        let Event::Text(t, s) = r.next_event().unwrap() else {
+        let Event::Text(t) = r.next_event().unwrap() else {
             panic!()
         };
-        assert_eq!(t, "t<u\nv");
-        assert_eq!(&text[s.start()..s.end()], "t&lt;u\r\nv");
+        assert_eq!(t.value().unwrap(), "t<u\nv");
+        assert_eq!(&text[t.span.start()..t.span.end()], "t&lt;u\r\nv");
         assert!(matches!(
             r.next_event().unwrap(),
             Event::Start(Tag { empty: true, .. })

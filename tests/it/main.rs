@@ -8,6 +8,9 @@ mod util;
 
 mod admx;
 mod backup;
+mod build;
 mod cli;
 mod deploy;
 mod roundtrip;
+mod pol;
+mod fmt;
