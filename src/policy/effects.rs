@@ -94,6 +94,10 @@ pub enum RegValue {
     MultiSz(Vec<String>),
     /// Delete the value (`<delete/>`; `**del.<name>` in registry.pol).
     Delete,
+    /// Delete every value of the key (`**delvals.` in registry.pol; the
+    /// action's `value_name` is empty). Written for list elements of a
+    /// disabled policy.
+    DeleteAllValues,
 }
 
 /// One registry change: set (or delete) `value_name` under `key`. The hive
@@ -141,11 +145,10 @@ pub fn value_of(v: &Value) -> Option<RegValue> {
 ///   when there is no `enabledValue`), then every `enabledList` item.
 /// - **Disabled**: `valueName` set to `disabledValue` (deleted when there is
 ///   no `disabledValue`), then every `disabledList` item, then, as the editor
-///   does, the value of each element that has a `valueName` deleted
-///   ([`RegValue::Delete`], under the element's `key`, else the policy's).
-///   The editor also clears the key of each `<list>` element (`**delvals.`);
-///   that is not an action here: add `pol::Entry::delete_all_values(key)`
-///   where a file needs it.
+///   does, each element's value deleted ([`RegValue::Delete`] of the
+///   element's `valueName`) and each list element's key cleared
+///   ([`RegValue::DeleteAllValues`]); elements write under their own `key`,
+///   else the policy's.
 /// - **Not configured**: nothing.
 ///
 /// List items use their own `key`, else the list's `defaultKey`, else the
@@ -189,15 +192,22 @@ pub fn effects(policy: &Policy, state: PolicyState) -> Vec<RegistryAction> {
         for element in policy.elements() {
             let common = element.common();
             let key = common.key.clone().unwrap_or_else(|| key.clone());
-            if matches!(element, PolicyElement::List(_)) {
-                continue;
-            }
-            if let Some(name) = common.value_name.as_deref() {
-                out.push(RegistryAction {
-                    key,
-                    value_name: name.to_string(),
-                    value: RegValue::Delete,
-                });
+            match (element, common.value_name.as_deref()) {
+                (PolicyElement::List(_), _) => {
+                    out.push(RegistryAction {
+                        key,
+                        value_name: String::new(),
+                        value: RegValue::DeleteAllValues,
+                    });
+                }
+                (_, Some(name)) => {
+                    out.push(RegistryAction {
+                        key,
+                        value_name: name.to_string(),
+                        value: RegValue::Delete,
+                    });
+                }
+                (_, None) => {}
             }
         }
     }
@@ -360,7 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn disabling_deletes_element_values_but_leaves_list_elements_to_callers() {
+    fn disabling_deletes_element_values_and_clears_list_keys() {
         use crate::model::{DecimalElement, ElementCommon, List, ListElement, PolicyElement};
         let common = |id: &str, key: Option<&str>, name: Option<&str>| ElementCommon {
             id: Some(id.into()),
@@ -392,6 +402,7 @@ mod tests {
             vec![
                 act("P", "on", RegValue::Delete),
                 act("P", "N", RegValue::Delete),
+                act(r"P\List", "", RegValue::DeleteAllValues),
             ]
         );
         // Enabled: element values need the admin's input; only the fixed value is written.

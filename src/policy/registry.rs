@@ -6,7 +6,8 @@ use crate::pol::{self, Entry, PolFile};
 use super::effects::{RegValue, RegistryAction};
 
 /// The registry.pol entry of one action. A deletion is gpedit's
-/// `**del.<name>` marker (REG_SZ `" "`, formats.md §4.5).
+/// `**del.<name>` marker, clearing a key is `**delvals.` (both REG_SZ `" "`,
+/// formats.md §4.5).
 pub fn pol_entry(action: &RegistryAction) -> Entry {
     let (key, name) = (action.key.as_str(), action.value_name.as_str());
     match &action.value {
@@ -16,6 +17,7 @@ pub fn pol_entry(action: &RegistryAction) -> Entry {
         RegValue::ExpandSz(s) => Entry::expand_sz(key, name, s.as_str()),
         RegValue::MultiSz(items) => Entry::multi_sz(key, name, items.iter().map(String::as_str)),
         RegValue::Delete => Entry::delete_marker(key, name),
+        RegValue::DeleteAllValues => Entry::delete_all_values(key),
     }
 }
 
@@ -74,11 +76,13 @@ mod tests {
             act(r"a\b", "e", RegValue::ExpandSz("%SystemRoot%".into())),
             act(r"a\b", "m", RegValue::MultiSz(vec!["x".into(), "y".into()])),
             act(r"a\b", "gone", RegValue::Delete),
+            act(r"a\b", "", RegValue::DeleteAllValues),
         ];
         let file = pol::from_slice(&registry_pol(&actions)).unwrap();
         let expected: Vec<Entry> = actions.iter().map(pol_entry).collect();
         assert_eq!(file.entries, expected);
         assert_eq!(file.entries[5].value_name, "**del.gone");
+        assert_eq!(file.entries[6].value_name, "**delvals.");
     }
 
     #[test]
