@@ -157,7 +157,10 @@ impl<'a> Tag<'a> {
 
 /// Local part of a qualified name.
 pub fn local(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, l)| l)
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 const SEEN: usize = 12;
@@ -280,14 +283,11 @@ impl<'a> Iterator for Scanner<'a> {
             return self.err(self.pos, "expected whitespace between attributes".into());
         }
         let name_at = self.pos;
-        while self.pos < self.end
-            && !is_ws(b[self.pos])
-            && !matches!(b[self.pos], b'=' | b'>' | b'/' | b'"' | b'\'')
-        {
+        while self.pos < self.end && !NOT_IN_NAME[b[self.pos] as usize] {
             self.pos += 1;
         }
         let name = &self.text[name_at..self.pos];
-        if name.is_empty() || !name_ok(name) {
+        if name.is_empty() || !name_start_ok(name) {
             return self.err(
                 name_at,
                 format!(
@@ -317,21 +317,31 @@ impl<'a> Iterator for Scanner<'a> {
             );
         }
         let value_at = self.pos + 1;
-        let Some(len) = memchr::memchr2(q, b'<', &b[value_at..self.end]) else {
-            return self.err(self.pos, format!("value of attribute {name} is not closed"));
-        };
-        let i = value_at + len;
-        if b[i] == b'<' {
-            return self.err(
-                i,
-                format!("`<` is not allowed in the value of attribute {name}"),
-            );
+        // One pass over the (short) value: the closing quote, any `<`, and
+        // whether something needs decoding.
+        let quote_class = if q == b'"' { 1 } else { 2 };
+        let mut i = value_at;
+        let mut plain = true;
+        loop {
+            if i >= self.end {
+                return self.err(self.pos, format!("value of attribute {name} is not closed"));
+            }
+            match VALUE_CLASS[b[i] as usize] {
+                0 => {}
+                3 => {
+                    return self.err(
+                        i,
+                        format!("`<` is not allowed in the value of attribute {name}"),
+                    );
+                }
+                4 => plain = false,
+                c if c == quote_class => break,
+                _ => {}
+            }
+            i += 1;
         }
-        let vb = &b[value_at..i];
-        let plain = memchr::memchr3(b'&', b'\n', b'\r', vb).is_none()
-            && memchr::memchr(b'\t', vb).is_none();
         let raw = &self.text[value_at..i];
-        self.pos = value_at + len + 1;
+        self.pos = i + 1;
         Some(Ok(RawAttr {
             name,
             name_at,
@@ -364,6 +374,26 @@ const NOT_IN_NAME: [bool; 256] = {
     }
     t
 };
+
+/// Classes of bytes in attribute values: 0 plain, 1 `"`, 2 `'`, 3 `<`,
+/// 4 needs decoding (`&`, tab, LF, CR).
+const VALUE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 1;
+    t[b'\'' as usize] = 2;
+    t[b'<' as usize] = 3;
+    t[b'&' as usize] = 4;
+    t[b'\t' as usize] = 4;
+    t[b'\n' as usize] = 4;
+    t[b'\r' as usize] = 4;
+    t
+};
+
+/// A name may not start with a digit, `-` or `.`.
+fn name_start_ok(name: &str) -> bool {
+    let first = name.as_bytes()[0];
+    !first.is_ascii_digit() && first != b'-' && first != b'.'
+}
 
 /// A light check of XML name characters: no markup punctuation, and not
 /// starting with a digit, `-` or `.`.
