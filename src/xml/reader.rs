@@ -543,6 +543,8 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
 /// The event reader; see the module documentation.
 pub struct XmlReader<'a> {
     r: quick_xml::Reader<&'a [u8]>,
+    /// Offset of quick-xml's input in `text` (past a leading BOM).
+    base: usize,
     text: &'a str,
     pending: Option<(QEvent<'a>, Span)>,
     /// Start offsets of the open elements.
@@ -554,7 +556,10 @@ pub struct XmlReader<'a> {
 impl<'a> XmlReader<'a> {
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
-        let mut r = quick_xml::Reader::from_str(text);
+        // quick-xml skips a leading UTF-8 BOM by itself, which would shift its
+        // offsets; give it the text after the BOM and add the BOM's length back.
+        let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let mut r = quick_xml::Reader::from_str(&text[base..]);
         let c = r.config_mut();
         c.trim_text(false);
         c.expand_empty_elements = false;
@@ -563,6 +568,7 @@ impl<'a> XmlReader<'a> {
         c.allow_unmatched_ends = false;
         XmlReader {
             r,
+            base,
             text,
             pending: None,
             open: Vec::new(),
@@ -581,6 +587,17 @@ impl<'a> XmlReader<'a> {
         self.open.len()
     }
 
+    /// The content of markup at `span` without `open` leading and `close`
+    /// trailing delimiter bytes (empty if the markup is shorter than that).
+    fn inner(&self, span: Span, open: usize, close: usize) -> &'a str {
+        let (a, b) = (span.start() + open, span.end().saturating_sub(close));
+        if a <= b {
+            self.text.get(a..b).unwrap_or("")
+        } else {
+            ""
+        }
+    }
+
     /// An error at `span` of this text.
     pub fn error(&self, span: Span, message: impl Into<String>) -> ParseError {
         ParseError::in_text(self.text, span, message)
@@ -590,11 +607,14 @@ impl<'a> XmlReader<'a> {
         if let Some(p) = self.pending.take() {
             return Ok(p);
         }
-        let before = self.r.buffer_position() as usize;
+        let before = self.base + self.r.buffer_position() as usize;
         match self.r.read_event() {
-            Ok(e) => Ok((e, Span::new(before, self.r.buffer_position() as usize))),
+            Ok(e) => Ok((
+                e,
+                Span::new(before, self.base + self.r.buffer_position() as usize),
+            )),
             Err(e) => {
-                let at = (self.r.error_position() as usize).min(self.text.len());
+                let at = (self.base + self.r.error_position() as usize).min(self.text.len());
                 Err(self.error(Span::new(at, at + 1), quick_message(&e)))
             }
         }
@@ -658,7 +678,7 @@ impl<'a> XmlReader<'a> {
                     }
                 }
                 let span = Span { start: span.start, end };
-                let raw = &self.text[span.start()..span.end()];
+                let raw = self.text.get(span.start()..span.end()).unwrap_or("");
                 if self.open.is_empty() && !trim_xml_ws(raw).is_empty() {
                     let at = span.start() + (raw.len() - raw.trim_start_matches(is_xml_ws).len());
                     let what = if self.root_seen { "after" } else { "before" };
@@ -674,12 +694,12 @@ impl<'a> XmlReader<'a> {
                 if self.open.is_empty() {
                     return Err(self.error(span, "CDATA section outside the root element"));
                 }
-                let raw = &self.text[span.start() + 9..span.end() - 3];
+                let raw = self.inner(span, 9, 3);
                 let v = if raw.contains('\r') { Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(raw) };
                 Ok(Event::CData(v, span))
             }
-            QEvent::Comment(_) => Ok(Event::Comment(&self.text[span.start() + 4..span.end() - 3], span)),
-            QEvent::PI(_) => Ok(Event::Pi(&self.text[span.start() + 2..span.end() - 2], span)),
+            QEvent::Comment(_) => Ok(Event::Comment(self.inner(span, 4, 3), span)),
+            QEvent::PI(_) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
             QEvent::Decl(_) => {
                 if span.start != 0 {
                     return Err(self.error(span, "the XML declaration must be at the very start of the file"));
@@ -894,6 +914,17 @@ mod tests {
             };
             assert!(err.message().contains(want), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn leading_bom_in_text_keeps_spans_right() {
+        let text = "\u{FEFF}\r\n<!-- c --><a x='1'/>";
+        let doc = read_document(text).unwrap();
+        assert_eq!(
+            &text[doc.root.span.start()..doc.root.span.end()],
+            "<a x='1'/>"
+        );
+        assert!(matches!(&doc.outside_root[0], RawNode::Comment { text } if text == " c "));
     }
 
     #[test]
