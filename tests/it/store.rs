@@ -455,3 +455,44 @@ fn office_supported_on_resolves_with_windows_admx() {
         s.issues()
     );
 }
+
+#[test]
+fn firefox_store_serves_each_culture_and_falls_back() {
+    const T: &str = "firefox_store_serves_each_culture_and_falls_back";
+    let Some(dir) = shared(T, "corpus/admx/mozilla-firefox/PolicyDefinitions") else {
+        return;
+    };
+    let s = load(&dir);
+    let firefox = admx_named(&s, "firefox.admx");
+    let pick = |lang: &str| {
+        let c = s.adml_for(firefox, lang).expect("an adml");
+        (s.adml(c.adml).culture.clone().unwrap(), c.step)
+    };
+    for c in s.cultures() {
+        assert_eq!(pick(c), (c.to_owned(), CultureStep::Requested));
+    }
+    assert_eq!(
+        pick("de-AT"),
+        ("de-DE".to_owned(), CultureStep::SameLanguage)
+    );
+    assert_eq!(pick("ja-JP"), ("en-US".to_owned(), CultureStep::EnUs));
+    // Policies read differently per culture, and every culture resolves the
+    // cross-file category path (firefox.admx hangs under mozilla.admx).
+    let mut translated = 0;
+    for id in s.policies().filter(|p| p.admx == firefox) {
+        let (en, de) = (s.policy_view(id, "en-US"), s.policy_view(id, "de-DE"));
+        assert!(
+            en.category_error.is_none() && de.category_error.is_none(),
+            "{}",
+            en.qualified_name
+        );
+        assert!(
+            en.category_path.len() >= 2,
+            "{}: {:?}",
+            en.qualified_name,
+            en.category_path
+        );
+        translated += usize::from(en.display_name != de.display_name);
+    }
+    assert!(translated > 0);
+}
