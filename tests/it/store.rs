@@ -496,3 +496,60 @@ fn firefox_store_serves_each_culture_and_falls_back() {
     }
     assert!(translated > 0);
 }
+
+#[test]
+fn show_linkedin_policy_of_the_built_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let (code, _, err) = gpforge(&root(), &["build", "--state", "disabled", "--out", out]);
+    assert_eq!(code, 0, "{err}");
+    let store = tmp.path().join("PolicyDefinitions");
+    let store = store.to_str().unwrap();
+    let text = show(&["show", store, "--policy", "L_AllowLinkedInFeatures"]);
+    let line = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).map(str::trim))
+            .unwrap_or_else(|| panic!("no {name} line in\n{text}"))
+            .to_owned()
+    };
+    assert_eq!(line("policy "), "office16:L_AllowLinkedInFeatures");
+    assert_eq!(line("class "), "User");
+    assert_eq!(
+        line("location "),
+        "User Configuration > Administrative Templates > Microsoft Office 2016 > Miscellaneous"
+    );
+    let k = r"HKCU\software\policies\microsoft\office\16.0\common\linkedin";
+    assert!(
+        text.contains(&format!("when enabled:\n  {k} = REG_DWORD 1\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("when disabled:\n  {k} = REG_DWORD 0\n")),
+        "{text}"
+    );
+    assert!(!line("display name ").contains("unresolved"), "{text}");
+    let explain = text.split("explain text:\n").nth(1).unwrap_or("");
+    assert!(explain.trim().len() > 40, "{text}");
+
+    let json = show(&[
+        "show",
+        store,
+        "--policy",
+        "office16:L_AllowLinkedInFeatures",
+        "--format",
+        "json",
+        "--lang",
+        "de-DE",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["adml"]["culture"], "de-DE");
+    assert_eq!(
+        v["effects"]["enabled"][0]["value"],
+        serde_json::json!({"type": "dword", "data": 1})
+    );
+    assert_eq!(
+        v["effects"]["disabled"][0]["value"],
+        serde_json::json!({"type": "dword", "data": 0})
+    );
+    assert_eq!(v["hives"], serde_json::json!(["HKCU"]));
+}
