@@ -333,8 +333,10 @@ pub(super) fn finish(b: StoreBuilder) -> Store {
     }
 
     let string_index = adml.iter().map(|_| std::sync::OnceLock::new()).collect();
+    let category_index = admx.iter().map(|_| std::sync::OnceLock::new()).collect();
     Store {
         string_index,
+        category_index,
         root,
         admx,
         adml,
