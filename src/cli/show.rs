@@ -123,7 +123,7 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         field(out, "location", l)?;
     }
     if let Some(e) = &v.category_error {
-        field(out, "category", &format!("(unresolved: {e:?})"))?;
+        field(out, "category", &format!("(unresolved: {e})"))?;
     }
     field(out, "class", v.class.as_deref().unwrap_or("(none)"))?;
     if let Some(s) = &v.supported_on {

@@ -38,6 +38,31 @@ pub enum RefError {
     },
 }
 
+impl std::fmt::Display for RefError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefError::Empty => write!(f, "expected a reference, found nothing"),
+            RefError::UnknownPrefix { prefix } => {
+                write!(
+                    f,
+                    "prefix '{prefix}' is neither the file's target prefix nor one of its using prefixes"
+                )
+            }
+            RefError::NamespaceNotLoaded { prefix, namespace } => {
+                write!(
+                    f,
+                    "prefix '{prefix}' names namespace '{namespace}', which no loaded admx declares"
+                )
+            }
+            RefError::NotFound { name, .. } => {
+                write!(f, "no item named '{name}' in the referenced namespace")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RefError {}
+
 /// The answer to a policy lookup by name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", content = "policies", rename_all = "snake_case")]

@@ -278,6 +278,12 @@ fn show_fixture_policy_text_and_json() {
         "show_cross_file_telemetry_json",
         show(&["show", &store, "--policy", "Telemetry", "--format", "json"])
     );
+    // A lone ADMX: its culture folders are read, the `base:` prefix stays unresolved.
+    let lone = fx("store/cross-file/Editor.admx");
+    insta::assert_snapshot!(
+        "show_lone_admx_autosave_text",
+        show(&["show", &lone, "--policy", "AutoSave"])
+    );
 }
 
 #[test]
