@@ -15,3 +15,4 @@ mod roundtrip;
 mod pol;
 mod fmt;
 mod store;
+mod validate;
