@@ -274,10 +274,7 @@ pub fn write_into(root: &Path, nb: &NewBackup, overwrite: bool) -> Result<PathBu
     if dir.exists() && !overwrite {
         return Err(Error::Exists { path: dir });
     }
-    for (rel, bytes) in files(nb) {
-        let p = rel.split('/').fold(dir.clone(), |p, part| p.join(part));
-        fsutil::write_atomic(&p, &bytes).map_err(|e| Error::Write(Box::new(e)))?;
-    }
+    super::write_dir(&nb.backup, Some(&nb.report), &dir)?;
     upsert_entry(&mut entries, nb.backup.inst());
     fsutil::write_atomic(&manifest_path, &write::manifest_xml(&entries))
         .map_err(|e| Error::Write(Box::new(e)))?;

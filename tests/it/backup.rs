@@ -1187,3 +1187,36 @@ fn cli_inspect_exit_codes() {
     assert_eq!(code, 2);
     assert!(err.contains("expected state"), "{err}");
 }
+
+#[test]
+fn read_dir_gives_back_the_written_backup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = linkedin_options(
+        gpforge::policy::PolicyState::Disabled,
+        Some("S-1-5-21-1-2-3"),
+    );
+    let (nb, dir) = create::create(tmp.path(), &o, false).unwrap();
+    assert_eq!(gpforge::backup::read_dir(&dir).unwrap(), nb.backup);
+    // write_dir of what was read writes the same bytes.
+    let again = tmp.path().join("again");
+    gpforge::backup::write_dir(&nb.backup, Some(&nb.report), &again).unwrap();
+    for (rel, bytes) in create::files(&nb) {
+        assert_eq!(read(&again, &rel), bytes, "{rel}");
+    }
+    // Every corpus backup reads strictly too.
+    for d in corpus_backups("read_dir_gives_back_the_written_backup") {
+        let b = gpforge::backup::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", rel(&d)));
+        assert!(layout::is_backup_folder_name(&b.id) && !b.gpo.id.is_empty());
+    }
+    // A damaged registry.pol is a typed error naming the file.
+    std::fs::write(
+        dir.join("DomainSysvol/GPO/User/registry.pol"),
+        b"PReg\x01\x00\x00\x00[",
+    )
+    .unwrap();
+    let e = gpforge::backup::read_dir(&dir).unwrap_err();
+    assert!(
+        matches!(e, gpforge::backup::Error::Pol { .. }) && e.to_string().contains("registry.pol"),
+        "{e}"
+    );
+}
