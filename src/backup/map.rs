@@ -144,26 +144,34 @@ pub fn describe(store: &Store, id: PolicyId, culture: &str) -> (String, String) 
 }
 
 /// The state the evidence of one policy's entries points to: the policy's own
-/// value decides, then other fixed writes (gpedit writes the disabled value even when element values are
+/// value decides (the last such entry, as entries apply in order), then other fixed writes (gpedit writes the disabled value even when element values are
 /// still stored); otherwise element values mean enabled and deleted element
 /// values mean disabled; with no evidence at all, enabled.
 fn decide(ev: &[Evidence]) -> PolicyState {
-    let has = |want: Evidence| ev.contains(&want);
-    if has(Evidence::Main(PolicyState::Enabled)) {
-        PolicyState::Enabled
-    } else if has(Evidence::Main(PolicyState::Disabled)) {
-        PolicyState::Disabled
-    } else if has(Evidence::Fixed(PolicyState::Enabled)) {
-        PolicyState::Enabled
-    } else if has(Evidence::Fixed(PolicyState::Disabled)) {
-        PolicyState::Disabled
-    } else if has(Evidence::Hint(PolicyState::Enabled)) {
-        PolicyState::Enabled
-    } else if has(Evidence::Hint(PolicyState::Disabled)) {
-        PolicyState::Disabled
-    } else {
-        PolicyState::Enabled
-    }
+    // Entries apply in order, so at each level the last one counts.
+    let last = |pick: fn(&Evidence) -> Option<PolicyState>| ev.iter().rev().find_map(pick);
+    last(|e| match e {
+        Evidence::Main(s) => Some(*s),
+        _ => None,
+    })
+    .or_else(|| {
+        last(|e| match e {
+            Evidence::Fixed(s) => Some(*s),
+            _ => None,
+        })
+    })
+    .or_else(|| {
+        // Any element value means the policy was enabled; deletions alone mean disabled.
+        ev.iter()
+            .any(|e| *e == Evidence::Hint(PolicyState::Enabled))
+            .then_some(PolicyState::Enabled)
+    })
+    .or_else(|| {
+        ev.iter()
+            .any(|e| *e == Evidence::Hint(PolicyState::Disabled))
+            .then_some(PolicyState::Disabled)
+    })
+    .unwrap_or(PolicyState::Enabled)
 }
 
 /// Footprints of every policy of one side of a store, ready for lookups.

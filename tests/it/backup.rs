@@ -1220,3 +1220,32 @@ fn read_dir_gives_back_the_written_backup() {
         "{e}"
     );
 }
+
+#[test]
+fn map_fixture_every_kind_of_footprint() {
+    let dir = util::fixture("backup/map");
+    let store = load_templates(&[dir]);
+    assert!(store.load_errors().is_empty());
+    let k = r"Software\Policies\Gpforge\Test";
+    let file = PolFile {
+        entries: vec![
+            Entry::dword(k, "Switch", 0),
+            Entry::dword(format!(r"{k}\Choice"), "Mode", 1),
+            Entry::sz(format!(r"{k}\Choice"), "Label", "hello"),
+            Entry::dword(format!(r"{k}\Choice"), "Extra", 0),
+            Entry::delete_all_values(format!(r"{k}\Sites")),
+            Entry::sz(format!(r"{k}\Sites"), "1", "https://intranet.contoso.com"),
+            Entry::delete_marker(k, "Legacy"),
+            Entry::dword(k, "MachineOnly", 1),
+            Entry::dword(k.to_uppercase(), "SWITCH", 1),
+            Entry::dword(k, "Nobody", 7),
+        ],
+    };
+    let index = gpforge::backup::map::PolicyIndex::new(&store, Side::User, "en-US");
+    let m = index.map(&file);
+    insta::assert_yaml_snapshot!(m);
+    // The machine side sees only Machine and Both policies.
+    let m2 = gpforge::backup::map::PolicyIndex::new(&store, Side::Machine, "en-US").map(&file);
+    let names: Vec<&str> = m2.policies.iter().map(|p| p.policy.as_str()).collect();
+    assert_eq!(names, ["maptest:Sites", "maptest:MachineOnly"]);
+}
