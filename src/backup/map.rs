@@ -248,10 +248,11 @@ impl<'s> PolicyIndex<'s> {
                     let print = Print::Fixed {
                         state,
                         op: a.op.clone(),
-                        main: matches!(
-                            a.origin.as_str(),
-                            "enabledValue" | "disabledValue" | "default"
-                        ),
+                        // The policy's own value (enabledValue/disabledValue or the
+                        // editor's default), as opposed to list items and elements.
+                        main: a.value_name.is_some()
+                            && a.value_name.as_deref() == p.value_name.as_deref()
+                            && p.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(&a.key)),
                     };
                     match &a.value_name {
                         Some(v) => by_value

@@ -119,8 +119,11 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             finish(&report, &a.plan.common, out)
         }
         StoreCommand::AddBuiltin(a) => {
-            let opts =
-                ApplyOptions { plan: PlanOptions { langs: a.common.lang.clone(), force: false }, dry_run: a.dry_run, allow: Vec::new() };
+            let opts = ApplyOptions {
+                plan: PlanOptions { langs: a.common.lang.clone(), force: false },
+                dry_run: a.dry_run,
+                allow: Vec::new(),
+            };
             let report = deploy::add_builtin(&a.common.store, &opts)?;
             finish(&report, &a.common, out)
         }
@@ -172,14 +175,20 @@ fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow:
         render_validation(&errors, out)?;
         let warnings = report.validation.count(Severity::Warning);
         if warnings > 0 {
-            writeln!(out, "incoming templates: {warnings} warning(s) that do not block the run (`gpforge validate` shows them)")?;
+            writeln!(
+                out,
+                "incoming templates: {warnings} warning(s) that do not block the run (`gpforge validate` shows them)"
+            )?;
         }
         match &report.outcome {
             Outcome::DryRun => writeln!(out, "dry run: nothing was written")?,
             Outcome::Refused => {
                 writeln!(out, "nothing was written: the plan refuses {} file(s)", report.plan.count(Action::Refuse))?
             }
-            Outcome::Invalid => writeln!(out, "nothing was written: incoming templates have errors (--allow CODE accepts a known quirk)")?,
+            Outcome::Invalid => writeln!(
+                out,
+                "nothing was written: incoming templates have errors (--allow CODE accepts a known quirk)"
+            )?,
             Outcome::NothingToDo => writeln!(out, "nothing to do: the store is up to date")?,
             Outcome::AlreadyCovered { reason } => writeln!(out, "nothing installed: {reason}")?,
             Outcome::Applied { id } => {

@@ -100,6 +100,10 @@ pub struct Journal {
     pub format: u32,
     /// The backup folder name (UTC time the run started, `YYYYMMDDTHHMMSSZ`, with `-NNN` if taken).
     pub id: String,
+    /// Order of the run among the store's runs (1, 2, ...): clocks of the
+    /// machines writing to a share may disagree, so order is not taken from ids.
+    #[serde(default)]
+    pub seq: u64,
     /// `gpforge <version>`.
     pub tool: String,
     /// What the run was (`apply`, `add-builtin`).
@@ -181,7 +185,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// Every journal below `store`, oldest first (by id). Backup folders without
+/// Every journal below `store`, oldest first (by sequence number, then id). Backup folders without
 /// a journal (a run that stopped while copying backups, before touching the
 /// store) are left out.
 pub fn list(store: &Path) -> Result<Vec<Journal>> {
@@ -211,7 +215,7 @@ pub fn list(store: &Path) -> Result<Vec<Journal>> {
         }
         out.push(j);
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.sort_by(|a, b| (a.seq, &a.id).cmp(&(b.seq, &b.id)));
     Ok(out)
 }
 

@@ -300,7 +300,9 @@ impl StoreIndex {
 /// Plans copying `sources` (folders or `.admx`/`.adml` files) into `store`.
 pub fn plan(sources: &[PathBuf], store: &Path, opts: &PlanOptions) -> Result<Plan> {
     let src = Sources::collect(sources)?;
-    plan_sources(src, store, opts)
+    let mut plan = plan_sources(src, store, opts)?;
+    super::apply::note_interrupted(store, &mut plan)?;
+    Ok(plan)
 }
 
 /// The canonical cultures requested; an unusable name is a caller error.
@@ -518,7 +520,7 @@ fn plan_template(
                         Some(Ok(Some(old))) if old == f.bytes => {
                             e.action = Action::Skip;
                             e.reason = "identical".into();
-                e.identical = true;
+                            e.identical = true;
                             e.identical = true;
                         }
                         Some(Ok(Some(_))) => {

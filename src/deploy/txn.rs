@@ -181,9 +181,11 @@ fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -
             }
         }
     }
+    let seq = journal::list(store)?.iter().map(|j| j.seq).max().unwrap_or(0) + 1;
     let journal = Journal {
         format: journal::JOURNAL_FORMAT,
         id,
+        seq,
         tool: format!("gpforge {}", env!("CARGO_PKG_VERSION")),
         command: command.to_string(),
         state: RunState::InProgress,
@@ -311,7 +313,8 @@ pub fn rollback_with(store: &Path, to: Option<&str>, ops: &dyn FileOps) -> Resul
             if named.state == RunState::RolledBack {
                 return Err(StoreError::AlreadyRolledBack(id.to_string()).into());
             }
-            for j in journals.iter().rev().filter(|j| j.id.as_str() >= id && j.state == RunState::Complete) {
+            let from = (named.seq, named.id.clone());
+            for j in journals.iter().rev().filter(|j| (j.seq, j.id.clone()) >= from && j.state == RunState::Complete) {
                 out.push(undo(store, j, ops)?);
             }
         }
