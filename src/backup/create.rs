@@ -332,18 +332,10 @@ pub fn policy_setting(
             p.elements().len()
         )));
     }
+    // policy::effects covers the disabled state completely (element values deleted too).
     let mut file = PolFile::new();
     for a in crate::policy::effects(p, state) {
         file.entries.push(crate::policy::pol_entry(&a));
-    }
-    if state == PolicyState::Disabled {
-        // Disabling deletes what the elements would write.
-        for t in crate::store::effects::policy_effects(p).elements {
-            match &t.value_name {
-                Some(v) => file.entries.push(pol::Entry::delete_marker(&t.key, v)),
-                None => file.entries.push(pol::Entry::delete_all_values(&t.key)),
-            }
-        }
     }
     if file.entries.is_empty() {
         return Err(Error::Invalid(format!(
