@@ -316,7 +316,12 @@ fn render_text(ins: &Inspection, out: &mut dyn Write) -> anyhow::Result<()> {
                         p.state, p.display_name, p.category, p.policy
                     )?;
                     for v in &p.values {
-                        writeln!(out, "        {} = {}", v.id, v.value)?;
+                        writeln!(
+                            out,
+                            "        {} = {}",
+                            v.label.as_deref().unwrap_or(&v.id),
+                            v.value
+                        )?;
                     }
                 }
                 if !m.unexplained.is_empty() {

@@ -1258,3 +1258,61 @@ fn map_fixture_every_kind_of_footprint() {
     let names: Vec<&str> = m2.policies.iter().map(|p| p.policy.as_str()).collect();
     assert_eq!(names, ["maptest:Sites", "maptest:MachineOnly"]);
 }
+
+#[test]
+fn cli_inspect_with_store_maps_settings() {
+    let test = "cli_inspect_with_store_maps_settings";
+    let (Some(backup), Some(store)) = (
+        util::shared(test, "corpus/backups/nsacyber-shb/Office_Office_2016/User"),
+        util::shared(
+            test,
+            "corpus/admx/nsacyber-shb-office2016/PolicyDefinitions",
+        ),
+    ) else {
+        return;
+    };
+    let (code, out, err) = util::gpforge(
+        &util::root(),
+        &[
+            "backup",
+            "inspect",
+            backup.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let m = &v["backups"][0]["sides"][1]["mapping"];
+    assert_eq!(m["total"], 160);
+    assert_eq!(m["mapped"], 160);
+    let p = m["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == "excel16:L_SetDocumentBehaviorIfFileValidationFails")
+        .expect("mapped");
+    assert_eq!(p["state"], "Disabled");
+    // The text form lists the policies with state, name, category and qualified name.
+    let (code, text, _) = util::gpforge(
+        &util::root(),
+        &[
+            "backup",
+            "inspect",
+            backup.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("policies (160 of 160 entries mapped):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Enabled  Prevent users from configuring personal OneDrive accounts  [OneDrive]  (OneDriveNGSC:DisablePersonalSync)"),
+        "{text}"
+    );
+}
