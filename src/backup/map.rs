@@ -165,13 +165,11 @@ fn decide(ev: &[Evidence]) -> PolicyState {
     })
     .or_else(|| {
         // Any element value means the policy was enabled; deletions alone mean disabled.
-        ev.iter()
-            .any(|e| *e == Evidence::Hint(PolicyState::Enabled))
+        ev.contains(&Evidence::Hint(PolicyState::Enabled))
             .then_some(PolicyState::Enabled)
     })
     .or_else(|| {
-        ev.iter()
-            .any(|e| *e == Evidence::Hint(PolicyState::Disabled))
+        ev.contains(&Evidence::Hint(PolicyState::Disabled))
             .then_some(PolicyState::Disabled)
     })
     .unwrap_or(PolicyState::Enabled)
