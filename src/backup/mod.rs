@@ -1,9 +1,42 @@
 //! GPMC GPO backups: writing them (`gpforge backup create`) and reading them
 //! (`gpforge backup inspect`).
 //!
+//! ```
+//! use gpforge::backup::{create, inspect, Side};
+//! use gpforge::policy::PolicyState;
+//!
+//! let root = tempfile::tempdir().unwrap();
+//! // The built-in LinkedIn policy, disabled, in a GPO of contoso.com.
+//! let store = create::builtin_store();
+//! let gpforge::store::Lookup::Found(id) = store.find_policy("office16:L_AllowLinkedInFeatures") else { panic!() };
+//! let mut opts = create::CreateOptions {
+//!     name: "Office - LinkedIn off".into(),
+//!     domain: "contoso.com".into(),
+//!     ..Default::default()
+//! };
+//! for (side, pol, line) in create::policy_setting(&store, id, PolicyState::Disabled, "en-US").unwrap() {
+//!     opts.settings.push((side, pol));
+//!     opts.report.push((side, line));
+//! }
+//! let (new, dir) = create::create(root.path(), &opts, false).unwrap();
+//! assert!(dir.join("Backup.xml").is_file());
+//!
+//! // Read it back: one backup, no findings, the same registry.pol entries.
+//! let found = inspect::inspect(root.path()).unwrap();
+//! assert!(found.findings.is_empty());
+//! assert_eq!(found.backups[0].sides[1].settings.as_ref(), new.backup.pol(Side::User));
+//! ```
+//!
 //! - [`layout`]: every path and naming convention of a backup folder.
 //! - [`model`]: plain data ([`Backup`], [`BackupScheme`], [`BackupInst`]).
-//! - [`read`] / [`write`]: the XML files, as mirrors.
+//! - [`read`] / [`write`]: the XML files, as mirrors; [`read_dir`] / [`write_dir`]
+//!   for a whole folder; [`report`]: gpreport.xml; [`security`]: the default ACL.
+//! - [`create`]: building a backup from settings and writing it into a root
+//!   (manifest.xml kept); [`inspect`]: reading folders and roots with GPO findings
+//!   ([`RULES`]); [`map`]: settings back to policies through a [`crate::store::Store`].
+//!
+//! What is written where GPMC's or Import-GPO's needs are uncertain is listed
+//! in `docs/backup.md`.
 
 use std::path::PathBuf;
 
