@@ -1316,3 +1316,48 @@ fn cli_inspect_with_store_maps_settings() {
         "{text}"
     );
 }
+
+#[test]
+fn inspect_tree_finds_every_root_of_a_repository() {
+    let test = "inspect_tree_finds_every_root_of_a_repository";
+    let Some(dir) = util::shared(test, "corpus/backups") else {
+        return;
+    };
+    let all = inspect::inspect_tree(&dir).unwrap();
+    let paths: Vec<PathBuf> = all.iter().map(|i| i.path.clone()).collect();
+    assert_eq!(paths, corpus_roots(test));
+    assert_eq!(all.iter().map(|i| i.backups.len()).sum::<usize>(), 78);
+    let (code, out, _) = util::gpforge(
+        &util::root(),
+        &[
+            "backup",
+            "inspect",
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        code, 1,
+        "the troennes root manifest lists folders stored elsewhere"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), paths.len());
+    // A backup folder or a root on its own is still one object.
+    let one = &paths[0];
+    let (_, out, _) = util::gpforge(
+        &util::root(),
+        &[
+            "backup",
+            "inspect",
+            one.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .is_object()
+    );
+}
