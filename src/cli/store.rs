@@ -94,6 +94,9 @@ struct RollbackArgs {
     /// Undo every run from this one (a folder name in DEST/.gpforge/backup) on, newest first.
     #[arg(long, value_name = "TIMESTAMP")]
     to: Option<String>,
+    /// Output format.
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    format: String,
 }
 
 pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -139,6 +142,11 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
         }
         StoreCommand::Rollback(a) => {
             let runs = deploy::rollback(&a.store, a.to.as_deref())?;
+            if a.format == "json" {
+                serde_json::to_writer_pretty(&mut *out, &runs)?;
+                writeln!(out)?;
+                return Ok(ExitStatus::Clean);
+            }
             for r in runs {
                 let how = if r.was == deploy::RunState::InProgress { " (interrupted run)" } else { "" };
                 writeln!(out, "rolled back run {}{how}", r.id)?;
