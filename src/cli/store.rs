@@ -262,7 +262,10 @@ fn render_check(r: &CheckReport, store: &Path, out: &mut dyn Write) -> std::io::
         writeln!(out, "orphan ADML (no ADMX): {o}")?;
     }
     for id in &r.interrupted {
-        writeln!(out, "interrupted run {id}: run `gpforge store rollback` to undo it")?;
+        writeln!(
+            out,
+            "run {id} is interrupted (or still running): `gpforge store rollback` undoes an interrupted run"
+        )?;
     }
     Ok(())
 }

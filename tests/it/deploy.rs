@@ -636,3 +636,23 @@ fn cli_exit_codes() {
     assert_eq!(code, 2);
     assert!(err.contains("no run '19990101T000000Z'"), "{err}");
 }
+
+#[test]
+fn a_run_in_progress_elsewhere_locks_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = store_with_v1(tmp.path());
+    let before = tree(&store);
+    let lock = store.join(".gpforge").join("lock");
+    std::fs::write(&lock, br#"{"host":"admin-pc-2.example.com","pid":4242,"since":"20261127T050000Z"}"#).unwrap();
+    let e = deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&[])).unwrap_err();
+    assert!(e.to_string().contains("another gpforge run holds"), "{e}");
+    assert!(e.to_string().contains("admin-pc-2.example.com (process 4242)"), "{e}");
+    let e = deploy::rollback(&store, None).unwrap_err();
+    assert!(e.to_string().contains("another gpforge run holds"), "{e}");
+    assert_eq!(tree(&store), before);
+    // Once the other run is over (its lock gone), work goes on.
+    std::fs::remove_file(&lock).unwrap();
+    let r = deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&[])).unwrap();
+    assert!(matches!(r.outcome, Outcome::Applied { .. }));
+    assert!(!lock.exists(), "released");
+}
