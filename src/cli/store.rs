@@ -213,7 +213,7 @@ fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow:
             }
         }
     }
-    Ok(if report.blocked() { ExitStatus::Findings } else { ExitStatus::Clean })
+    Ok(if report.has_findings() { ExitStatus::Findings } else { ExitStatus::Clean })
 }
 
 fn render_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
@@ -251,6 +251,12 @@ fn render_check(r: &CheckReport, store: &Path, out: &mut dyn Write) -> std::io::
     if incomplete.is_empty() {
         writeln!(out, "every template has an ADML in every culture")?;
     } else {
+        let width = r.cultures.iter().map(|c| c.len()).max().unwrap_or(0).max("culture".len());
+        writeln!(out, "{:<width$}  templates with an ADML", "culture")?;
+        for c in &r.cultures {
+            let have = r.templates.iter().filter(|t| t.present.contains(c)).count();
+            writeln!(out, "{c:<width$}  {have} of {n}")?;
+        }
         let width = incomplete.iter().map(|t| t.template.chars().count()).max().unwrap_or(0).max("template".len());
         writeln!(out, "{:<width$}  missing cultures", "template")?;
         for t in incomplete {
