@@ -656,3 +656,28 @@ fn a_run_in_progress_elsewhere_locks_the_store() {
     assert!(matches!(r.outcome, Outcome::Applied { .. }));
     assert!(!lock.exists(), "released");
 }
+
+#[test]
+fn check_tabulates_missing_cultures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&["de-DE", "fr-FR"])).unwrap();
+    deploy::apply(&[fixture("deploy/own-fallback")], &store, &opts(&[])).unwrap();
+    // An ADML whose ADMX is gone, copied in by hand.
+    std::fs::copy(fixture("deploy/acme-v1/PolicyDefinitions/en-US/acme.adml"), store.join("en-US/old.adml")).unwrap();
+    let r = deploy::check(&store).unwrap();
+    assert_eq!(r.cultures, ["de-DE", "en-US", "fr-FR", "nl-NL"]);
+    let rows: Vec<String> = r
+        .templates
+        .iter()
+        .map(|t| format!("{} fallback {} missing {}", t.template, t.fallback, t.missing.join(",")))
+        .collect();
+    assert_eq!(rows, ["acme.admx fallback en-US missing nl-NL", "dutch.admx fallback nl-NL missing de-DE,en-US,fr-FR"]);
+    assert!(r.templates.iter().all(|t| !t.lacks_fallback()));
+    assert_eq!(r.orphans, ["en-US/old.adml"]);
+    assert!(r.interrupted.is_empty());
+    let (code, out, _) = gpforge(tmp.path(), &["store", "check", "store"]);
+    assert_eq!(code, i32::from(r.has_errors()));
+    assert!(out.contains("dutch.admx  de-DE, en-US, fr-FR\n"), "{out}");
+    assert!(out.contains("orphan ADML (no ADMX): en-US/old.adml"), "{out}");
+}
