@@ -35,7 +35,7 @@ pub enum Error {
         source: crate::xml::reader::ParseError,
     },
     /// A registry.pol file could not be decoded.
-    #[error("{0}")]
+    #[error(transparent)]
     Pol(#[from] crate::pol::DecodeError),
     /// A value given by the caller is not acceptable.
     #[error("{0}")]

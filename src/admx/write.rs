@@ -40,12 +40,41 @@ use crate::xml::writer::{Content, Document, Element, write_document};
 
 pub use crate::xml::writer::{OutputEncoding, WriteOptions};
 
-/// Writes an ADMX document in the canonical form.
+/// Writes an ADMX document in the canonical form: schema element order, the
+/// schema's attributes first and unknown ones after, unknown children after
+/// the known ones, CRLF line ends, two-space indentation, the root namespace
+/// the document was read with. Reading the result gives back the same model
+/// (apart from spans, encoding and declaration) and writing that again gives
+/// the same bytes. Use [`WriteOptions::keeping`] to keep a UTF-16 source UTF-16.
+///
+/// ```
+/// use gpforge::admx::{WriteOptions, write_admx};
+/// use gpforge::model::{PolicyDefinitions, PolicyNamespaces, NamespaceDecl, AdmxResources};
+///
+/// let doc = PolicyDefinitions {
+///     revision: Some("1.0".into()),
+///     schema_version: Some("1.0".into()),
+///     policy_namespaces: Some(PolicyNamespaces {
+///         target: Some(NamespaceDecl {
+///             prefix: Some("contoso".into()),
+///             namespace: Some("Contoso.Policies".into()),
+///             ..NamespaceDecl::default()
+///         }),
+///         ..PolicyNamespaces::default()
+///     }),
+///     resources: Some(AdmxResources { min_required_revision: Some("1.0".into()), ..AdmxResources::default() }),
+///     ..PolicyDefinitions::default()
+/// };
+/// let bytes = write_admx(&doc, &WriteOptions::default());
+/// assert!(bytes.starts_with(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<policyDefinitions revision=\"1.0\""));
+/// ```
 pub fn write_admx(doc: &PolicyDefinitions, options: &WriteOptions) -> Vec<u8> {
     write_document(&admx_document(doc), options)
 }
 
-/// Writes an ADML document in the canonical form.
+/// Writes an ADML document in the canonical form (the same rules as
+/// [`write_admx`]; text such as `<string>` content is written on one line
+/// with its line breaks as CRLF, so it reads back unchanged).
 pub fn write_adml(doc: &PolicyDefinitionResources, options: &WriteOptions) -> Vec<u8> {
     write_document(&adml_document(doc), options)
 }
@@ -782,18 +811,19 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// Where [`format_file`] puts its result.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum FormatTarget {
     /// Write nothing; only report whether the file is canonical.
     Check,
     /// Replace the file (atomically), but only when it is not canonical yet.
+    #[default]
     InPlace,
     /// Write the canonical form to this path (always), leaving the source alone.
     To(PathBuf),
 }
 
-/// Options of [`format_file`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Options of [`format_file`] (default: UTF-8, in place).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FormatOptions {
     /// Keep UTF-16 files UTF-16 ([`WriteOptions::keeping`]); otherwise every
     /// file is written as UTF-8.
@@ -870,4 +900,42 @@ pub fn format_file(path: &Path, options: &FormatOptions) -> Result<FormatOutcome
         }
     };
     Ok(FormatOutcome { changed, written })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_kind_follows_the_extension_case_insensitively() {
+        assert_eq!(
+            TemplateKind::from_path(Path::new("a/Office16.ADMX")),
+            Some(TemplateKind::Admx)
+        );
+        assert_eq!(
+            TemplateKind::from_path(Path::new("en-us/office16.Adml")),
+            Some(TemplateKind::Adml)
+        );
+        assert_eq!(TemplateKind::from_path(Path::new("registry.pol")), None);
+        assert_eq!(TemplateKind::from_path(Path::new("admx")), None);
+    }
+
+    #[test]
+    fn format_file_leaves_a_canonical_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.admx");
+        let doc = PolicyDefinitions {
+            revision: Some("1.0".into()),
+            ..PolicyDefinitions::default()
+        };
+        std::fs::write(&p, write_admx(&doc, &WriteOptions::default())).unwrap();
+        let outcome = format_file(&p, &FormatOptions::default()).unwrap();
+        assert_eq!(
+            outcome,
+            FormatOutcome {
+                changed: false,
+                written: None
+            }
+        );
+    }
 }

@@ -300,7 +300,6 @@ pub fn create(
 /// template references it without shipping it).
 pub const SUPPORTED_WINDOWS7: &str = "At least Windows Server 2008 R2 or Windows 7";
 
-
 /// The settings and report lines of one policy of `store` in `state`:
 /// one `(side, registry.pol entries, report line)` per side its class covers.
 /// Policies with `<elements>` can only be disabled here (enabled needs values).

@@ -81,11 +81,33 @@ fn ser_entries<S: Serializer>(v: &[(usize, Entry)], s: S) -> Result<S::Ok, S::Er
     }))
 }
 
+/// How strongly an entry says which state a policy is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Evidence {
+    /// The entry equals the policy's own enabled or disabled value.
+    Main(PolicyState),
+    /// The entry equals a fixed write of this state (`enabledValue`, `disabledValue`, lists).
+    Fixed(PolicyState),
+    /// The entry suggests this state (an element's value, a `**del.` of an element's value).
+    Hint(PolicyState),
+    /// The entry fits both states (a check box value is written in both).
+    Neutral,
+}
+
 #[derive(Clone, Debug)]
 enum Print {
-    Fixed { state: PolicyState, op: RegOp },
-    Element { index: usize },
-    List { index: usize },
+    /// `main`: the policy's own value (`enabledValue`/`disabledValue`), not a list item.
+    Fixed {
+        state: PolicyState,
+        op: RegOp,
+        main: bool,
+    },
+    Element {
+        index: usize,
+    },
+    List {
+        index: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +141,29 @@ pub fn describe(store: &Store, id: PolicyId, culture: &str) -> (String, String) 
         _ => String::new(),
     };
     (name, category)
+}
+
+/// The state the evidence of one policy's entries points to: the policy's own
+/// value decides, then other fixed writes (gpedit writes the disabled value even when element values are
+/// still stored); otherwise element values mean enabled and deleted element
+/// values mean disabled; with no evidence at all, enabled.
+fn decide(ev: &[Evidence]) -> PolicyState {
+    let has = |want: Evidence| ev.contains(&want);
+    if has(Evidence::Main(PolicyState::Enabled)) {
+        PolicyState::Enabled
+    } else if has(Evidence::Main(PolicyState::Disabled)) {
+        PolicyState::Disabled
+    } else if has(Evidence::Fixed(PolicyState::Enabled)) {
+        PolicyState::Enabled
+    } else if has(Evidence::Fixed(PolicyState::Disabled)) {
+        PolicyState::Disabled
+    } else if has(Evidence::Hint(PolicyState::Enabled)) {
+        PolicyState::Enabled
+    } else if has(Evidence::Hint(PolicyState::Disabled)) {
+        PolicyState::Disabled
+    } else {
+        PolicyState::Enabled
+    }
 }
 
 /// Footprints of every policy of one side of a store, ready for lookups.
@@ -195,6 +240,11 @@ impl<'s> PolicyIndex<'s> {
                     let print = Print::Fixed {
                         state,
                         op: a.op.clone(),
+                        // The policy's own value (enabledValue/disabledValue or the
+                        // editor's default), as opposed to list items and elements.
+                        main: a.value_name.is_some()
+                            && a.value_name.as_deref() == p.value_name.as_deref()
+                            && p.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(&a.key)),
                     };
                     match &a.value_name {
                         Some(v) => by_value
@@ -277,9 +327,8 @@ impl<'s> PolicyIndex<'s> {
 
     /// Maps the entries of one registry.pol.
     pub fn map(&self, file: &PolFile) -> Mapping {
-        // (policy, state evidence, element value)
-        let mut hits: Vec<(usize, PolicyId, Option<PolicyState>, Option<ElementValue>)> =
-            Vec::new();
+        // (entry index, policy, evidence, element value)
+        let mut hits: Vec<(usize, PolicyId, Evidence, Option<ElementValue>)> = Vec::new();
         let mut unexplained = Vec::new();
         for (i, e) in file.entries.iter().enumerate() {
             let key = lc(&e.key);
@@ -290,9 +339,31 @@ impl<'s> PolicyIndex<'s> {
                             Print::Fixed {
                                 state,
                                 op: RegOp::DeleteValue,
-                            } => Some((f.policy, Some(*state), None)),
-                            Print::Element { .. } => {
-                                Some((f.policy, Some(PolicyState::Disabled), None))
+                                main,
+                            } if *main
+                                || !fps.iter().any(|g| {
+                                    g.policy == f.policy && matches!(g.print, Print::Element { .. })
+                                }) =>
+                            {
+                                let ev = if *main {
+                                    Evidence::Main(*state)
+                                } else {
+                                    Evidence::Fixed(*state)
+                                };
+                                Some((f.policy, ev, None))
+                            }
+                            Print::Element { index } => {
+                                // An unchecked check box may be written as a deletion too.
+                                let boolean = matches!(
+                                    self.store.policy(f.policy).elements().get(*index),
+                                    Some(PolicyElement::Boolean(_))
+                                );
+                                let ev = if boolean {
+                                    Evidence::Neutral
+                                } else {
+                                    Evidence::Hint(PolicyState::Disabled)
+                                };
+                                Some((f.policy, ev, None))
                             }
                             _ => None,
                         })
@@ -313,7 +384,7 @@ impl<'s> PolicyIndex<'s> {
                             } else {
                                 PolicyState::Disabled
                             };
-                            Some((f.policy, Some(state), None))
+                            Some((f.policy, Evidence::Hint(state), None))
                         }
                         _ => None,
                     })
@@ -325,7 +396,7 @@ impl<'s> PolicyIndex<'s> {
                     .get(&key)
                     .or_else(|| self.key_has_values(&key))
                     .and_then(|fps| fps.first())
-                    .map(|f| (f.policy, None, None)),
+                    .map(|f| (f.policy, Evidence::Neutral, None)),
                 None => self.lookup_value(&key, &e.value_name, e),
             };
             match found {
@@ -335,7 +406,7 @@ impl<'s> PolicyIndex<'s> {
         }
         let mut policies: Vec<MappedPolicy> = Vec::new();
         let mut order: Vec<PolicyId> = Vec::new();
-        let mut states: HashMap<PolicyId, (bool, bool)> = HashMap::new();
+        let mut states: HashMap<PolicyId, Vec<Evidence>> = HashMap::new();
         for (i, p, s, v) in hits.iter().cloned() {
             let idx = match order.iter().position(|x| *x == p) {
                 Some(n) => n,
@@ -353,24 +424,14 @@ impl<'s> PolicyIndex<'s> {
                     order.len() - 1
                 }
             };
-            let st = states.entry(p).or_default();
-            match s {
-                Some(PolicyState::Enabled) => st.0 = true,
-                Some(PolicyState::Disabled) => st.1 = true,
-                None => {}
-            }
+            states.entry(p).or_default().push(s);
             policies[idx].entries.push(i);
             if let Some(v) = v {
                 policies[idx].values.push(v);
             }
         }
         for (n, p) in order.iter().enumerate() {
-            let (en, dis) = states.get(p).copied().unwrap_or_default();
-            policies[n].state = if dis && !en {
-                PolicyState::Disabled
-            } else {
-                PolicyState::Enabled
-            };
+            policies[n].state = decide(states.get(p).map_or(&[][..], |v| v.as_slice()));
         }
         let total = file.entries.len();
         Mapping {
@@ -393,30 +454,54 @@ impl<'s> PolicyIndex<'s> {
         key: &str,
         name: &str,
         e: &Entry,
-    ) -> Option<(PolicyId, Option<PolicyState>, Option<ElementValue>)> {
+    ) -> Option<(PolicyId, Evidence, Option<ElementValue>)> {
         if let Some(fps) = self.by_value.get(&(key.to_string(), lc(name))) {
             // Exact fixed value first, then elements, then any fixed write of that value.
-            if let Some(f) = fps.iter().find(
-                |f| matches!(&f.print, Print::Fixed { op: RegOp::Set(v), .. } if same_value(v, e)),
-            ) {
-                if let Print::Fixed { state, .. } = f.print {
-                    return Some((f.policy, Some(state), None));
-                }
+            let exact: Vec<&Footprint> = fps
+                .iter()
+                .filter(|f| matches!(&f.print, Print::Fixed { op: RegOp::Set(v), .. } if same_value(v, e)))
+                .collect();
+            if let Some(first) = exact.first() {
+                // The same data in both states (an enabledList and a disabledList item) says nothing.
+                let states: Vec<(PolicyState, bool)> = exact
+                    .iter()
+                    .filter(|f| f.policy == first.policy)
+                    .filter_map(|f| match f.print {
+                        Print::Fixed { state, main, .. } => Some((state, main)),
+                        _ => None,
+                    })
+                    .collect();
+                let ev = match states.as_slice() {
+                    [(state, true), ..] if states.iter().all(|(s, _)| s == state) => {
+                        Evidence::Main(*state)
+                    }
+                    [(state, _), ..] if states.iter().all(|(s, _)| s == state) => {
+                        Evidence::Fixed(*state)
+                    }
+                    _ => Evidence::Neutral,
+                };
+                return Some((first.policy, ev, None));
             }
             if let Some(f) = fps
                 .iter()
                 .find(|f| matches!(f.print, Print::Element { .. }))
             {
                 if let Print::Element { index } = f.print {
-                    return Some((
-                        f.policy,
-                        Some(PolicyState::Enabled),
-                        Some(self.element_value(f.policy, index, e)),
-                    ));
+                    // A check box value is written whether the policy is enabled or not.
+                    let boolean = matches!(
+                        self.store.policy(f.policy).elements().get(index),
+                        Some(PolicyElement::Boolean(_))
+                    );
+                    let ev = if boolean {
+                        Evidence::Neutral
+                    } else {
+                        Evidence::Hint(PolicyState::Enabled)
+                    };
+                    return Some((f.policy, ev, Some(self.element_value(f.policy, index, e))));
                 }
             }
             if let Some(f) = fps.first() {
-                return Some((f.policy, None, None));
+                return Some((f.policy, Evidence::Neutral, None));
             }
         }
         let fps = self.by_key.get(key)?;
@@ -433,7 +518,7 @@ impl<'s> PolicyIndex<'s> {
             .unwrap_or_default();
         Some((
             f.policy,
-            Some(PolicyState::Enabled),
+            Evidence::Hint(PolicyState::Enabled),
             Some(ElementValue {
                 id,
                 value: format!("{} = {}", e.value_name, data_text(e)),

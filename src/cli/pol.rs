@@ -152,6 +152,10 @@ pub fn pol(args: PolArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     }
 }
 
+fn entries_word(n: usize) -> String {
+    if n == 1 { "1 entry".to_string() } else { format!("{n} entries") }
+}
+
 fn read_pol(path: &Path, options: &ParseOptions) -> anyhow::Result<PolFile> {
     let bytes = gpforge::fsutil::read(path)?;
     pol::from_slice_with(&bytes, options)
@@ -224,23 +228,32 @@ fn build(a: BuildArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     }
     let bytes = pol::to_vec(&file);
     write_new(&a.out, &bytes, a.force)?;
-    writeln!(out, "wrote {}: {} entries, {} bytes", a.out.display(), file.len(), bytes.len())?;
+    writeln!(out, "wrote {}: {}, {} bytes", a.out.display(), entries_word(file.len()), bytes.len())?;
     Ok(ExitStatus::Clean)
 }
 
-/// The built-in LinkedIn policy ("Show LinkedIn features in Office applications",
-/// office16.admx): HKCU `software\policies\microsoft\office\16.0\common`
-/// `linkedin`, REG_DWORD 1 enabled / 0 disabled, no entry when not configured.
-// TODO(pol): switch to `gpforge::policy` once the build branch lands it on main.
-const LINKEDIN_KEY: &str = r"software\policies\microsoft\office\16.0\common";
-const LINKEDIN_VALUE: &str = "linkedin";
-
-fn linkedin(state: &str) -> Option<Entry> {
-    match state {
-        "enabled" => Some(Entry::dword(LINKEDIN_KEY, LINKEDIN_VALUE, 1)),
-        "disabled" => Some(Entry::dword(LINKEDIN_KEY, LINKEDIN_VALUE, 0)),
-        _ => None,
+/// The entries a built-in policy writes in `state` (through `gpforge::policy`),
+/// and the (key, value) pairs it can write in any state (what "not
+/// configured" removes).
+#[allow(clippy::type_complexity)]
+fn builtin_policy(name: &str, state: &str) -> anyhow::Result<(Vec<Entry>, Vec<(String, String)>)> {
+    use gpforge::policy::{PolicyState, effects, linkedin_policy, pol_entry};
+    if !name.eq_ignore_ascii_case("linkedin") {
+        bail!("unknown built-in policy '{name}' (known: linkedin)");
     }
+    let policy = linkedin_policy();
+    let state: PolicyState = state.parse()?;
+    let entries = effects(&policy, state).iter().map(pol_entry).collect();
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for s in [PolicyState::Enabled, PolicyState::Disabled] {
+        for a in effects(&policy, s) {
+            let t = (a.key.clone(), a.value_name.clone());
+            if !targets.contains(&t) {
+                targets.push(t);
+            }
+        }
+    }
+    Ok((entries, targets))
 }
 
 fn data_from_args(t: RegType, data: &[String]) -> anyhow::Result<Data> {
@@ -292,19 +305,25 @@ fn describe(e: &Entry) -> String {
 fn set(a: SetArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let mut file = load_or_new(&a.file)?;
     let entry = if let Some(p) = &a.policy {
-        if !p.eq_ignore_ascii_case("linkedin") {
-            bail!("unknown built-in policy '{p}' (known: linkedin)");
-        }
         let state = a.state.as_deref().unwrap_or("not-configured");
-        match linkedin(state) {
-            Some(e) => e,
-            None => {
-                let n = file.delete(LINKEDIN_KEY, LINKEDIN_VALUE);
-                gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
-                writeln!(out, "{}: linkedin not configured ({n} entries removed)", a.file.display())?;
-                return Ok(ExitStatus::Clean);
-            }
+        let (entries, targets) = builtin_policy(p, state)?;
+        if entries.is_empty() {
+            let n: usize = targets.iter().map(|(k, v)| file.delete(k, v)).sum();
+            gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
+            writeln!(out, "{}: {p} not configured ({} removed)", a.file.display(), entries_word(n))?;
+            return Ok(ExitStatus::Clean);
         }
+        let mut lines = Vec::new();
+        for e in entries {
+            e.validate().map_err(anyhow::Error::msg)?;
+            lines.push(describe(&e));
+            file.set(e);
+        }
+        gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
+        for l in lines {
+            writeln!(out, "{}: set {l}", a.file.display())?;
+        }
+        return Ok(ExitStatus::Clean);
     } else {
         let t = RegType::parse(&a.reg_type).with_context(|| format!("unknown registry type '{}'", a.reg_type))?;
         let key = a.key.unwrap_or_default();
@@ -330,7 +349,7 @@ fn delete(a: DeleteArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         if n > 0 {
             gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
         }
-        writeln!(out, "{}: removed {n} entries for {}\\{}", a.file.display(), a.key, a.value)?;
+        writeln!(out, "{}: removed {} for {}\\{}", a.file.display(), entries_word(n), a.key, a.value)?;
     }
     Ok(ExitStatus::Clean)
 }
@@ -417,6 +436,6 @@ fn salvage(a: SalvageArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let saved = d.salvaged_bytes();
     write_new(&a.out, &saved, a.force)?;
     writeln!(out, "{}: {}", a.file.display(), d.summary())?;
-    writeln!(out, "wrote {}: {} entries, {} bytes", a.out.display(), d.sound_entries(), saved.len())?;
+    writeln!(out, "wrote {}: {}, {} bytes", a.out.display(), entries_word(d.sound_entries()), saved.len())?;
     Ok(ExitStatus::Clean)
 }

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+
 use gpforge::store::view::{CategoryView, PolicyRef, PolicyView, StoreSummary};
 use gpforge::store::{Lookup, RegistryAction, Store};
 
@@ -98,12 +99,14 @@ fn actions(
     if acts.is_empty() {
         writeln!(out, "  (nothing)")?;
     }
-    for a in acts {
-        for h in hives {
-            writeln!(out, "  {h}\\{a}  [{}]", a.origin)?;
-        }
-        if hives.is_empty() {
-            writeln!(out, "  {a}  [{}]", a.origin)?;
+    let hives: Vec<String> = if hives.is_empty() {
+        vec![String::new()]
+    } else {
+        hives.iter().map(|h| format!("{h}\\")).collect()
+    };
+    for h in &hives {
+        for a in acts {
+            writeln!(out, "  {h}{a}")?;
         }
     }
     Ok(())
@@ -145,7 +148,7 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         Some(a) => field(
             out,
             "adml",
-            &format!("{} (culture {}, {:?})", a.path, a.culture, a.step),
+            &format!("{} (culture {}: {})", a.path, a.culture, a.step.describe()),
         )?,
         None => field(out, "adml", &format!("(none for {})", v.culture))?,
     }
@@ -189,6 +192,9 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
                 .as_deref()
                 .map_or(String::new(), |d| format!(" (default {d:?})"));
             writeln!(out, "  {}{r}: {:?}{d}", c.control, c.label)?;
+            for choice in &c.choices {
+                writeln!(out, "    - {choice}")?;
+            }
         }
     }
     writeln!(out)?;

@@ -59,6 +59,7 @@ impl Diagnosis {
     /// One line: intact, or where the damage is and what survives.
     pub fn summary(&self) -> String {
         match &self.error {
+            None if self.entries.len() == 1 => format!("ok: 1 entry, {} bytes", self.len),
             None => format!("ok: {} entries, {} bytes", self.entries.len(), self.len),
             Some(_) if self.sound_len < HEADER_LEN => "damaged header: nothing can be read".to_string(),
             Some(_) => format!(
@@ -87,7 +88,7 @@ impl Diagnosis {
                     if self.entries.len() == 1 { "it" } else { "them" }
                 ));
             } else {
-                d = d.with_help("Windows skips the whole file; rebuild it (e.g. `gpforge pol build`)");
+                d = d.with_help("Windows skips the whole file and no entry before the damage is sound: rebuild it (`gpforge pol build`)");
             }
             out.push(d);
         }
@@ -98,7 +99,7 @@ impl Diagnosis {
 
 fn sound(n: usize) -> String {
     match n {
-        0 => "no sound entry".to_string(),
+        0 => "0 sound entries".to_string(),
         1 => "1 sound entry".to_string(),
         n => format!("{n} sound entries"),
     }

@@ -196,7 +196,7 @@ pub fn entry_from_value(v: &Value) -> Result<Entry, String> {
     let value_name = text("value")?;
     let reg_type = type_of(o.get("type").ok_or("missing \"type\"")?)?;
     let data = data_from_value(reg_type, o.get("data").unwrap_or(&Value::Null))?;
-    let e = Entry { key, value_name, reg_type, data };
+    let e = Entry { key: key.into(), value_name, reg_type, data };
     e.validate()?;
     Ok(e)
 }

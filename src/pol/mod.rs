@@ -31,6 +31,7 @@ mod diagnose;
 mod error;
 pub mod format;
 pub mod json;
+mod key;
 mod model;
 mod read;
 mod rules;
@@ -39,6 +40,7 @@ mod write;
 
 pub use diagnose::Diagnosis;
 pub use error::{DecodeError, DecodeErrorKind, Field};
+pub use key::Key;
 pub use model::{
     Change, DEL_PREFIX, DELETE_KEYS, DELETE_VALUES, DELVALS, Data, Directive, Entry, MARKER_DATA, PolFile, RegType,
     SECURE_KEY, SOFT_PREFIX, cmp_ci, compare_keys, diff, eq_ci,

@@ -9,6 +9,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use super::key::Key;
+
 /// A registry value type, as stored in the `type` field of an entry.
 ///
 /// Codes 0 to 11 have names; any other code is kept as [`RegType::Unknown`].
@@ -247,7 +249,7 @@ pub const MARKER_DATA: &str = " ";
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
     /// Registry key below the hive, e.g. `Software\Policies\Microsoft\Windows`.
-    pub key: String,
+    pub key: Key,
     /// Value name; empty for the key's default value or a key-only entry;
     /// `**...` for a [`Directive`].
     pub value_name: String,
@@ -259,33 +261,33 @@ pub struct Entry {
 
 impl Entry {
     /// An entry from its parts.
-    pub fn new(key: impl Into<String>, value_name: impl Into<String>, reg_type: RegType, data: Data) -> Entry {
+    pub fn new(key: impl Into<Key>, value_name: impl Into<String>, reg_type: RegType, data: Data) -> Entry {
         Entry { key: key.into(), value_name: value_name.into(), reg_type, data }
     }
 
     /// A REG_DWORD value.
-    pub fn dword(key: impl Into<String>, value_name: impl Into<String>, value: u32) -> Entry {
+    pub fn dword(key: impl Into<Key>, value_name: impl Into<String>, value: u32) -> Entry {
         Entry::new(key, value_name, RegType::Dword, Data::Dword(value))
     }
 
     /// A REG_QWORD value.
-    pub fn qword(key: impl Into<String>, value_name: impl Into<String>, value: u64) -> Entry {
+    pub fn qword(key: impl Into<Key>, value_name: impl Into<String>, value: u64) -> Entry {
         Entry::new(key, value_name, RegType::Qword, Data::Qword(value))
     }
 
     /// A REG_SZ value (the terminating NUL is added when written).
-    pub fn sz(key: impl Into<String>, value_name: impl Into<String>, value: impl Into<String>) -> Entry {
+    pub fn sz(key: impl Into<Key>, value_name: impl Into<String>, value: impl Into<String>) -> Entry {
         Entry::new(key, value_name, RegType::Sz, Data::String(value.into()))
     }
 
     /// A REG_EXPAND_SZ value.
-    pub fn expand_sz(key: impl Into<String>, value_name: impl Into<String>, value: impl Into<String>) -> Entry {
+    pub fn expand_sz(key: impl Into<Key>, value_name: impl Into<String>, value: impl Into<String>) -> Entry {
         Entry::new(key, value_name, RegType::ExpandSz, Data::String(value.into()))
     }
 
     /// A REG_MULTI_SZ value.
     pub fn multi_sz<S: Into<String>>(
-        key: impl Into<String>,
+        key: impl Into<Key>,
         value_name: impl Into<String>,
         items: impl IntoIterator<Item = S>,
     ) -> Entry {
@@ -294,48 +296,48 @@ impl Entry {
     }
 
     /// A REG_BINARY value.
-    pub fn binary(key: impl Into<String>, value_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Entry {
+    pub fn binary(key: impl Into<Key>, value_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Entry {
         let bytes = bytes.into();
         let data = if bytes.is_empty() { Data::None } else { Data::Bytes(bytes) };
         Entry::new(key, value_name, RegType::Binary, data)
     }
 
     /// A key-only entry (empty value name, REG_NONE, size 0): creates the key.
-    pub fn key_only(key: impl Into<String>) -> Entry {
+    pub fn key_only(key: impl Into<Key>) -> Entry {
         Entry::new(key, "", RegType::None, Data::None)
     }
 
     /// The `**del.<value_name>` marker, as gpedit writes it (REG_SZ `" \0"`):
     /// the value is deleted when the policy applies.
-    pub fn delete_marker(key: impl Into<String>, value_name: &str) -> Entry {
+    pub fn delete_marker(key: impl Into<Key>, value_name: &str) -> Entry {
         Entry::sz(key, format!("{DEL_PREFIX}{value_name}"), MARKER_DATA)
     }
 
     /// The `**delvals.` directive, as gpedit writes it: every value of the key
     /// is deleted before the following entries of the key apply.
-    pub fn delete_all_values(key: impl Into<String>) -> Entry {
+    pub fn delete_all_values(key: impl Into<Key>) -> Entry {
         Entry::sz(key, DELVALS, MARKER_DATA)
     }
 
     /// `**DeleteValues` with the given value names (`;`-separated REG_SZ).
-    pub fn delete_values<S: AsRef<str>>(key: impl Into<String>, names: &[S]) -> Entry {
+    pub fn delete_values<S: AsRef<str>>(key: impl Into<Key>, names: &[S]) -> Entry {
         let list: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
         Entry::sz(key, DELETE_VALUES, list.join(";"))
     }
 
     /// `**DeleteKeys` with the given subkey names (`;`-separated REG_SZ).
-    pub fn delete_keys<S: AsRef<str>>(key: impl Into<String>, names: &[S]) -> Entry {
+    pub fn delete_keys<S: AsRef<str>>(key: impl Into<Key>, names: &[S]) -> Entry {
         let list: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
         Entry::sz(key, DELETE_KEYS, list.join(";"))
     }
 
     /// `**SecureKey` as a REG_DWORD: `true` (1) restricts the key, `false` (0) resets it.
-    pub fn secure_key(key: impl Into<String>, secure: bool) -> Entry {
+    pub fn secure_key(key: impl Into<Key>, secure: bool) -> Entry {
         Entry::dword(key, SECURE_KEY, u32::from(secure))
     }
 
     /// `**soft.<value_name>`: set the value only if it does not exist yet.
-    pub fn soft(key: impl Into<String>, value_name: &str, reg_type: RegType, data: Data) -> Entry {
+    pub fn soft(key: impl Into<Key>, value_name: &str, reg_type: RegType, data: Data) -> Entry {
         Entry::new(key, format!("{SOFT_PREFIX}{value_name}"), reg_type, data)
     }
 

@@ -106,6 +106,11 @@ fn at(line: Option<usize>, entry: Option<usize>) -> String {
     }
 }
 
+/// `true` when `v` can stand on a value-name line and be read back as itself.
+fn name_line_safe(v: &str) -> bool {
+    !v.trim().is_empty() && v != "@" && !v.trim_start().starts_with(';') && !v.contains(['\n', '\r'])
+}
+
 /// The (value name line, action line) of an entry.
 fn action(e: &Entry) -> (String, String) {
     let name = if e.value_name.is_empty() { "@".to_string() } else { e.value_name.clone() };
@@ -114,7 +119,7 @@ fn action(e: &Entry) -> (String, String) {
     }
     if e.is_gpedit_marker() {
         match e.directive() {
-            Some(Directive::Delete(v)) if !v.is_empty() && v != "@" => {
+            Some(Directive::Delete(v)) if name_line_safe(v) => {
                 return (v.to_string(), "DELETE".into());
             }
             Some(Directive::DeleteAllValues) if e.value_name == DELVALS => {
@@ -167,10 +172,7 @@ pub fn to_text(file: &PolFile, scope: Scope, source: Option<&str>) -> Result<Str
         if e.value_name.contains(['\n', '\r']) {
             return Err(err("the value name contains a line break; use --format json".into()));
         }
-        if e.value_name == "@"
-            || e.value_name.trim_start().starts_with(';')
-            || e.value_name.trim().is_empty() && !e.value_name.is_empty()
-        {
+        if !e.value_name.is_empty() && !name_line_safe(&e.value_name) {
             return Err(err(format!("the value name {:?} has no LGPO text form; use --format json", e.value_name)));
         }
         if e.key.trim_start().starts_with(';') || e.key.trim().is_empty() {
@@ -255,7 +257,8 @@ fn parse_action(key: String, value: &str, act: &str) -> Result<Entry, (String, b
             Err((format!("expected the value name '*' for {what}, found {value:?}"), true))
         }
     };
-    let typed = |t: RegType, d: Data| Ok(Entry { key: key.clone(), value_name: name.clone(), reg_type: t, data: d });
+    let typed =
+        |t: RegType, d: Data| Ok(Entry { key: key.as_str().into(), value_name: name.clone(), reg_type: t, data: d });
     match (upper.as_str(), rest) {
         ("CREATEKEY", None) => {
             need_star("CREATEKEY")?;

@@ -33,4 +33,6 @@ pub use job::{
     render_admx,
 };
 pub use registry::{pol_entry, pol_file, registry_pol};
-pub use strings::{CULTURES, CultureStrings, STRING_IDS, culture_names};
+pub use strings::{
+    CULTURES, CultureStrings, STRING_IDS, culture as culture_strings, culture_names,
+};

@@ -53,6 +53,9 @@ pub struct ControlView {
     pub element: Option<String>,
     /// The default shown (checkBox, textBox, decimalTextBox, dropdownList, comboBox), as written.
     pub default: Option<String>,
+    /// For a dropdownList bound to an enum: each item's display name and value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
 }
 
 /// A policy's presentation.
@@ -283,9 +286,32 @@ impl Store {
                                 p.elements()
                                     .iter()
                                     .find(|e| e.common().id.as_deref() == Some(r))
-                                    .map(PolicyElement::tag)
                             });
-                            control_view(c, element)
+                            let mut v = control_view(c, element.map(PolicyElement::tag));
+                            if let Some(PolicyElement::Enum(en)) = element {
+                                v.choices = en
+                                    .items
+                                    .iter()
+                                    .map(|it| {
+                                        let name = it
+                                            .display_name
+                                            .as_deref()
+                                            .and_then(|d| self.text(id.admx, culture, d))
+                                            .unwrap_or_else(|| "(unresolved)".to_owned());
+                                        let value = it
+                                            .value
+                                            .as_ref()
+                                            .and_then(|s| s.value.as_ref())
+                                            .and_then(crate::policy::value_of)
+                                            .map_or_else(
+                                                || "no value".to_owned(),
+                                                |v| super::reg_value_text(&v),
+                                            );
+                                        format!("{name} = {value}")
+                                    })
+                                    .collect();
+                            }
+                            v
                         })
                         .collect()
                 }),
@@ -520,5 +546,6 @@ fn control_view(c: &Control, element: Option<&str>) -> ControlView {
         label: label.trim().to_owned(),
         element: element.map(str::to_owned),
         default,
+        choices: Vec::new(),
     }
 }

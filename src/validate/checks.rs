@@ -225,7 +225,8 @@ fn all_refs(d: &PolicyDefinitions) -> Vec<(Kind, &Node, &str)> {
         if let Some(logic) = &def.logic {
             for item in &logic.items {
                 let (node, r) = match item {
-                    SupportedItem::Reference { node, ref_ } | SupportedItem::Range { node, ref_, .. } => (node, ref_),
+                    SupportedItem::Reference { node, ref_ }
+                    | SupportedItem::Range { node, ref_, .. } => (node, ref_),
                 };
                 if let Some(v) = r {
                     refs.push((Kind::DefComponent, node, v.as_str()));
@@ -238,7 +239,10 @@ fn all_refs(d: &PolicyDefinitions) -> Vec<(Kind, &Node, &str)> {
 
 /// Prefixes used by references of `d` (trimmed).
 fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
-    all_refs(d).into_iter().filter_map(|(_, _, r)| split_item_ref(r).0.map(str::trim)).collect()
+    all_refs(d)
+        .into_iter()
+        .filter_map(|(_, _, r)| split_item_ref(r).0.map(str::trim))
+        .collect()
 }
 
 fn admx_checks(
@@ -330,6 +334,9 @@ fn admx_checks(
     for (kind, node, r) in refs {
         let (prefix, name) = split_item_ref(r);
         let (prefix, name) = (prefix.map(str::trim), name.trim());
+        if let Some(p) = prefix {
+            used_prefixes.insert(p.to_string());
+        }
         if !name.split('-').all(|x| x.is_empty() || is_ident(x))
             || prefix.is_some_and(|p| p.is_empty())
         {
@@ -366,7 +373,11 @@ fn admx_checks(
         }
         let p = prefix.unwrap_or_default();
         let Some((ns, _)) = prefixes.get(p) else {
-            let code = if matches!(kind, Kind::DefComponent) { "ADMX022" } else { "ADMX006" };
+            let code = if matches!(kind, Kind::DefComponent) {
+                "ADMX022"
+            } else {
+                "ADMX006"
+            };
             cx.at(
                 code,
                 f,
@@ -787,7 +798,10 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
             "ADMX024",
             f,
             span,
-            format!("expected no backslash at the end of `{attr}`, found `{}`", short(k)),
+            format!(
+                "expected no backslash at the end of `{attr}`, found `{}`",
+                short(k)
+            ),
         );
     }
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
-use crate::xml::decode::EncodingConflict;
 use crate::span::{LineIndex, Span};
+use crate::xml::decode::EncodingConflict;
 
 use super::SourceFile;
 use super::schema::{self, diag};
@@ -265,13 +265,29 @@ fn read_one(
             lossy(&bytes)
         }
         Ok(dec) => {
-            if let Some(c) = crate::xml::decode::declaration_conflict(dec.encoding, dec.declaration.as_ref()) {
+            if let Some(c) =
+                crate::xml::decode::declaration_conflict(dec.encoding, dec.declaration.as_ref())
+            {
                 let utf16 = !matches!(dec.encoding, FileEncoding::Utf8 | FileEncoding::Utf8Bom);
                 let tolerated = matches!(&c, EncodingConflict::UnknownLabel { declared, .. }
                     if utf16 && declared.trim().eq_ignore_ascii_case("unicode"));
                 if !tolerated {
                     let span = declared_encoding_span(&dec.text);
-                    found.push(diag("XML003", format!("expected the declaration to match the bytes, found that the {c}"), span));
+                    let (EncodingConflict::Contradicts { declared, actual }
+                    | EncodingConflict::UnknownLabel { declared, actual }) = &c;
+                    let known = if matches!(c, EncodingConflict::UnknownLabel { .. }) {
+                        "unknown encoding "
+                    } else {
+                        ""
+                    };
+                    found.push(diag(
+                        "XML003",
+                        format!(
+                            "expected the declaration to name {} (the file's bytes), found {known}`{declared}`",
+                            crate::xml::decode::encoding_name(*actual)
+                        ),
+                        span,
+                    ));
                 }
             }
             let outcome = schema::check(&dec.text, strict);
@@ -282,7 +298,11 @@ fn read_one(
                 _ => true,
             };
             if outcome.well_formed && !root_ok {
-                let want = if is_admx { "<policyDefinitions>" } else { "<policyDefinitionResources>" };
+                let want = if is_admx {
+                    "<policyDefinitions>"
+                } else {
+                    "<policyDefinitionResources>"
+                };
                 let found_root = outcome.root.clone().unwrap_or_default();
                 let at = dec.text.find(&format!("<{found_root}")).unwrap_or(0);
                 found.push(diag(
@@ -306,16 +326,24 @@ fn read_one(
     }
     diags.extend(found);
     let lines = LineIndex::new(&text);
-    files.push(SourceFile { path: path.to_path_buf(), text, lines });
+    files.push(SourceFile {
+        path: path.to_path_buf(),
+        text,
+        lines,
+    });
     Ok((idx, doc))
 }
 
 /// Parses the model with the reader (`gpforge::admx`).
 fn parse_model(text: &str, is_admx: bool) -> Option<Doc> {
     if is_admx {
-        crate::admx::parse_admx_str(text).ok().map(|p| Doc::Admx(Box::new(p.doc)))
+        crate::admx::parse_admx_str(text)
+            .ok()
+            .map(|p| Doc::Admx(Box::new(p.doc)))
     } else {
-        crate::admx::parse_adml_str(text).ok().map(|p| Doc::Adml(Box::new(p.doc)))
+        crate::admx::parse_adml_str(text)
+            .ok()
+            .map(|p| Doc::Adml(Box::new(p.doc)))
     }
 }
 
@@ -328,14 +356,20 @@ fn lossy(bytes: &[u8]) -> String {
         FileEncoding::Utf16Be | FileEncoding::Utf16BeBom => encoding_rs::UTF_16BE,
         _ => encoding_rs::UTF_8,
     };
-    enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned()
+    enc.decode_without_bom_handling(&bytes[bom..])
+        .0
+        .into_owned()
 }
 
 /// The span of the `encoding` label in the XML declaration (or of the declaration).
 fn declared_encoding_span(text: &str) -> Span {
-    let Some(decl) = crate::xml::decode::declaration_span(text) else { return Span::new(0, 0) };
+    let Some(decl) = crate::xml::decode::declaration_span(text) else {
+        return Span::new(0, 0);
+    };
     let d = &text[decl.start()..decl.end()];
-    let Some(i) = d.find("encoding") else { return decl };
+    let Some(i) = d.find("encoding") else {
+        return decl;
+    };
     let rest = &d[i..];
     match rest.find(['"', '\'']) {
         Some(q) => {

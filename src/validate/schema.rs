@@ -721,14 +721,22 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
             Err(e) => {
                 // findings before a syntax error are not reliable: keep only the file layer
                 out.diagnostics.retain(|d| d.code.starts_with("XML"));
-                let code = if e.message().starts_with("DTD") { "XML002" } else { "XML001" };
+                let code = if e.message().starts_with("DTD") {
+                    "XML002"
+                } else {
+                    "XML001"
+                };
                 let msg = if code == "XML002" {
                     "expected an ADMX/ADML template, found a document type declaration (`<!DOCTYPE`); this is likely an HTML page saved as a template".to_string()
                 } else {
-                    format!("expected well-formed XML, found {}", e.message())
+                    wf_message(e.message())
                 };
                 let s = e.span();
-                let s = if s.is_empty() { Span::new(s.start(), (s.start() + 1).min(text.len())) } else { s };
+                let s = if s.is_empty() {
+                    Span::new(s.start(), (s.start() + 1).min(text.len()))
+                } else {
+                    s
+                };
                 out.diagnostics.push(diag(code, msg, s));
                 return out;
             }
@@ -746,11 +754,8 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                         Ok((n, v)) => attrs.push((n, v.into_owned())),
                         Err(e) => {
                             out.diagnostics.retain(|d| d.code.starts_with("XML"));
-                            out.diagnostics.push(diag(
-                                "XML001",
-                                format!("expected well-formed XML, found {}", e.message()),
-                                e.span(),
-                            ));
+                            out.diagnostics
+                                .push(diag("XML001", wf_message(e.message()), e.span()));
                             return out;
                         }
                     }
@@ -771,7 +776,9 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                     out.diagnostics.retain(|d| d.code.starts_with("XML"));
                     out.diagnostics.push(diag(
                         "XML001",
-                        format!("expected a declared namespace prefix, found undeclared `{prefix}`"),
+                        format!(
+                            "expected a declared namespace prefix, found undeclared `{prefix}`"
+                        ),
                         tspan,
                     ));
                     return out;
@@ -787,7 +794,10 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                     };
                     if def.is_none() {
                         let (code, msg) = if local.eq_ignore_ascii_case("html") {
-                            ("XML002", "expected an ADMX/ADML template, found an HTML page".to_string())
+                            (
+                                "XML002",
+                                "expected an ADMX/ADML template, found an HTML page".to_string(),
+                            )
                         } else {
                             (
                                 "XML005",
@@ -800,7 +810,10 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                         return out;
                     }
                     let uri = elem_ns.clone().unwrap_or_default();
-                    if !(uri.is_empty() || uri == namespaces::SCHEMAS_2006 || uri == namespaces::WWW) {
+                    if !(uri.is_empty()
+                        || uri == namespaces::SCHEMAS_2006
+                        || uri == namespaces::WWW)
+                    {
                         let span = attr_span(text, tspan, "xmlns").unwrap_or(tspan);
                         out.diagnostics.push(diag(
                             "XML004",
@@ -816,9 +829,16 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                     root_ns = Some(uri);
                 } else {
                     let parent = stack.last_mut().expect("inside root");
-                    let same_ns = elem_ns.as_deref().unwrap_or_default() == root_ns.as_deref().unwrap_or_default();
+                    let same_ns = elem_ns.as_deref().unwrap_or_default()
+                        == root_ns.as_deref().unwrap_or_default();
                     def = if same_ns {
-                        child(&mut out.diagnostics, parent, &local, head_of(tspan, qname), strict)
+                        child(
+                            &mut out.diagnostics,
+                            parent,
+                            &local,
+                            head_of(tspan, qname),
+                            strict,
+                        )
                     } else {
                         if parent.def.is_some() {
                             out.diagnostics.push(diag(
@@ -878,6 +898,15 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
     out
 }
 
+/// The reader's message in "expected X, found Y" form.
+fn wf_message(m: &str) -> String {
+    if m.starts_with("expected") {
+        m.to_string()
+    } else {
+        format!("expected well-formed XML, found {m}")
+    }
+}
+
 /// The `<name` part of a start tag.
 fn head_of(tag: Span, qname: &str) -> Span {
     Span::new(tag.start(), (tag.start() + 1 + qname.len()).min(tag.end()))
@@ -918,9 +947,9 @@ fn check_attrs(
             None => {
                 // point at the attribute's name
                 let before = &text[tag.start()..value_span.start().max(tag.start())];
-                let span = before
-                    .rfind(name)
-                    .map_or(value_span, |k| Span::new(tag.start() + k, tag.start() + k + name.len()));
+                let span = before.rfind(name).map_or(value_span, |k| {
+                    Span::new(tag.start() + k, tag.start() + k + name.len())
+                });
                 out.push(diag(
                     "SCH004",
                     format!(

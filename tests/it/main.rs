@@ -14,3 +14,5 @@ mod deploy;
 mod roundtrip;
 mod pol;
 mod fmt;
+mod store;
+mod validate;

@@ -63,11 +63,7 @@ pub fn fixtures() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let second = raw(OFFICE, "qmenable", 4, &dw(1));
     let mut v: Vec<(&'static str, Vec<u8>, &'static str)> = vec![
         ("valid/header-only.pol", HEADER.to_vec(), "8-byte file without entries (unused side of a GPO)"),
-        (
-            "valid/linkedin-disabled.pol",
-            file(&[&linkedin]),
-            "docs/formats.md 1.6: LinkedIn policy disabled, 144 bytes",
-        ),
+        ("valid/linkedin-disabled.pol", file(&[&linkedin]), "docs/formats.md 1.6: LinkedIn policy disabled, 144 bytes"),
         (
             "valid/type-0-none-key-only.pol",
             file(&[raw(K, "", 0, &[])]),
@@ -504,4 +500,189 @@ fn files_written_from_json_decode_identically_in_samba() {
     valid-misfit-qword-4-bytes.pol: (11, 'Buffer Size Error')
     valid-type-1-sz-size-0.pol: (11, 'Buffer Size Error')
     ");
+}
+
+// ---------------------------------------------------------------- CLI
+
+fn run(cwd: &std::path::Path, args: &[&str]) -> String {
+    let (code, out, err) = util::gpforge(cwd, args);
+    format!(
+        "$ gpforge {}\nexit {code}\n{out}{}",
+        args.join(" "),
+        if err.is_empty() { String::new() } else { format!("--- stderr\n{err}") }
+    )
+}
+
+#[test]
+fn cli_dump_formats() {
+    let dir = util::fixture("pol");
+    let mut s = String::new();
+    for format in ["text", "json", "jsonl"] {
+        s.push_str(&run(&dir, &["pol", "dump", "valid/directive-delvals.pol", "--format", format]));
+    }
+    s.push_str(&run(&dir, &["pol", "dump", "valid/type-7-multi-sz.pol", "--scope", "user"]));
+    s.push_str(&run(&dir, &["pol", "dump", "invalid/misaligned-by-one-byte.pol"]));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn cli_build_round_trips_dump() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (rel, bytes, _) in fixtures() {
+        if !rel.starts_with("valid/") {
+            continue;
+        }
+        let src = util::fixture(&format!("pol/{rel}"));
+        let src = src.to_str().unwrap();
+        for (format, ext) in [("text", "txt"), ("json", "json"), ("jsonl", "jsonl")] {
+            let (code, out, err) = util::gpforge(tmp.path(), &["pol", "dump", src, "--format", format]);
+            if format == "text" && code != 0 {
+                assert!(err.contains("cannot be written as LGPO text"), "{rel}: {err}");
+                continue;
+            }
+            assert_eq!(code, 0, "{rel} {format}: {err}");
+            let input = tmp.path().join(format!("in.{ext}"));
+            std::fs::write(&input, out).unwrap();
+            let (code, _, err) =
+                util::gpforge(tmp.path(), &["pol", "build", input.to_str().unwrap(), "--out", "out.pol", "--force"]);
+            assert_eq!(code, 0, "{rel} {format}: {err}");
+            assert_eq!(std::fs::read(tmp.path().join("out.pol")).unwrap(), bytes, "{rel} via {format}");
+        }
+    }
+}
+
+#[test]
+fn cli_build_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("bad.txt"), "Computer\nSoftware\\X\nv\nDWORD:nope\n").unwrap();
+    std::fs::write(tmp.path().join("bad.jsonl"), "{\"key\":\"K\",\"value\":\"v\",\"type\":4,\"data\":\"x\"}\n")
+        .unwrap();
+    std::fs::write(tmp.path().join("ok.txt"), "User\nSoftware\\X\nv\nDWORD:1\n").unwrap();
+    std::fs::write(tmp.path().join("other.pol"), b"PReg\x01\x00\x00\x00").unwrap();
+    let mut s = run(tmp.path(), &["pol", "build", "bad.txt", "--out", "x.pol"]);
+    s.push_str(&run(tmp.path(), &["pol", "build", "bad.jsonl", "--out", "x.pol"]));
+    s.push_str(&run(tmp.path(), &["pol", "build", "ok.txt", "--out", "other.pol"]));
+    s.push_str(&run(tmp.path(), &["pol", "build", "ok.txt", "--out", "other.pol", "--force"]));
+    assert!(!tmp.path().join("x.pol").exists(), "nothing is written on error");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn cli_edit_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut s = String::new();
+    s.push_str(&run(d, &["pol", "set", "User.pol", "--policy", "linkedin", "--state", "disabled"]));
+    let disabled = std::fs::read(d.join("User.pol")).unwrap();
+    assert_eq!(disabled.len(), 144, "docs/formats.md 1.6");
+    s.push_str(&run(d, &["pol", "set", "User.pol", "--policy", "linkedin", "--state", "enabled"]));
+    s.push_str(&run(d, &["pol", "set", "User.pol", "--key", r"Software\Policies\A", "--value", "n", "--data", "7"]));
+    s.push_str(&run(
+        d,
+        &["pol", "set", "User.pol", "--key", r"Software\Policies\A", "--value", "s", "--type", "sz", "--data", "text"],
+    ));
+    s.push_str(&run(
+        d,
+        &[
+            "pol",
+            "set",
+            "User.pol",
+            "--key",
+            r"Software\Policies\A",
+            "--value",
+            "m",
+            "--type",
+            "multi_sz",
+            "--data",
+            "a",
+            "--data",
+            "b",
+        ],
+    ));
+    s.push_str(&run(
+        d,
+        &[
+            "pol",
+            "set",
+            "User.pol",
+            "--key",
+            r"Software\Policies\A",
+            "--value",
+            "q",
+            "--type",
+            "qword",
+            "--data",
+            "0x10",
+        ],
+    ));
+    s.push_str(&run(
+        d,
+        &[
+            "pol",
+            "set",
+            "User.pol",
+            "--key",
+            r"Software\Policies\A",
+            "--value",
+            "b",
+            "--type",
+            "binary",
+            "--data",
+            "00ff",
+        ],
+    ));
+    s.push_str(&run(d, &["pol", "set", "User.pol", "--key", r"Software\Policies\A", "--value", "bad", "--data", "x"]));
+    s.push_str(&run(d, &["pol", "delete", "User.pol", "--key", r"software\policies\a", "--value", "S"]));
+    s.push_str(&run(d, &["pol", "delete", "User.pol", "--key", r"Software\Policies\A", "--value", "n", "--mark"]));
+    s.push_str(&run(d, &["pol", "dump", "User.pol", "--format", "jsonl"]));
+    s.push_str(&run(d, &["pol", "check", "User.pol"]));
+    s.push_str(&run(d, &["pol", "set", "User.pol", "--policy", "linkedin", "--state", "not-configured"]));
+    s.push_str(&run(d, &["pol", "dump", "User.pol", "--format", "jsonl"]));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn cli_edit_refuses_damaged_files_and_leaves_them_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = util::fixture("pol/invalid/size-past-end.pol");
+    let p = tmp.path().join("bad.pol");
+    std::fs::copy(&bad, &p).unwrap();
+    let (code, _, err) =
+        util::gpforge(tmp.path(), &["pol", "set", "bad.pol", "--key", "K", "--value", "v", "--data", "1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.pol: cannot read"), "{err}");
+    assert!(err.contains("POL") || err.contains("size 64"), "{err}");
+    assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(&bad).unwrap());
+}
+
+#[test]
+fn cli_diff_and_check() {
+    let dir = util::fixture("pol");
+    let mut s = run(&dir, &["pol", "diff", "valid/linkedin-disabled.pol", "valid/duplicate-value.pol"]);
+    s.push_str(&run(&dir, &["pol", "diff", "valid/linkedin-disabled.pol", "valid/linkedin-disabled.pol"]));
+    s.push_str(&run(&dir, &["pol", "diff", "valid/type-4-dword.pol", "valid/type-1-sz.pol", "--format", "json"]));
+    s.push_str(&run(&dir, &["pol", "check", "valid/linkedin-disabled.pol", "valid/hive-in-key.pol"]));
+    s.push_str(&run(
+        &dir,
+        &[
+            "pol",
+            "check",
+            "valid/linkedin-disabled.pol",
+            "invalid/missing-semicolon.pol",
+            "invalid/nul-padding-after-last-entry.pol",
+        ],
+    ));
+    s.push_str(&run(&dir, &["pol", "check", "invalid/truncated-in-key.pol", "--format", "json"]));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn cli_salvage_keeps_the_sound_prefix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = util::fixture("pol/invalid/misaligned-by-one-byte.pol");
+    let s = run(tmp.path(), &["pol", "salvage", src.to_str().unwrap(), "--out", "fixed.pol"]);
+    let s = s.replace(src.to_str().unwrap(), "[FIXTURE]");
+    let fixed = std::fs::read(tmp.path().join("fixed.pol")).unwrap();
+    assert_eq!(fixed, std::fs::read(util::fixture("pol/valid/linkedin-disabled.pol")).unwrap());
+    insta::assert_snapshot!(s);
 }
