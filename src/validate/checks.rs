@@ -186,6 +186,65 @@ fn supported_names(d: &PolicyDefinitions) -> Vec<(String, &Node)> {
 
 // =================================================================== ADMX
 
+/// What a reference is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A policy's `<parentCategory>`.
+    PolicyCategory,
+    /// A category's `<parentCategory>`.
+    CategoryParent,
+    /// A policy's `<supportedOn>`.
+    PolicySupported,
+    /// `<reference>`/`<range>` inside a supportedOn definition.
+    DefComponent,
+}
+
+/// Every `ref` of a file, with what it is for.
+fn all_refs(d: &PolicyDefinitions) -> Vec<(Kind, &Node, &str)> {
+    let mut refs = Vec::new();
+    for c in d.categories() {
+        if let Some(r) = &c.parent_category {
+            if let Some(v) = &r.ref_ {
+                refs.push((Kind::CategoryParent, &r.node, v.as_str()));
+            }
+        }
+    }
+    for p in d.policies() {
+        if let Some(r) = &p.parent_category {
+            if let Some(v) = &r.ref_ {
+                refs.push((Kind::PolicyCategory, &r.node, v.as_str()));
+            }
+        }
+        if let Some(r) = &p.supported_on {
+            if let Some(v) = &r.ref_ {
+                refs.push((Kind::PolicySupported, &r.node, v.as_str()));
+            }
+        }
+    }
+    for def in d.supported_on_definitions() {
+        if let Some(logic) = &def.logic {
+            for item in &logic.items {
+                let (node, r) = match item {
+                    SupportedItem::Reference { node, ref_ }
+                    | SupportedItem::Range { node, ref_, .. } => (node, ref_),
+                };
+                if let Some(v) = r {
+                    refs.push((Kind::DefComponent, node, v.as_str()));
+                }
+            }
+        }
+    }
+    refs
+}
+
+/// Prefixes used by references of `d` (trimmed).
+fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
+    all_refs(d)
+        .into_iter()
+        .filter_map(|(_, _, r)| split_item_ref(r).0.map(str::trim))
+        .collect()
+}
+
 fn admx_checks(
     cx: &mut Ctx<'_>,
     f: usize,
@@ -271,45 +330,13 @@ fn admx_checks(
     }
 
     // ---- references (parentCategory, supportedOn)
-    enum Kind {
-        Category,
-        Supported,
-    }
-    let mut refs: Vec<(Kind, &Node, String)> = Vec::new();
-    for c in d.categories() {
-        if let Some(r) = &c.parent_category {
-            if let Some(v) = &r.ref_ {
-                refs.push((Kind::Category, &r.node, v.clone()));
-            }
-        }
-    }
-    for p in d.policies() {
-        if let Some(r) = &p.parent_category {
-            if let Some(v) = &r.ref_ {
-                refs.push((Kind::Category, &r.node, v.clone()));
-            }
-        }
-        if let Some(r) = &p.supported_on {
-            if let Some(v) = &r.ref_ {
-                refs.push((Kind::Supported, &r.node, v.clone()));
-            }
-        }
-    }
-    for def in d.supported_on_definitions() {
-        if let Some(logic) = &def.logic {
-            for item in &logic.items {
-                let (node, r) = match item {
-                    SupportedItem::Reference { node, ref_ }
-                    | SupportedItem::Range { node, ref_, .. } => (node, ref_),
-                };
-                if let Some(v) = r {
-                    refs.push((Kind::Supported, node, v.clone()));
-                }
-            }
-        }
-    }
+    let refs = all_refs(d);
     for (kind, node, r) in refs {
-        let (prefix, name) = split_item_ref(&r);
+        let (prefix, name) = split_item_ref(r);
+        let (prefix, name) = (prefix.map(str::trim), name.trim());
+        if let Some(p) = prefix {
+            used_prefixes.insert(p.to_string());
+        }
         if !name.split('-').all(|x| x.is_empty() || is_ident(x))
             || prefix.is_some_and(|p| p.is_empty())
         {
@@ -328,8 +355,10 @@ fn admx_checks(
             }
         };
         let (code, what, names_local) = match kind {
-            Kind::Category => ("ADMX008", "category", &cats),
-            Kind::Supported => ("ADMX009", "supportedOn definition", &sup),
+            Kind::PolicyCategory => ("ADMX008", "category", &cats),
+            Kind::CategoryParent => ("ADMX023", "category", &cats),
+            Kind::PolicySupported => ("ADMX009", "supportedOn definition", &sup),
+            Kind::DefComponent => ("ADMX022", "product or supportedOn definition", &sup),
         };
         if local {
             if !names_local.contains_key(name) {
@@ -344,8 +373,13 @@ fn admx_checks(
         }
         let p = prefix.unwrap_or_default();
         let Some((ns, _)) = prefixes.get(p) else {
+            let code = if matches!(kind, Kind::DefComponent) {
+                "ADMX022"
+            } else {
+                "ADMX006"
+            };
             cx.at(
-                "ADMX006",
+                code,
                 f,
                 span,
                 format!("expected a `<using>` declaring prefix `{p}`, found none"),
@@ -355,8 +389,8 @@ fn admx_checks(
         let Some(ns) = ns else { continue };
         if let Some(ix) = index.get(ns) {
             let set = match kind {
-                Kind::Category => &ix.categories,
-                Kind::Supported => &ix.supported,
+                Kind::PolicyCategory | Kind::CategoryParent => &ix.categories,
+                Kind::PolicySupported | Kind::DefComponent => &ix.supported,
             };
             if !set.contains(name) {
                 cx.at(
@@ -737,8 +771,7 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
         );
     } else if k.is_empty()
         || k.starts_with('\\')
-        || k.ends_with('\\')
-        || k.contains("\\\\")
+        || k.trim_end_matches('\\').contains("\\\\")
         || k.chars().any(char::is_control)
     {
         cx.at(
@@ -758,6 +791,16 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
             format!(
                 "expected a key of at most 255 characters, found {}",
                 k.chars().count()
+            ),
+        );
+    } else if k.ends_with('\\') {
+        cx.at(
+            "ADMX024",
+            f,
+            span,
+            format!(
+                "expected no backslash at the end of `{attr}`, found `{}`",
+                short(k)
             ),
         );
     }
@@ -863,6 +906,10 @@ fn add_ref<'a>(
     attr: &'static str,
 ) {
     if let Some(id) = s.as_deref().and_then(parse_string_ref) {
+        // malformed ids are the schema layer's (SCH008)
+        if !id.split('-').all(is_ident) {
+            return;
+        }
         v.push((id, n, attr));
     }
 }
@@ -1310,9 +1357,11 @@ fn store_checks(cx: &mut Ctx<'_>) {
     }
     for a in &l.admx {
         let Some(d) = &a.doc else { continue };
+        let used = used_prefixes(d);
         for u in d.usings() {
             let Some(ns) = &u.namespace else { continue };
-            if !targets.contains_key(ns) {
+            let is_used = u.prefix.as_deref().is_some_and(|p| used.contains(p));
+            if is_used && !targets.contains_key(ns) {
                 let span = cx.attr(a.file, &u.node, "namespace");
                 cx.at(
                     "STORE002",

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
-use crate::model::{PolicyDefinitionResources, PolicyDefinitions};
+use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
 use crate::span::{LineIndex, Span};
+use crate::xml::decode::EncodingConflict;
 
 use super::SourceFile;
 use super::schema::{self, diag};
@@ -219,7 +220,6 @@ pub(crate) fn load(set: InputSet, diags: &mut Vec<Diagnostic>, strict: bool) -> 
     Ok(loaded)
 }
 
-#[allow(dead_code)] // constructed once the reader's parse_admx/parse_adml are wired in
 pub(crate) enum Doc {
     Admx(Box<PolicyDefinitions>),
     Adml(Box<PolicyDefinitionResources>),
@@ -248,53 +248,78 @@ fn read_one(
     files: &mut Vec<SourceFile>,
 ) -> Result<(usize, Option<Doc>)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let dec = decode(&bytes);
     let mut found: Vec<Diagnostic> = Vec::new();
-    if let Some(at) = dec.invalid_at {
-        found.push(diag(
-            "XML006",
-            format!(
-                "expected valid {} text, found bytes that are not",
-                dec.encoding_name
-            ),
-            Span::new(at, at + 1),
-        ));
-    }
-    if let Some((span, msg)) = dec.mismatch.clone() {
-        found.push(diag("XML003", msg, span));
-    }
-    let outcome = schema::check(&dec.text, strict);
-    found.extend(outcome.diagnostics);
     let mut doc = None;
-    let root_ok = match outcome.root.as_deref() {
-        Some("policyDefinitions") => is_admx,
-        Some("policyDefinitionResources") => !is_admx,
-        _ => true,
-    };
-    if outcome.well_formed && !root_ok {
-        let want = if is_admx {
-            "<policyDefinitions>"
-        } else {
-            "<policyDefinitionResources>"
-        };
-        let found_root = outcome.root.clone().unwrap_or_default();
-        let at = dec.text.find(&format!("<{found_root}")).unwrap_or(0);
-        found.push(diag(
-            "XML005",
-            format!(
-                "expected root `{want}` in a .{} file, found `<{found_root}>`",
-                if is_admx { "admx" } else { "adml" }
-            ),
-            Span::new(at, at + 1 + found_root.len()),
-        ));
-    }
-    let mut text = dec.text;
-    if outcome.well_formed && root_ok && dec.invalid_at.is_none() {
-        if let Some((d, t)) = parse_model(&bytes, is_admx) {
-            doc = Some(d);
-            text = t;
+    let text = match crate::xml::decode::decode(&bytes) {
+        Err(e) => {
+            let (enc, _) = crate::xml::decode::sniff(&bytes);
+            found.push(diag(
+                "XML006",
+                format!(
+                    "expected valid {} text, found {}",
+                    crate::xml::decode::encoding_name(enc),
+                    e.message()
+                ),
+                Span::new(e.offset(), e.offset() + 1),
+            ));
+            lossy(&bytes)
         }
-    }
+        Ok(dec) => {
+            if let Some(c) =
+                crate::xml::decode::declaration_conflict(dec.encoding, dec.declaration.as_ref())
+            {
+                let utf16 = !matches!(dec.encoding, FileEncoding::Utf8 | FileEncoding::Utf8Bom);
+                let tolerated = matches!(&c, EncodingConflict::UnknownLabel { declared, .. }
+                    if utf16 && declared.trim().eq_ignore_ascii_case("unicode"));
+                if !tolerated {
+                    let span = declared_encoding_span(&dec.text);
+                    let (EncodingConflict::Contradicts { declared, actual }
+                    | EncodingConflict::UnknownLabel { declared, actual }) = &c;
+                    let known = if matches!(c, EncodingConflict::UnknownLabel { .. }) {
+                        "unknown encoding "
+                    } else {
+                        ""
+                    };
+                    found.push(diag(
+                        "XML003",
+                        format!(
+                            "expected the declaration to name {} (the file's bytes), found {known}`{declared}`",
+                            crate::xml::decode::encoding_name(*actual)
+                        ),
+                        span,
+                    ));
+                }
+            }
+            let outcome = schema::check(&dec.text, strict);
+            found.extend(outcome.diagnostics);
+            let root_ok = match outcome.root.as_deref() {
+                Some("policyDefinitions") => is_admx,
+                Some("policyDefinitionResources") => !is_admx,
+                _ => true,
+            };
+            if outcome.well_formed && !root_ok {
+                let want = if is_admx {
+                    "<policyDefinitions>"
+                } else {
+                    "<policyDefinitionResources>"
+                };
+                let found_root = outcome.root.clone().unwrap_or_default();
+                let at = dec.text.find(&format!("<{found_root}")).unwrap_or(0);
+                found.push(diag(
+                    "XML005",
+                    format!(
+                        "expected root `{want}` in a .{} file, found `<{found_root}>`",
+                        if is_admx { "admx" } else { "adml" }
+                    ),
+                    Span::new(at, at + 1 + found_root.len()),
+                ));
+            }
+            if outcome.well_formed && root_ok {
+                doc = parse_model(&dec.text, is_admx);
+            }
+            dec.text
+        }
+    };
     let idx = files.len();
     for d in &mut found {
         d.file = Some(path.to_path_buf());
@@ -309,77 +334,49 @@ fn read_one(
     Ok((idx, doc))
 }
 
-/// Parses the model with the reader (`gpforge::admx`); returns the document and its decoded text.
-fn parse_model(bytes: &[u8], is_admx: bool) -> Option<(Doc, String)> {
-    let _ = (bytes, is_admx);
-    None
-}
-
-/// Decoded text plus what the file layer noticed.
-pub(crate) struct Decoded {
-    pub text: String,
-    pub encoding_name: &'static str,
-    /// Byte offset (in `text`) of the first undecodable sequence.
-    pub invalid_at: Option<usize>,
-    /// Declaration/BOM disagreement.
-    pub mismatch: Option<(Span, String)>,
-}
-
-/// BOM first, declaration advisory (UTF-8, UTF-16LE/BE).
-pub(crate) fn decode(bytes: &[u8]) -> Decoded {
-    let (enc, body, name): (&'static encoding_rs::Encoding, &[u8], &'static str) =
-        if let Some(b) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-            (encoding_rs::UTF_8, b, "UTF-8")
-        } else if let Some(b) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-            (encoding_rs::UTF_16LE, b, "UTF-16LE")
-        } else if let Some(b) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-            (encoding_rs::UTF_16BE, b, "UTF-16BE")
-        } else if bytes.starts_with(&[b'<', 0]) {
-            (encoding_rs::UTF_16LE, bytes, "UTF-16LE")
-        } else if bytes.starts_with(&[0, b'<']) {
-            (encoding_rs::UTF_16BE, bytes, "UTF-16BE")
-        } else {
-            (encoding_rs::UTF_8, bytes, "UTF-8")
-        };
-    let (text, had_errors) = enc.decode_without_bom_handling(body);
-    let text = text.into_owned();
-    let invalid_at = if had_errors {
-        text.find('\u{FFFD}')
+/// Parses the model with the reader (`gpforge::admx`).
+fn parse_model(text: &str, is_admx: bool) -> Option<Doc> {
+    if is_admx {
+        crate::admx::parse_admx_str(text)
+            .ok()
+            .map(|p| Doc::Admx(Box::new(p.doc)))
     } else {
-        None
-    };
-    let mismatch = declared_encoding(&text).and_then(|(span, label)| {
-        let l = label.to_ascii_lowercase();
-        let is16 = matches!(l.as_str(), "utf-16" | "utf-16le" | "utf-16be" | "unicode" | "ucs-2" | "unicodefffe" | "iso-10646-ucs-2");
-        let is8 = matches!(l.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii");
-        let bad = if name == "UTF-8" { is16 } else { !is16 };
-        let _ = is8;
-        bad.then(|| (span, format!("expected the declaration to name {name} (the file's bytes), found `encoding=\"{label}\"`")))
-    });
-    Decoded {
-        text,
-        encoding_name: name,
-        invalid_at,
-        mismatch,
+        crate::admx::parse_adml_str(text)
+            .ok()
+            .map(|p| Doc::Adml(Box::new(p.doc)))
     }
 }
 
-/// The `encoding` of the XML declaration and its span.
-fn declared_encoding(text: &str) -> Option<(Span, String)> {
-    let decl = text.strip_prefix("<?xml")?;
-    let end = decl.find("?>")?;
-    let decl = &decl[..end];
-    let i = decl.find("encoding")?;
-    let rest = &decl[i + "encoding".len()..];
-    let rest_t = rest.trim_start().strip_prefix('=')?.trim_start();
-    let q = rest_t.chars().next()?;
-    if q != '"' && q != '\'' {
-        return None;
+/// Text to show for a file that does not decode (offsets agree with the
+/// decodable prefix the reader reported).
+fn lossy(bytes: &[u8]) -> String {
+    let (enc, bom) = crate::xml::decode::sniff(bytes);
+    let enc = match enc {
+        FileEncoding::Utf16Le | FileEncoding::Utf16LeBom => encoding_rs::UTF_16LE,
+        FileEncoding::Utf16Be | FileEncoding::Utf16BeBom => encoding_rs::UTF_16BE,
+        _ => encoding_rs::UTF_8,
+    };
+    enc.decode_without_bom_handling(&bytes[bom..])
+        .0
+        .into_owned()
+}
+
+/// The span of the `encoding` label in the XML declaration (or of the declaration).
+fn declared_encoding_span(text: &str) -> Span {
+    let Some(decl) = crate::xml::decode::declaration_span(text) else {
+        return Span::new(0, 0);
+    };
+    let d = &text[decl.start()..decl.end()];
+    let Some(i) = d.find("encoding") else {
+        return decl;
+    };
+    let rest = &d[i..];
+    match rest.find(['"', '\'']) {
+        Some(q) => {
+            let start = decl.start() + i + q + 1;
+            let len = text[start..].find(['"', '\'']).unwrap_or(0);
+            Span::new(start, start + len)
+        }
+        None => decl,
     }
-    let val = &rest_t[1..];
-    let close = val.find(q)?;
-    let label = &val[..close];
-    let start = 5 + i;
-    let vstart = text[start..].find(label).map_or(start, |k| start + k);
-    Some((Span::new(vstart, vstart + label.len()), label.to_string()))
 }

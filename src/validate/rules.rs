@@ -418,6 +418,22 @@ The editor uses it to find the ADML when the admin's language has none; `en_US` 
 
 ## Fix
 Use the hyphenated form: `en-US`."),
+    rule!("SCH019", "padded-reference", "schema", W, "a name or reference has spaces around it or around its colon",
+"## What it checks
+That names and references carry no spaces: `ref=\"windows: SUPPORTED_Windows_10_0\"` or
+`name=\"Foo \"` are valid only once the spaces are removed.
+
+## Why it matters
+The Group Policy editor trims the spaces and resolves the reference (Windows ships such files), but the
+schema rejects them and other tools do not trim. Warning under `windows`, error under `strict`.
+
+## Example
+```xml
+<supportedOn ref=\"windows: SUPPORTED_Windows_10_0_NOARM\"/>
+```
+
+## Fix
+Remove the spaces: `ref=\"windows:SUPPORTED_Windows_10_0_NOARM\"`."),
     // ------------------------------------------------------------------ admx
     rule!("ADMX001", "duplicate-policy", "admx", E, "two policies have the same name",
 "## What it checks
@@ -729,6 +745,58 @@ The editor's requirement filter breaks on URI-like namespaces, and they collide 
 
 ## Fix
 Use a dotted name such as `Tailscale.Policies.Tailscale`."),
+    rule!("ADMX022", "unresolved-supported-on-component", "admx", W, "a reference inside a supportedOn definition does not resolve",
+"## What it checks
+That every `<reference ref>` and `<range ref>` inside `<supportedOn><definitions>` names a product, version
+or definition of this file (or, with a declared prefix, of the file providing that namespace).
+
+## Why it matters
+The editor shows a definition's `displayName` and only uses these references to filter by requirements,
+so Windows tolerates broken ones (its own `MicrosoftEdge.admx` uses `products:` without declaring it);
+the requirement filter then misses the policies.
+
+## Example
+```xml
+<definition name=\"SUPPORTED_Edge\" displayName=\"$(string.SUPPORTED_Edge)\">
+  <or><range ref=\"products:MicrosoftEdge\" minVersionIndex=\"1\"/></or>   <!-- no using for products -->
+</definition>
+```
+
+## Fix
+Declare the prefix with `<using>` and reference names that exist."),
+    rule!("ADMX023", "unresolved-category-parent", "admx", W, "a category's parentCategory does not name a known category",
+"## What it checks
+That the `<parentCategory>` of a category names a category of this file or, with a prefix, of the file
+providing that namespace (checked when that file was given).
+
+## Why it matters
+The editor shows such a category at the top of Administrative Templates instead of where the vendor meant
+it; Windows ships a few (`inetres.admx`), so this is a warning. Intune's import refuses it.
+
+## Example
+```xml
+<category name=\"Search\" displayName=\"$(string.Search)\">
+  <parentCategory ref=\"General\"/>   <!-- no category General -->
+</category>
+```
+
+## Fix
+Correct the name or add the missing category."),
+    rule!("ADMX024", "trailing-backslash-in-key", "admx", W, "a registry key ends with a backslash",
+"## What it checks
+That `key` and `defaultKey` do not end with `\\`.
+
+## Why it matters
+The registry functions accept the trailing backslash, so the setting works, but tools that compare keys
+as text (conflict checks, registry.pol diff tools, Intune) see two different keys.
+
+## Example
+```xml
+<policy ... key=\"Software\\Policies\\Microsoft\\Windows NT\\Terminal Services\\\">
+```
+
+## Fix
+Remove the trailing backslash."),
     // ------------------------------------------------------------------ adml
     rule!("ADML001", "duplicate-string-id", "adml", E, "two strings of an ADML have the same id",
 "## What it checks

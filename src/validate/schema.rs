@@ -15,8 +15,7 @@
 //! `longDecimal` value) are accepted under the `windows` profile and are
 //! `SCH003` under `strict`, since the published schema lacks them.
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::reader::Reader;
+use crate::xml::reader::{Event, XmlReader, attr_span};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::namespaces;
@@ -567,6 +566,25 @@ fn is_language(s: &str) -> bool {
 
 /// What is wrong with an attribute value, as (code, message).
 fn check_value(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
+    if matches!(ty, Ident | ItemRef | StringRef | PresRef) {
+        let trimmed = match v.split_once(':') {
+            Some((p, n)) if ty == ItemRef => format!("{}:{}", p.trim(), n.trim()),
+            _ => v.trim().to_string(),
+        };
+        if trimmed != v && check_value_inner(ty, elem, attr, &trimmed).is_none() {
+            return Some((
+                "SCH019",
+                format!(
+                    "expected no spaces in `{attr}` of `<{elem}>`, found `{}`",
+                    short(v)
+                ),
+            ));
+        }
+    }
+    check_value_inner(ty, elem, attr, v)
+}
+
+fn check_value_inner(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
     let shown = short(v);
     match ty {
         Str | AnyUri => None,
@@ -687,90 +705,84 @@ pub(crate) fn diag(code: &'static str, message: String, span: Span) -> Diagnosti
     Diagnostic::new(code, sev, message).with_span(span)
 }
 
-fn pos(text: &str, p: &str) -> usize {
-    (p.as_ptr() as usize)
-        .saturating_sub(text.as_ptr() as usize)
-        .min(text.len())
-}
-
 /// Walks `text` (decoded) and checks it against the schema tables.
 /// `strict`: reject the documented extensions (`longDecimal`, ...).
 pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
     let mut out = SchemaOutcome::default();
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(false);
+    let mut reader = XmlReader::new(text);
     let mut stack: Vec<Frame> = Vec::new();
     // (prefix or "" for default, uri)
     let mut ns: Vec<(String, String)> = Vec::new();
     let mut root_ns: Option<String> = None;
     let mut seen_root = false;
-    let mut root_closed = false;
     loop {
-        let before = reader.buffer_position() as usize;
-        let ev = match reader.read_event() {
+        let ev = match reader.next_event() {
             Ok(ev) => ev,
             Err(e) => {
-                let at = (reader.error_position() as usize).min(text.len());
-                out.diagnostics.push(diag(
-                    "XML001",
-                    format!(
-                        "expected well-formed XML, found an error: {}",
-                        lower_first(&e.to_string())
-                    ),
-                    Span::new(at, (at + 1).min(text.len())),
-                ));
+                // findings before a syntax error are not reliable: keep only the file layer
+                out.diagnostics.retain(|d| d.code.starts_with("XML"));
+                let code = if e.message().starts_with("DTD") {
+                    "XML002"
+                } else {
+                    "XML001"
+                };
+                let msg = if code == "XML002" {
+                    "expected an ADMX/ADML template, found a document type declaration (`<!DOCTYPE`); this is likely an HTML page saved as a template".to_string()
+                } else {
+                    wf_message(e.message())
+                };
+                let s = e.span();
+                let s = if s.is_empty() {
+                    Span::new(s.start(), (s.start() + 1).min(text.len()))
+                } else {
+                    s
+                };
+                out.diagnostics.push(diag(code, msg, s));
                 return out;
             }
         };
-        let after = reader.buffer_position() as usize;
         match ev {
             Event::Eof => break,
-            Event::DocType(_) => {
-                out.diagnostics.push(diag(
-                    "XML002",
-                    "expected an ADMX/ADML template, found a document type declaration (`<!DOCTYPE`); this is likely an HTML page saved as a template".into(),
-                    Span::new(before, after),
-                ));
-                return out;
-            }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::Start(e) | Event::Empty(e) if root_closed => {
-                let _ = e;
-                out.diagnostics.push(diag(
-                    "XML001",
-                    "expected the end of the document after the root element, found another element".into(),
-                    Span::new(before, after),
-                ));
-                return out;
-            }
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let is_empty = matches!(ev, Event::Empty(_));
-                let qname = std::str::from_utf8(e.name().into_inner())
-                    .unwrap_or("")
-                    .to_string();
-                let local = qname.rsplit(':').next().unwrap_or("").to_string();
-                let tag = Span::new(before, after);
-                // attributes: namespace declarations first
-                let mut ns_pushed = 0;
-                let attrs = match collect_attrs(text, e) {
-                    Ok(a) => a,
-                    Err((at, msg)) => {
-                        out.diagnostics
-                            .push(diag("XML001", msg, Span::new(at, at + 1)));
-                        return out;
+            Event::Decl(_) | Event::Pi(..) | Event::Comment(..) => {}
+            Event::Start(tag) => {
+                let qname = tag.name();
+                let local = tag.local_name().to_string();
+                let tspan = tag.span;
+                let mut attrs: Vec<(&str, String)> = Vec::new();
+                for a in tag.attributes() {
+                    match a {
+                        Ok((n, v)) => attrs.push((n, v.into_owned())),
+                        Err(e) => {
+                            out.diagnostics.retain(|d| d.code.starts_with("XML"));
+                            out.diagnostics
+                                .push(diag("XML001", wf_message(e.message()), e.span()));
+                            return out;
+                        }
                     }
-                };
-                for at in &attrs {
-                    if at.name == "xmlns" {
-                        ns.push((String::new(), at.value.clone()));
+                }
+                let mut ns_pushed = 0;
+                for (n, v) in &attrs {
+                    if *n == "xmlns" {
+                        ns.push((String::new(), v.clone()));
                         ns_pushed += 1;
-                    } else if let Some(pfx) = at.name.strip_prefix("xmlns:") {
-                        ns.push((pfx.to_string(), at.value.clone()));
+                    } else if let Some(pfx) = n.strip_prefix("xmlns:") {
+                        ns.push((pfx.to_string(), v.clone()));
                         ns_pushed += 1;
                     }
                 }
                 let prefix = qname.split_once(':').map_or("", |(p, _)| p);
                 let elem_ns = lookup_ns(&ns, prefix);
+                if !prefix.is_empty() && elem_ns.is_none() {
+                    out.diagnostics.retain(|d| d.code.starts_with("XML"));
+                    out.diagnostics.push(diag(
+                        "XML001",
+                        format!(
+                            "expected a declared namespace prefix, found undeclared `{prefix}`"
+                        ),
+                        tspan,
+                    ));
+                    return out;
+                }
                 let def: Option<&'static ElemDef>;
                 if !seen_root {
                     seen_root = true;
@@ -794,28 +806,15 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                                 ),
                             )
                         };
-                        out.diagnostics.push(diag(code, msg, tag));
+                        out.diagnostics.push(diag(code, msg, head_of(tspan, qname)));
                         return out;
                     }
                     let uri = elem_ns.clone().unwrap_or_default();
-                    if !prefix.is_empty() && elem_ns.is_none() {
-                        out.diagnostics.push(diag(
-                            "XML001",
-                            format!(
-                                "expected a declared namespace prefix, found undeclared `{prefix}`"
-                            ),
-                            tag,
-                        ));
-                        return out;
-                    }
                     if !(uri.is_empty()
                         || uri == namespaces::SCHEMAS_2006
                         || uri == namespaces::WWW)
                     {
-                        let span = attrs
-                            .iter()
-                            .find(|a| a.name == "xmlns")
-                            .map_or(tag, |a| a.value_span);
+                        let span = attr_span(text, tspan, "xmlns").unwrap_or(tspan);
                         out.diagnostics.push(diag(
                             "XML004",
                             format!(
@@ -830,20 +829,16 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                     root_ns = Some(uri);
                 } else {
                     let parent = stack.last_mut().expect("inside root");
-                    if !prefix.is_empty() && elem_ns.is_none() {
-                        out.diagnostics.push(diag(
-                            "XML001",
-                            format!(
-                                "expected a declared namespace prefix, found undeclared `{prefix}`"
-                            ),
-                            tag,
-                        ));
-                        return out;
-                    }
-                    let same_ns =
-                        elem_ns.clone().unwrap_or_default() == root_ns.clone().unwrap_or_default();
+                    let same_ns = elem_ns.as_deref().unwrap_or_default()
+                        == root_ns.as_deref().unwrap_or_default();
                     def = if same_ns {
-                        child(&mut out.diagnostics, parent, &local, tag, strict)
+                        child(
+                            &mut out.diagnostics,
+                            parent,
+                            &local,
+                            head_of(tspan, qname),
+                            strict,
+                        )
                     } else {
                         if parent.def.is_some() {
                             out.diagnostics.push(diag(
@@ -851,21 +846,21 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                                 format!(
                                     "expected elements in the root's namespace inside `<{}>`, found `<{qname}>` in namespace `{}`",
                                     parent.name,
-                                    short(&elem_ns.clone().unwrap_or_default())
+                                    short(elem_ns.as_deref().unwrap_or_default())
                                 ),
-                                tag,
+                                head_of(tspan, qname),
                             ));
                         }
                         None
                     };
                 }
                 if let Some(d) = def {
-                    check_attrs(&mut out.diagnostics, d, &attrs, &ns, tag);
+                    check_attrs(&mut out.diagnostics, text, d, &attrs, &ns, tspan);
                 }
                 let frame = Frame {
                     def,
                     name: local,
-                    start: before,
+                    start: tspan.start(),
                     pi: 0,
                     count: 0,
                     chars: 0,
@@ -873,111 +868,48 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                     ns_pushed,
                     children: 0,
                 };
-                if is_empty {
-                    finish(&mut out.diagnostics, frame, after);
+                if tag.empty {
+                    finish(&mut out.diagnostics, frame, tspan.end());
                     ns.truncate(ns.len() - ns_pushed);
-                    if stack.is_empty() {
-                        root_closed = true;
-                    }
                 } else {
                     stack.push(frame);
                 }
             }
-            Event::End(_) => {
+            Event::End(span) => {
                 let Some(frame) = stack.pop() else { break };
                 let pushed = frame.ns_pushed;
-                finish(&mut out.diagnostics, frame, after);
+                finish(&mut out.diagnostics, frame, span.end());
                 ns.truncate(ns.len() - pushed);
-                if stack.is_empty() {
-                    root_closed = true;
-                }
             }
             Event::Text(t) => {
-                let raw = std::str::from_utf8(t.as_ref()).unwrap_or("");
-                let ws = raw
-                    .bytes()
-                    .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
-                if stack.is_empty() {
-                    if !ws {
-                        out.diagnostics.push(diag(
-                            "XML001",
-                            "expected only markup outside the root element, found text".into(),
-                            Span::new(before, after),
-                        ));
-                        return out;
-                    }
-                    continue;
-                }
-                let n = raw.chars().count() - raw.matches("\r\n").count();
-                text_in(
-                    &mut out.diagnostics,
-                    stack.last_mut().expect("nonempty"),
-                    ws,
-                    n,
-                    Span::new(before, after),
-                );
-            }
-            Event::CData(c) => {
                 if let Some(f) = stack.last_mut() {
-                    let n = std::str::from_utf8(c.as_ref()).map_or(0, |s| s.chars().count());
-                    text_in(&mut out.diagnostics, f, false, n, Span::new(before, after));
-                } else {
-                    out.diagnostics.push(diag(
-                        "XML001",
-                        "expected only markup outside the root element, found CDATA".into(),
-                        Span::new(before, after),
-                    ));
-                    return out;
+                    let ws = t.is_blank();
+                    text_in(&mut out.diagnostics, f, ws, t.raw.chars().count(), t.span);
                 }
             }
-            Event::GeneralRef(g) => {
-                let name = std::str::from_utf8(g.as_ref()).unwrap_or("");
-                let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-                    || g.resolve_char_ref().ok().flatten().is_some();
-                if !ok {
-                    out.diagnostics.push(diag(
-                        "XML001",
-                        format!(
-                            "expected a predefined entity or character reference, found `&{}`;",
-                            short(name)
-                        ),
-                        Span::new(before, after),
-                    ));
-                    return out;
-                }
+            Event::CData(t, span) => {
                 if let Some(f) = stack.last_mut() {
-                    let ws = g
-                        .resolve_char_ref()
-                        .ok()
-                        .flatten()
-                        .is_some_and(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-                    text_in(&mut out.diagnostics, f, ws, 1, Span::new(before, after));
+                    text_in(&mut out.diagnostics, f, false, t.chars().count(), span);
                 }
             }
         }
-    }
-    if !stack.is_empty() || !seen_root {
-        let at = text.len();
-        let msg = match stack.last() {
-            Some(f) => format!("expected `</{}>`, found the end of the file", f.name),
-            None => "expected a root element, found the end of the file".to_string(),
-        };
-        let span = stack.last().map_or(Span::new(at, at), |f| {
-            Span::new(f.start, f.start + 1 + f.name.len())
-        });
-        out.diagnostics.push(diag("XML001", msg, span));
-        return out;
     }
     out.well_formed = true;
     out
 }
 
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => String::new(),
+/// The reader's message in "expected X, found Y" form.
+fn wf_message(m: &str) -> String {
+    if m.starts_with("expected") {
+        m.to_string()
+    } else {
+        format!("expected well-formed XML, found {m}")
     }
+}
+
+/// The `<name` part of a start tag.
+fn head_of(tag: Span, qname: &str) -> Span {
+    Span::new(tag.start(), (tag.start() + 1 + qname.len()).min(tag.end()))
 }
 
 fn lookup_ns(ns: &[(String, String)], prefix: &str) -> Option<String> {
@@ -988,126 +920,54 @@ fn lookup_ns(ns: &[(String, String)], prefix: &str) -> Option<String> {
         .filter(|u| !(prefix.is_empty() && u.is_empty()))
 }
 
-/// One attribute with spans.
-pub(crate) struct Attr {
-    pub name: String,
-    pub value: String,
-    pub name_span: Span,
-    pub value_span: Span,
-}
-
-fn collect_attrs(text: &str, e: &BytesStart<'_>) -> Result<Vec<Attr>, (usize, String)> {
-    let mut out = Vec::new();
-    for at in e.attributes() {
-        let at = match at {
-            Ok(a) => a,
-            Err(err) => {
-                let base = pos(text, std::str::from_utf8(e.attributes_raw()).unwrap_or(""));
-                let off = match &err {
-                    quick_xml::events::attributes::AttrError::ExpectedEq(p)
-                    | quick_xml::events::attributes::AttrError::ExpectedValue(p)
-                    | quick_xml::events::attributes::AttrError::UnquotedValue(p)
-                    | quick_xml::events::attributes::AttrError::ExpectedQuote(p, _)
-                    | quick_xml::events::attributes::AttrError::Duplicated(p, _) => *p,
-                };
-                // AttrError positions count from the start of the tag's name
-                let tag_start = pos(
-                    text,
-                    std::str::from_utf8(e.name().into_inner()).unwrap_or(""),
-                );
-                let at = if off > 0 { tag_start + off } else { base };
-                return Err((
-                    at.min(text.len()),
-                    format!(
-                        "expected well-formed attributes, found an error: {}",
-                        lower_first(&err.to_string())
-                    ),
-                ));
-            }
-        };
-        let key = std::str::from_utf8(at.key.into_inner()).unwrap_or("");
-        let ks = pos(text, key);
-        let raw: &str = match &at.value {
-            std::borrow::Cow::Borrowed(b) => std::str::from_utf8(b).unwrap_or(""),
-            std::borrow::Cow::Owned(_) => "",
-        };
-        let vs = pos(text, raw);
-        let value = if raw.contains('&') {
-            match quick_xml::escape::unescape(raw) {
-                Ok(v) => v.into_owned(),
-                Err(err) => {
-                    return Err((
-                        vs,
-                        format!(
-                            "expected a valid reference in an attribute value, found an error: {}",
-                            lower_first(&err.to_string())
-                        ),
-                    ));
-                }
-            }
-        } else {
-            raw.to_string()
-        };
-        if raw.contains('<') {
-            return Err((
-                vs + raw.find('<').unwrap_or(0),
-                "expected no `<` in an attribute value, found one".into(),
-            ));
-        }
-        // attribute-value normalisation (XML 1.0 §3.3.3)
-        let value = if value.contains(['\r', '\n', '\t']) {
-            value.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ")
-        } else {
-            value
-        };
-        out.push(Attr {
-            name: key.to_string(),
-            value,
-            name_span: Span::new(ks, ks + key.len()),
-            value_span: Span::new(vs, vs + raw.len()),
-        });
-    }
-    Ok(out)
-}
-
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 fn check_attrs(
     out: &mut Vec<Diagnostic>,
+    text: &str,
     d: &ElemDef,
-    attrs: &[Attr],
+    attrs: &[(&str, String)],
     ns: &[(String, String)],
     tag: Span,
 ) {
-    for at in attrs {
-        if at.name == "xmlns" || at.name.starts_with("xmlns:") {
+    for (name, value) in attrs {
+        let name = *name;
+        if name == "xmlns" || name.starts_with("xmlns:") {
             continue;
         }
-        if let Some((pfx, local)) = at.name.split_once(':') {
+        if let Some((pfx, local)) = name.split_once(':') {
             if lookup_ns(ns, pfx).as_deref() == Some(XSI)
                 && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
             {
                 continue;
             }
         }
-        match d.attrs.iter().find(|x| x.name == at.name) {
-            None => out.push(diag(
-                "SCH004",
-                format!(
-                    "expected no attribute `{}` on `<{}>` (the schema does not define it)",
-                    at.name, d.name
-                ),
-                at.name_span,
-            )),
+        let value_span = attr_span(text, tag, name).unwrap_or(tag);
+        match d.attrs.iter().find(|x| x.name == name) {
+            None => {
+                // point at the attribute's name
+                let before = &text[tag.start()..value_span.start().max(tag.start())];
+                let span = before.rfind(name).map_or(value_span, |k| {
+                    Span::new(tag.start() + k, tag.start() + k + name.len())
+                });
+                out.push(diag(
+                    "SCH004",
+                    format!(
+                        "expected no attribute `{name}` on `<{}>` (the schema does not define it)",
+                        d.name
+                    ),
+                    span,
+                ))
+            }
             Some(def) => {
-                if let Some((code, msg)) = check_value(def.ty, d.name, def.name, &at.value) {
-                    out.push(diag(code, msg, at.value_span));
+                if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
+                    out.push(diag(code, msg, value_span));
                 }
             }
         }
     }
     for def in d.attrs.iter().filter(|x| x.required) {
-        if !attrs.iter().any(|a| a.name == def.name) {
+        if !attrs.iter().any(|(n, _)| *n == def.name) {
             let name_end = tag.start() + 1 + d.name.len();
             out.push(diag(
                 "SCH001",
@@ -1369,7 +1229,7 @@ mod tests {
             .replace("<resources", "<foo/><resources");
         assert_eq!(codes(&t, true), ["SCH003", "SCH002"]);
         let t = OK.replace(r#"class="User""#, r#"class="user" Area="x""#);
-        assert_eq!(codes(&t, true), ["SCH004", "SCH005"]);
+        assert_eq!(codes(&t, true), ["SCH005", "SCH004"]);
     }
 
     #[test]
