@@ -34,9 +34,15 @@ pub enum Error {
         #[source]
         source: crate::xml::reader::ParseError,
     },
+    /// A registry.pol file could not be decoded.
+    #[error(transparent)]
+    Pol(#[from] crate::pol::DecodeError),
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A GPO backup could not be read or written.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::Error),
     /// A central-store run (`gpforge store`) could not be done.
     #[error(transparent)]
     Store(#[from] crate::deploy::StoreError),
@@ -45,9 +51,6 @@ pub enum Error {
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        Error::Io { path: path.to_path_buf(), source }
     }
 }

@@ -23,7 +23,10 @@
 //! passes the schema. The XML declaration is always the canonical one.
 
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 
+use crate::error::{Error, Result};
+use crate::fsutil;
 use crate::model::{
     AdmlResources, AdmxResources, Annotation, Category, Control, ElementCommon, EnumItem, ItemRef,
     List, LogicKind, MajorVersion, MinorVersion, NamespaceDecl, Node, NumericTextBox, Policy,
@@ -32,16 +35,46 @@ use crate::model::{
     SupportedLogic, SupportedOnDefinition, SupportedOnTable, TextElement, Value, ValueItem,
     ValueList, ValueSlot,
 };
+use crate::xml::reader::ParseError;
 use crate::xml::writer::{Content, Document, Element, write_document};
 
 pub use crate::xml::writer::{OutputEncoding, WriteOptions};
 
-/// Writes an ADMX document in the canonical form.
+/// Writes an ADMX document in the canonical form: schema element order, the
+/// schema's attributes first and unknown ones after, unknown children after
+/// the known ones, CRLF line ends, two-space indentation, the root namespace
+/// the document was read with. Reading the result gives back the same model
+/// (apart from spans, encoding and declaration) and writing that again gives
+/// the same bytes. Use [`WriteOptions::keeping`] to keep a UTF-16 source UTF-16.
+///
+/// ```
+/// use gpforge::admx::{WriteOptions, write_admx};
+/// use gpforge::model::{PolicyDefinitions, PolicyNamespaces, NamespaceDecl, AdmxResources};
+///
+/// let doc = PolicyDefinitions {
+///     revision: Some("1.0".into()),
+///     schema_version: Some("1.0".into()),
+///     policy_namespaces: Some(PolicyNamespaces {
+///         target: Some(NamespaceDecl {
+///             prefix: Some("contoso".into()),
+///             namespace: Some("Contoso.Policies".into()),
+///             ..NamespaceDecl::default()
+///         }),
+///         ..PolicyNamespaces::default()
+///     }),
+///     resources: Some(AdmxResources { min_required_revision: Some("1.0".into()), ..AdmxResources::default() }),
+///     ..PolicyDefinitions::default()
+/// };
+/// let bytes = write_admx(&doc, &WriteOptions::default());
+/// assert!(bytes.starts_with(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<policyDefinitions revision=\"1.0\""));
+/// ```
 pub fn write_admx(doc: &PolicyDefinitions, options: &WriteOptions) -> Vec<u8> {
     write_document(&admx_document(doc), options)
 }
 
-/// Writes an ADML document in the canonical form.
+/// Writes an ADML document in the canonical form (the same rules as
+/// [`write_admx`]; text such as `<string>` content is written on one line
+/// with its line breaks as CRLF, so it reads back unchanged).
 pub fn write_adml(doc: &PolicyDefinitionResources, options: &WriteOptions) -> Vec<u8> {
     write_document(&adml_document(doc), options)
 }
@@ -685,5 +718,224 @@ fn control(c: &Control) -> Element<'_> {
                 .attr("defaultHeight", default_height.as_deref());
             labelled(e, label, node)
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Files: what `gpforge fmt` does, kept here so the CLI only renders.
+
+/// Which kind of template a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// `.admx`: policy definitions.
+    Admx,
+    /// `.adml`: language resources.
+    Adml,
+}
+
+impl TemplateKind {
+    /// The kind named by a path's extension (case-insensitive), if any.
+    pub fn from_path(path: &Path) -> Option<TemplateKind> {
+        let ext = path.extension()?.to_str()?;
+        if ext.eq_ignore_ascii_case("admx") {
+            Some(TemplateKind::Admx)
+        } else if ext.eq_ignore_ascii_case("adml") {
+            Some(TemplateKind::Adml)
+        } else {
+            None
+        }
+    }
+}
+
+/// A template found by [`find_templates`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateFile {
+    /// The file as found (the given path joined with the relative part).
+    pub path: PathBuf,
+    /// Path relative to the folder it was found in (for a file given
+    /// directly: its file name), used to mirror the layout under `--out`.
+    pub relative: PathBuf,
+    /// ADMX or ADML.
+    pub kind: TemplateKind,
+}
+
+/// Expands files and folders into the templates they hold: a file is taken
+/// as it is (it must end in `.admx` or `.adml`), a folder is searched
+/// recursively for such files. The result is sorted within each folder and
+/// keeps the order of `paths`.
+pub fn find_templates(paths: &[PathBuf]) -> Result<Vec<TemplateFile>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            for f in found {
+                let kind = TemplateKind::from_path(&f).expect("walk keeps templates only");
+                let relative = f.strip_prefix(p).unwrap_or(&f).to_path_buf();
+                out.push(TemplateFile {
+                    path: f,
+                    relative,
+                    kind,
+                });
+            }
+        } else {
+            let kind = TemplateKind::from_path(p).ok_or_else(|| {
+                Error::Invalid(format!("{}: expected an .admx or .adml file", p.display()))
+            })?;
+            let relative = p.file_name().map_or_else(|| p.clone(), PathBuf::from);
+            out.push(TemplateFile {
+                path: p.clone(),
+                relative,
+                kind,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let ty = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if ty.is_dir() {
+            walk(&path, found)?;
+        } else if TemplateKind::from_path(&path).is_some() {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Where [`format_file`] puts its result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FormatTarget {
+    /// Write nothing; only report whether the file is canonical.
+    Check,
+    /// Replace the file (atomically), but only when it is not canonical yet.
+    #[default]
+    InPlace,
+    /// Write the canonical form to this path (always), leaving the source alone.
+    To(PathBuf),
+}
+
+/// Options of [`format_file`] (default: UTF-8, in place).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FormatOptions {
+    /// Keep UTF-16 files UTF-16 ([`WriteOptions::keeping`]); otherwise every
+    /// file is written as UTF-8.
+    pub keep_encoding: bool,
+    /// Where the result goes.
+    pub target: FormatTarget,
+}
+
+/// What [`format_file`] found and did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatOutcome {
+    /// The file's bytes differ from its canonical form.
+    pub changed: bool,
+    /// The file written, if any.
+    pub written: Option<PathBuf>,
+}
+
+/// The canonical bytes of a template (`kind` says which root to expect).
+pub fn canonical_bytes(
+    bytes: &[u8],
+    kind: TemplateKind,
+    keep_encoding: bool,
+) -> Result<Vec<u8>, ParseError> {
+    Ok(match kind {
+        TemplateKind::Admx => {
+            let doc = super::parse_admx(bytes)?.doc;
+            let opts = if keep_encoding {
+                WriteOptions::keeping(&doc.source)
+            } else {
+                WriteOptions::default()
+            };
+            write_admx(&doc, &opts)
+        }
+        TemplateKind::Adml => {
+            let doc = super::parse_adml(bytes)?.doc;
+            let opts = if keep_encoding {
+                WriteOptions::keeping(&doc.source)
+            } else {
+                WriteOptions::default()
+            };
+            write_adml(&doc, &opts)
+        }
+    })
+}
+
+/// Reads the template at `path` (kind from its extension), computes its
+/// canonical form and, depending on `options.target`, reports, rewrites it
+/// in place (atomically, only when it changed) or writes it elsewhere.
+/// Nothing is written when the file cannot be read.
+pub fn format_file(path: &Path, options: &FormatOptions) -> Result<FormatOutcome> {
+    let kind = TemplateKind::from_path(path).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{}: expected an .admx or .adml file",
+            path.display()
+        ))
+    })?;
+    let bytes = fsutil::read(path)?;
+    let canonical =
+        canonical_bytes(&bytes, kind, options.keep_encoding).map_err(|source| Error::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let changed = canonical != bytes;
+    let written = match &options.target {
+        FormatTarget::Check => None,
+        FormatTarget::InPlace if !changed => None,
+        FormatTarget::InPlace => {
+            fsutil::write_atomic(path, &canonical)?;
+            Some(path.to_path_buf())
+        }
+        FormatTarget::To(dest) => {
+            fsutil::write_atomic(dest, &canonical)?;
+            Some(dest.clone())
+        }
+    };
+    Ok(FormatOutcome { changed, written })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_kind_follows_the_extension_case_insensitively() {
+        assert_eq!(
+            TemplateKind::from_path(Path::new("a/Office16.ADMX")),
+            Some(TemplateKind::Admx)
+        );
+        assert_eq!(
+            TemplateKind::from_path(Path::new("en-us/office16.Adml")),
+            Some(TemplateKind::Adml)
+        );
+        assert_eq!(TemplateKind::from_path(Path::new("registry.pol")), None);
+        assert_eq!(TemplateKind::from_path(Path::new("admx")), None);
+    }
+
+    #[test]
+    fn format_file_leaves_a_canonical_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.admx");
+        let doc = PolicyDefinitions {
+            revision: Some("1.0".into()),
+            ..PolicyDefinitions::default()
+        };
+        std::fs::write(&p, write_admx(&doc, &WriteOptions::default())).unwrap();
+        let outcome = format_file(&p, &FormatOptions::default()).unwrap();
+        assert_eq!(
+            outcome,
+            FormatOutcome {
+                changed: false,
+                written: None
+            }
+        );
     }
 }

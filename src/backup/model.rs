@@ -8,7 +8,9 @@
 //!   every value as written (strings, not parsed GUIDs) so reading and
 //!   writing a real GPMC file is lossless.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::pol::{self, PolFile};
 
 use super::layout;
 
@@ -216,8 +218,22 @@ pub struct BackupInst {
     pub gpo_display_name: String,
 }
 
+/// The registry.pol of one side.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SideSettings {
+    /// Which side.
+    pub side: Side,
+    /// Its entries (serialised as Samba-style JSON objects).
+    #[serde(serialize_with = "ser_pol")]
+    pub pol: PolFile,
+}
+
+fn ser_pol<S: Serializer>(p: &PolFile, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(p.entries.iter().map(pol::json::entry_to_value))
+}
+
 /// One GPO backup as a whole.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Backup {
     /// Backup id in braces, upper-case (the folder name).
     pub id: String,
@@ -239,6 +255,8 @@ pub struct Backup {
     pub security_descriptor: Option<String>,
     /// Extensions and their files.
     pub extensions: Vec<Extension>,
+    /// registry.pol per side (several policies may set values in one side).
+    pub settings: Vec<SideSettings>,
 }
 
 impl Backup {
@@ -279,5 +297,13 @@ impl Backup {
             Side::Machine => &self.machine,
             Side::User => &self.user,
         }
+    }
+
+    /// The registry.pol of one side, if the backup has one.
+    pub fn pol(&self, side: Side) -> Option<&PolFile> {
+        self.settings
+            .iter()
+            .find(|s| s.side == side)
+            .map(|s| &s.pol)
     }
 }

@@ -58,8 +58,6 @@ pub(crate) struct Document {
     pub text: String,
     /// The root element.
     pub root: Element,
-    /// How the bytes were encoded.
-    pub encoding: TextEncoding,
 }
 
 /// Encodings a backup file can have.
@@ -135,13 +133,9 @@ fn local(name: &[u8]) -> String {
 
 /// Parses bytes into a [`Document`]. DTDs are refused.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Document, SyntaxError> {
-    let (text, encoding) = decode(bytes)?;
+    let (text, _) = decode(bytes)?;
     let root = parse_str(&text)?;
-    Ok(Document {
-        text,
-        root,
-        encoding,
-    })
+    Ok(Document { text, root })
 }
 
 fn err(offset: u64, message: impl Into<String>) -> SyntaxError {
@@ -350,9 +344,8 @@ mod tests {
         for u in "<a>é</a>".encode_utf16() {
             b.extend_from_slice(&u.to_le_bytes());
         }
-        let d = parse(&b).unwrap();
-        assert_eq!(d.encoding, TextEncoding::Utf16LeBom);
-        assert_eq!(d.root.text, "é");
+        assert_eq!(decode(&b).unwrap().1, TextEncoding::Utf16LeBom);
+        assert_eq!(parse(&b).unwrap().root.text, "é");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+
 use gpforge::store::view::{CategoryView, PolicyRef, PolicyView, StoreSummary};
 use gpforge::store::{Lookup, RegistryAction, Store};
 
@@ -98,12 +99,14 @@ fn actions(
     if acts.is_empty() {
         writeln!(out, "  (nothing)")?;
     }
-    for a in acts {
-        for h in hives {
-            writeln!(out, "  {h}\\{a}  [{}]", a.origin)?;
-        }
-        if hives.is_empty() {
-            writeln!(out, "  {a}  [{}]", a.origin)?;
+    let hives: Vec<String> = if hives.is_empty() {
+        vec![String::new()]
+    } else {
+        hives.iter().map(|h| format!("{h}\\")).collect()
+    };
+    for h in &hives {
+        for a in acts {
+            writeln!(out, "  {h}{a}")?;
         }
     }
     Ok(())
@@ -120,7 +123,7 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         field(out, "location", l)?;
     }
     if let Some(e) = &v.category_error {
-        field(out, "category", &format!("(unresolved: {e:?})"))?;
+        field(out, "category", &format!("(unresolved: {e})"))?;
     }
     field(out, "class", v.class.as_deref().unwrap_or("(none)"))?;
     if let Some(s) = &v.supported_on {
@@ -145,7 +148,7 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         Some(a) => field(
             out,
             "adml",
-            &format!("{} (culture {}, {:?})", a.path, a.culture, a.step),
+            &format!("{} (culture {}: {})", a.path, a.culture, a.step.describe()),
         )?,
         None => field(out, "adml", &format!("(none for {})", v.culture))?,
     }
@@ -189,6 +192,9 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
                 .as_deref()
                 .map_or(String::new(), |d| format!(" (default {d:?})"));
             writeln!(out, "  {}{r}: {:?}{d}", c.control, c.label)?;
+            for choice in &c.choices {
+                writeln!(out, "    - {choice}")?;
+            }
         }
     }
     writeln!(out)?;
@@ -233,10 +239,23 @@ fn summary_text(s: &StoreSummary, out: &mut dyn Write) -> std::io::Result<()> {
         "culture",
         &format!("{} (folders: {})", s.culture, s.cultures.join(", ")),
     )?;
+    let ignored = s.files.iter().filter(|f| f.ignored).count();
+    let ignored = if ignored > 0 {
+        format!(" ({ignored} ignored)")
+    } else {
+        String::new()
+    };
     field(
         out,
         "files",
-        &format!("{} admx, {} policies", s.files.len(), s.policy_count),
+        &format!(
+            "{} admx{ignored}, {} adml, {} policies, {} load errors, {} issues",
+            s.files.len(),
+            s.adml_count,
+            s.policy_count,
+            s.load_errors.len(),
+            s.issues.len()
+        ),
     )?;
     writeln!(out)?;
     writeln!(out, "namespaces:")?;

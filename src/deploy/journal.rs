@@ -62,10 +62,7 @@ impl Digest {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
-        Digest {
-            len: bytes.len() as u64,
-            fnv64: h,
-        }
+        Digest { len: bytes.len() as u64, fnv64: h }
     }
 }
 
@@ -103,6 +100,10 @@ pub struct Journal {
     pub format: u32,
     /// The backup folder name (UTC time the run started, `YYYYMMDDTHHMMSSZ`, with `-NNN` if taken).
     pub id: String,
+    /// Order of the run among the store's runs (1, 2, ...): clocks of the
+    /// machines writing to a share may disagree, so order is not taken from ids.
+    #[serde(default)]
+    pub seq: u64,
     /// `gpforge <version>`.
     pub tool: String,
     /// What the run was (`apply`, `add-builtin`).
@@ -130,25 +131,16 @@ impl Journal {
     /// Reads and checks a journal: every path in it must stay below the store.
     pub fn read(path: &Path) -> Result<Journal> {
         let bytes = crate::fsutil::read(path)?;
-        let bad = |why: String| {
-            Error::from(StoreError::BadJournal {
-                path: path.to_path_buf(),
-                why,
-            })
-        };
+        let bad = |why: String| Error::from(StoreError::BadJournal { path: path.to_path_buf(), why });
         let j: Journal = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
         if j.format != JOURNAL_FORMAT {
-            return Err(bad(format!(
-                "expected format {JOURNAL_FORMAT}, found {}",
-                j.format
-            )));
+            return Err(bad(format!("expected format {JOURNAL_FORMAT}, found {}", j.format)));
         }
         if super::paths::name_problem(&j.id).is_some() {
             return Err(bad(format!("unusable run id '{}'", j.id)));
         }
         for p in j.entries.iter().map(|e| &e.path).chain(&j.created_dirs) {
-            let rel = RelPath::parse(p)
-                .ok_or_else(|| bad(format!("path '{p}' would leave the store")))?;
+            let rel = RelPath::parse(p).ok_or_else(|| bad(format!("path '{p}' would leave the store")))?;
             if rel.parts()[0].eq_ignore_ascii_case(TOOL_DIR) {
                 return Err(bad(format!("path '{p}' points into gpforge's own folder")));
             }
@@ -175,12 +167,7 @@ pub fn timestamp(t: SystemTime) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
@@ -198,7 +185,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// Every journal below `store`, oldest first (by id). Backup folders without
+/// Every journal below `store`, oldest first (by sequence number, then id). Backup folders without
 /// a journal (a run that stopped while copying backups, before touching the
 /// store) are left out.
 pub fn list(store: &Path) -> Result<Vec<Journal>> {
@@ -222,15 +209,13 @@ pub fn list(store: &Path) -> Result<Vec<Journal>> {
         }
         let j = Journal::read(&jp)?;
         if ent.file_name().to_str() != Some(j.id.as_str()) {
-            return Err(StoreError::BadJournal {
-                path: jp,
-                why: format!("id '{}' does not match its folder", j.id),
-            }
-            .into());
+            return Err(
+                StoreError::BadJournal { path: jp, why: format!("id '{}' does not match its folder", j.id) }.into()
+            );
         }
         out.push(j);
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.sort_by(|a, b| (a.seq, &a.id).cmp(&(b.seq, &b.id)));
     Ok(out)
 }
 
@@ -239,11 +224,9 @@ pub fn check_tool_dir(store: &Path) -> Result<()> {
     for p in [store.join(TOOL_DIR), Journal::root(store)] {
         if let Ok(m) = std::fs::symlink_metadata(&p) {
             if m.file_type().is_symlink() || !m.is_dir() {
-                return Err(StoreError::UnsafePath {
-                    path: p,
-                    why: "expected a folder, found a link or file".into(),
-                }
-                .into());
+                return Err(
+                    StoreError::UnsafePath { path: p, why: "expected a folder, found a link or file".into() }.into()
+                );
             }
         }
     }

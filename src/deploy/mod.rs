@@ -21,10 +21,22 @@
 
 use std::path::PathBuf;
 
+mod apply;
+mod builtin;
+mod check;
+mod inspect;
 mod journal;
+mod lock;
 mod ops;
 mod paths;
+mod plan;
+mod source;
 mod txn;
+
+pub use apply::{ApplyOptions, ApplyReport, Outcome, apply, apply_with};
+pub use builtin::{add_builtin, add_builtin_with};
+pub use check::{CheckReport, TemplateCultures, check};
+pub use plan::{Action, DEFAULT_FALLBACK, Plan, PlanEntry, PlanOptions, Refusal, plan};
 
 pub use journal::{Digest, FileAction, Journal, JournalEntry, RunState};
 pub use ops::{Fault, FaultyOps, FileOps, RealFs};
@@ -85,10 +97,14 @@ pub enum StoreError {
         /// One line per file.
         files: Vec<String>,
     },
+    /// The run failed before its first change to the store: nothing to undo.
+    #[error("the run failed before changing the store, nothing to roll back: {cause}")]
+    NotStarted {
+        /// The failure.
+        cause: Box<Error>,
+    },
     /// A write failed; everything the run had done was undone.
-    #[error(
-        "the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}"
-    )]
+    #[error("the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}")]
     RolledBack {
         /// The run.
         id: String,
@@ -107,6 +123,14 @@ pub enum StoreError {
         cause: Box<Error>,
         /// Why undoing failed.
         rollback: Box<Error>,
+    },
+    /// Another run holds the store's lock.
+    #[error("another gpforge run holds {} ({who}); if no run is active, remove that file and retry", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it, as recorded.
+        who: String,
     },
     /// `rollback` found no complete run to undo.
     #[error("nothing to roll back: the store has no complete run in .gpforge/backup")]

@@ -47,9 +47,7 @@ impl Diagnosis {
 
     /// The sound entries as a file.
     pub fn salvage(&self) -> PolFile {
-        PolFile {
-            entries: self.entries.clone(),
-        }
+        PolFile { entries: self.entries.clone() }
     }
 
     /// The salvaged file's bytes: exactly the intact prefix of the original
@@ -61,14 +59,13 @@ impl Diagnosis {
     /// One line: intact, or where the damage is and what survives.
     pub fn summary(&self) -> String {
         match &self.error {
+            None if self.entries.len() == 1 => format!("ok: 1 entry, {} bytes", self.len),
             None => format!("ok: {} entries, {} bytes", self.entries.len(), self.len),
-            Some(_) if self.sound_len < HEADER_LEN => {
-                "damaged header: nothing can be read".to_string()
-            }
+            Some(_) if self.sound_len < HEADER_LEN => "damaged header: nothing can be read".to_string(),
             Some(_) => format!(
-                "damaged from byte {} on: {} sound entries before it ({} of {} bytes intact)",
+                "damaged from byte {} on: {} before it ({} of {} bytes intact)",
                 self.sound_len,
-                self.entries.len(),
+                sound(self.entries.len()),
                 self.sound_len,
                 self.len
             ),
@@ -83,21 +80,28 @@ impl Diagnosis {
             let at = e.offset() as usize;
             let mut d = Diagnostic::new(e.code(), Severity::Error, e.to_string())
                 .with_span(Span::new(at, (at + 2).min(self.len.max(at))));
-            if self.sound_len >= HEADER_LEN {
+            if self.sound_len >= HEADER_LEN && !self.entries.is_empty() {
                 d = d.with_help(format!(
-                    "Windows skips the whole file; the {} entries before byte {} are sound and `gpforge pol salvage` keeps them",
-                    self.entries.len(),
-                    self.sound_len
+                    "Windows skips the whole file; {} before byte {}; `gpforge pol salvage` keeps {}",
+                    sound(self.entries.len()),
+                    self.sound_len,
+                    if self.entries.len() == 1 { "it" } else { "them" }
                 ));
             } else {
-                d = d.with_help(
-                    "Windows skips the whole file; rebuild it (e.g. `gpforge pol build`)",
-                );
+                d = d.with_help("Windows skips the whole file and no entry before the damage is sound: rebuild it (`gpforge pol build`)");
             }
             out.push(d);
         }
         out.extend(self.findings.iter().cloned());
         out
+    }
+}
+
+fn sound(n: usize) -> String {
+    match n {
+        0 => "0 sound entries".to_string(),
+        1 => "1 sound entry".to_string(),
+        n => format!("{n} sound entries"),
     }
 }
 
@@ -115,12 +119,7 @@ pub(crate) fn diagnose(b: &[u8]) -> Diagnosis {
 }
 
 fn finding(code: &str, severity: Severity, i: usize, span: Span, msg: String) -> Diagnostic {
-    Diagnostic::new(
-        code,
-        severity,
-        format!("entry {} at byte {}: {msg}", i + 1, span.start),
-    )
-    .with_span(span)
+    Diagnostic::new(code, severity, format!("entry {} at byte {}: {msg}", i + 1, span.start)).with_span(span)
 }
 
 fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> {
@@ -140,24 +139,15 @@ fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> 
             out.push(finding("POL009", Severity::Warning, i, span, msg));
         }
         if let Some(root) = hive_prefix(&e.key) {
-            let msg = format!(
-                "key starts with the hive '{root}': the hive comes from the Machine or User folder"
-            );
+            let msg = format!("key starts with the hive '{root}': the hive comes from the Machine or User folder");
             out.push(finding("POL010", Severity::Warning, i, span, msg));
         }
         if e.key.is_empty() {
-            out.push(finding(
-                "POL013",
-                Severity::Warning,
-                i,
-                span,
-                "empty key".into(),
-            ));
+            out.push(finding("POL013", Severity::Warning, i, span, "empty key".into()));
         }
-        let size = super::write::data_bytes(e.reg_type, &e.data).len();
+        let size = super::write::data_len(&e.data);
         if size > MAX_DOCUMENTED_SIZE as usize {
-            let msg =
-                format!("data of {size} bytes is larger than the documented maximum of 65535");
+            let msg = format!("data of {size} bytes is larger than the documented maximum of 65535");
             out.push(finding("POL012", Severity::Warning, i, span, msg));
         }
         let key_only = e.value_name.is_empty() && e.data == Data::None;
@@ -179,21 +169,10 @@ fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> 
 
 fn hive_prefix(key: &str) -> Option<&str> {
     let first = key.split('\\').next()?;
-    const HIVES: [&str; 8] = [
-        "HKLM",
-        "HKCU",
-        "HKU",
-        "HKCR",
-        "HKEY_LOCAL_MACHINE",
-        "HKEY_CURRENT_USER",
-        "HKEY_USERS",
-        "HKEY_CLASSES_ROOT",
-    ];
+    const HIVES: [&str; 8] =
+        ["HKLM", "HKCU", "HKU", "HKCR", "HKEY_LOCAL_MACHINE", "HKEY_CURRENT_USER", "HKEY_USERS", "HKEY_CLASSES_ROOT"];
     let f = first.trim_end_matches(':');
-    HIVES
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(f))
-        .then_some(first)
+    HIVES.iter().any(|h| h.eq_ignore_ascii_case(f)).then_some(first)
 }
 
 /// Why the data of `e` does not have the form of its type, if it does not.

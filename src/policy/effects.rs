@@ -2,18 +2,20 @@
 //! (not only the built-in one), the way the Group Policy editor does it.
 //!
 //! [`effects`] covers the parts of a policy that need no input from the
-//! admin: `valueName` with `enabledValue`/`disabledValue`, and
-//! `enabledList`/`disabledList`. Policy `<elements>` (boolean, decimal, text,
-//! enum, list ...) need values the admin typed, so callers that have those
-//! values add their own actions; [`value_of`] converts the fixed values an
-//! element declares (`trueValue`, enum item values ...).
+//! admin: `valueName` with `enabledValue`/`disabledValue`,
+//! `enabledList`/`disabledList`, and the deletions of element values when the
+//! policy is disabled. The values policy `<elements>` (boolean, decimal, text,
+//! enum, list ...) write when ENABLED depend on what the admin entered, so
+//! callers that have those values add their own actions; [`value_of`] and
+//! [`list_effects`] convert the fixed values an element declares
+//! (`trueValue`, enum item values and value lists ...).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Policy, Value, ValueList};
+use crate::model::{Policy, PolicyElement, Value, ValueList};
 
 /// The three states an admin can give a policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -92,6 +94,10 @@ pub enum RegValue {
     MultiSz(Vec<String>),
     /// Delete the value (`<delete/>`; `**del.<name>` in registry.pol).
     Delete,
+    /// Delete every value of the key (`**delvals.` in registry.pol; the
+    /// action's `value_name` is empty). Written for list elements of a
+    /// disabled policy.
+    DeleteAllValues,
 }
 
 /// One registry change: set (or delete) `value_name` under `key`. The hive
@@ -138,13 +144,18 @@ pub fn value_of(v: &Value) -> Option<RegValue> {
 /// - **Enabled**: the policy's `valueName` set to `enabledValue` (REG_DWORD 1
 ///   when there is no `enabledValue`), then every `enabledList` item.
 /// - **Disabled**: `valueName` set to `disabledValue` (deleted when there is
-///   no `disabledValue`), then every `disabledList` item.
+///   no `disabledValue`), then every `disabledList` item, then, as the editor
+///   does, each element's value deleted ([`RegValue::Delete`] of the
+///   element's `valueName`) and each list element's key cleared
+///   ([`RegValue::DeleteAllValues`]); elements write under their own `key`,
+///   else the policy's.
 /// - **Not configured**: nothing.
 ///
 /// List items use their own `key`, else the list's `defaultKey`, else the
 /// policy's `key`. Items or values that cannot be converted (no value, a
-/// number that does not parse) are left out. Policy `<elements>` are not
-/// covered: they need the admin's input, so callers add those actions.
+/// number that does not parse) are left out. What elements write when the
+/// policy is enabled is not covered: it needs the admin's input, so callers
+/// add those actions.
 pub fn effects(policy: &Policy, state: PolicyState) -> Vec<RegistryAction> {
     let key = policy.key.clone().unwrap_or_default();
     let (slot, list, default) = match state {
@@ -176,6 +187,29 @@ pub fn effects(policy: &Policy, state: PolicyState) -> Vec<RegistryAction> {
     }
     if let Some(list) = list {
         out.extend(list_effects(list, &key));
+    }
+    if state == PolicyState::Disabled {
+        for element in policy.elements() {
+            let common = element.common();
+            let key = common.key.clone().unwrap_or_else(|| key.clone());
+            match (element, common.value_name.as_deref()) {
+                (PolicyElement::List(_), _) => {
+                    out.push(RegistryAction {
+                        key,
+                        value_name: String::new(),
+                        value: RegValue::DeleteAllValues,
+                    });
+                }
+                (_, Some(name)) => {
+                    out.push(RegistryAction {
+                        key,
+                        value_name: name.to_string(),
+                        value: RegValue::Delete,
+                    });
+                }
+                (_, None) => {}
+            }
+        }
     }
     out
 }
@@ -332,6 +366,49 @@ mod tests {
                 act("P", "main", RegValue::Qword(5_000_000_000)),
                 act("P", "extra", RegValue::Dword(2))
             ]
+        );
+    }
+
+    #[test]
+    fn disabling_deletes_element_values_and_clears_list_keys() {
+        use crate::model::{DecimalElement, ElementCommon, List, ListElement, PolicyElement};
+        let common = |id: &str, key: Option<&str>, name: Option<&str>| ElementCommon {
+            id: Some(id.into()),
+            key: key.map(String::from),
+            value_name: name.map(String::from),
+            ..ElementCommon::default()
+        };
+        let p = Policy {
+            key: Some("P".into()),
+            value_name: Some("on".into()),
+            elements: Some(List::new(vec![
+                PolicyElement::Decimal(DecimalElement {
+                    common: common("n", None, Some("N")),
+                    ..Default::default()
+                }),
+                PolicyElement::List(ListElement {
+                    common: common("l", Some(r"P\List"), None),
+                    ..Default::default()
+                }),
+                PolicyElement::Decimal(DecimalElement {
+                    common: common("x", None, None),
+                    ..Default::default()
+                }),
+            ])),
+            ..Policy::default()
+        };
+        assert_eq!(
+            effects(&p, PolicyState::Disabled),
+            vec![
+                act("P", "on", RegValue::Delete),
+                act("P", "N", RegValue::Delete),
+                act(r"P\List", "", RegValue::DeleteAllValues),
+            ]
+        );
+        // Enabled: element values need the admin's input; only the fixed value is written.
+        assert_eq!(
+            effects(&p, PolicyState::Enabled),
+            vec![act("P", "on", RegValue::Dword(1))]
         );
     }
 

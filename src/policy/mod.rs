@@ -7,7 +7,8 @@
 //!   `<culture>/office16.adml` as model values, with exactly Microsoft's
 //!   identifiers ([`linkedin_policy`] is its one policy).
 //! - [`effects`]: what any policy writes to the registry in a [`PolicyState`].
-//! - [`registry_pol`]: actions → registry.pol bytes.
+//! - [`registry_pol`] / [`pol_file`]: actions → registry.pol (through [`crate::pol`]).
+//! - [`build`]: the job behind `gpforge build`.
 //!
 //! Example: what the built-in policy writes when disabled.
 //! ```
@@ -19,6 +20,7 @@
 
 mod builtin;
 mod effects;
+mod job;
 mod registry;
 mod strings;
 
@@ -26,5 +28,11 @@ pub use builtin::*;
 pub use effects::{
     PolicyState, RegValue, RegistryAction, UnknownState, effects, list_effects, value_of,
 };
-pub use registry::registry_pol;
-pub use strings::{CULTURES, CultureStrings, STRING_IDS, culture_names};
+pub use job::{
+    BuildOptions, BuildReport, BuiltFile, FileOutcome, OutputFile, build, outputs, render_adml,
+    render_admx,
+};
+pub use registry::{pol_entry, pol_file, registry_pol};
+pub use strings::{
+    CULTURES, CultureStrings, STRING_IDS, culture as culture_strings, culture_names,
+};

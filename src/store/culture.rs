@@ -38,6 +38,18 @@ pub enum CultureStep {
     EnUs,
 }
 
+impl CultureStep {
+    /// Short description, as shown (`requested culture`, `same language`, ...).
+    pub fn describe(self) -> &'static str {
+        match self {
+            CultureStep::Requested => "requested culture",
+            CultureStep::SameLanguage => "same language",
+            CultureStep::FallbackCulture => "the admx's fallbackCulture",
+            CultureStep::EnUs => "en-US default",
+        }
+    }
+}
+
 /// The ADML chosen for one ADMX and culture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct AdmlChoice {

@@ -1,60 +1,33 @@
 //! What a policy writes to the registry in each state, derived from its
-//! definition alone (no user input): the fixed values of the enabled and
-//! disabled states, and where each element writes when the policy is enabled.
+//! definition alone.
 //!
-//! Defaults follow the Group Policy editor: a policy with a `valueName` and no
-//! `<enabledValue>` writes REG_DWORD 1 when enabled; with no `<disabledValue>`
-//! it deletes the value when disabled (a `**del.` entry in registry.pol).
-//! Disabling a policy with elements deletes each element's value, and clears
-//! the key of each list element (`**delvals.`).
+//! The fixed values (`valueName` with `enabledValue`/`disabledValue`,
+//! `enabledList`/`disabledList`, with the editor's defaults REG_DWORD 1 /
+//! delete) come from [`crate::policy::effects`]; this module adds where the
+//! policy's `<elements>` write:
+//! - when enabled, each element writes the admin's input to its own key
+//!   (else the policy key) and value name: [`ElementTarget`];
+//! - (when disabled, element values are deleted and list keys emptied: that
+//!   part is in [`crate::policy::effects`] too).
+//!
 //! Keys are kept as written in the ADMX (gpedit keeps their case); hives
 //! come from the policy class ([`crate::store::Store::hives`]).
+//!
+//! [`RegValue`] is [`crate::policy::RegValue`]; a deletion is [`RegOp::DeleteValue`], never `Set(Delete)`.
 
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{Policy, PolicyElement, Value, ValueList, ValueSlot, parse_xsd_bool};
-
-/// Registry data of a fixed value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", content = "data")]
-pub enum RegValue {
-    /// REG_DWORD from `<decimal value>`.
-    #[serde(rename = "REG_DWORD")]
-    Dword(u32),
-    /// REG_QWORD from `<longDecimal value>`.
-    #[serde(rename = "REG_QWORD")]
-    Qword(u64),
-    /// REG_SZ from `<string>`.
-    #[serde(rename = "REG_SZ")]
-    Sz(String),
-    /// A number that does not parse (kept as written).
-    #[serde(rename = "invalid")]
-    Invalid {
-        /// `decimal` or `longDecimal`.
-        element: String,
-        /// The `value` attribute as written (empty when absent).
-        raw: String,
-    },
-}
-
-impl fmt::Display for RegValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RegValue::Dword(n) => write!(f, "REG_DWORD {n}"),
-            RegValue::Qword(n) => write!(f, "REG_QWORD {n}"),
-            RegValue::Sz(s) => write!(f, "REG_SZ {s:?}"),
-            RegValue::Invalid { element, raw } => write!(f, "invalid <{element} value={raw:?}>"),
-        }
-    }
-}
+use crate::model::{Policy, PolicyElement, Value, ValueSlot, parse_xsd_bool};
+pub use crate::policy::RegValue;
+use crate::policy::{PolicyState, effects, value_of};
 
 /// What happens to a registry value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", content = "value", rename_all = "snake_case")]
 pub enum RegOp {
-    /// The value is set.
+    /// The value is set (never [`RegValue::Delete`]: that is [`RegOp::DeleteValue`]).
     Set(RegValue),
     /// The value is deleted (`**del.<name>` in registry.pol).
     DeleteValue,
@@ -69,27 +42,40 @@ pub struct RegistryAction {
     pub key: String,
     /// The value name (`None` for [`RegOp::DeleteAllValues`]).
     pub value_name: Option<String>,
-    /// What happens.
+    /// What happens (serialised flat: `"op": "set", "value": {...}`).
+    #[serde(flatten)]
     pub op: RegOp,
-    /// Where it comes from: `enabledValue`, `disabledValue`, `default`,
-    /// `enabledList`, `disabledList`, or `element:<id>`.
-    pub origin: String,
 }
 
-impl fmt::Display for RegistryAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.op, &self.value_name) {
-            (RegOp::Set(v), Some(n)) => write!(f, "{}\\{n} = {v}", self.key),
-            (RegOp::Set(v), None) => write!(f, "{} (default) = {v}", self.key),
-            (RegOp::DeleteValue, n) => {
-                write!(f, "{}\\{} deleted", self.key, n.as_deref().unwrap_or(""))
-            }
-            (RegOp::DeleteAllValues, _) => write!(f, "{}\\* all values deleted", self.key),
+impl RegistryAction {
+    /// From an action of [`crate::policy::effects`].
+    pub fn from_policy(a: crate::policy::RegistryAction) -> RegistryAction {
+        let (value_name, op) = match a.value {
+            RegValue::Delete => (Some(a.value_name), RegOp::DeleteValue),
+            RegValue::DeleteAllValues => (None, RegOp::DeleteAllValues),
+            v => (Some(a.value_name), RegOp::Set(v)),
+        };
+        RegistryAction {
+            key: a.key,
+            value_name,
+            op,
         }
     }
 }
 
-/// Where an element writes the value the user enters (policy enabled).
+impl fmt::Display for RegistryAction {
+    /// `key\name = REG_DWORD 1`, `key\name = delete`, `key\* = delete all values`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.value_name.as_deref().unwrap_or("");
+        match &self.op {
+            RegOp::Set(v) => write!(f, "{}\\{name} = {}", self.key, reg_value_text(v)),
+            RegOp::DeleteValue => write!(f, "{}\\{name} = delete", self.key),
+            RegOp::DeleteAllValues => write!(f, "{}\\* = delete all values", self.key),
+        }
+    }
+}
+
+/// Where an element writes the value the admin enters (policy enabled).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ElementTarget {
     /// The element's `id`.
@@ -100,9 +86,10 @@ pub struct ElementTarget {
     pub key: String,
     /// The value name (`None` for list elements: names come from the entries).
     pub value_name: Option<String>,
-    /// The registry type written.
+    /// The registry type written (`REG_DWORD`, `REG_SZ`, ...).
     pub reg_type: String,
-    /// How the value is formed (checked/unchecked values, range, list naming), when useful.
+    /// How the value is formed (checked/unchecked values, range, enum values,
+    /// list naming), when useful.
     pub detail: Option<String>,
 }
 
@@ -111,60 +98,23 @@ pub struct ElementTarget {
 pub struct PolicyEffects {
     /// Fixed writes when the policy is enabled.
     pub enabled: Vec<RegistryAction>,
-    /// Fixed writes when the policy is disabled.
+    /// Fixed writes when the policy is disabled (element values deleted and
+    /// list keys emptied included).
     pub disabled: Vec<RegistryAction>,
     /// Values written from the elements when the policy is enabled.
     pub elements: Vec<ElementTarget>,
 }
 
-fn value_op(v: Option<&Value>) -> RegOp {
+/// `REG_DWORD 1`, `REG_SZ "x"`, `delete`.
+pub fn reg_value_text(v: &RegValue) -> String {
     match v {
-        None | Some(Value::Delete { .. }) => RegOp::DeleteValue,
-        Some(Value::Decimal { value, .. }) => {
-            let raw = value.as_deref().unwrap_or("");
-            raw.trim().parse().map_or_else(
-                |_| {
-                    RegOp::Set(RegValue::Invalid {
-                        element: "decimal".into(),
-                        raw: raw.to_owned(),
-                    })
-                },
-                |n| RegOp::Set(RegValue::Dword(n)),
-            )
-        }
-        Some(Value::LongDecimal { value, .. }) => {
-            let raw = value.as_deref().unwrap_or("");
-            raw.trim().parse().map_or_else(
-                |_| {
-                    RegOp::Set(RegValue::Invalid {
-                        element: "longDecimal".into(),
-                        raw: raw.to_owned(),
-                    })
-                },
-                |n| RegOp::Set(RegValue::Qword(n)),
-            )
-        }
-        Some(Value::String { text, .. }) => RegOp::Set(RegValue::Sz(text.clone())),
-    }
-}
-
-fn slot_op(s: &ValueSlot) -> RegOp {
-    value_op(s.value.as_ref())
-}
-
-fn list_actions(list: &ValueList, policy_key: &str, origin: &str, out: &mut Vec<RegistryAction>) {
-    for item in &list.items {
-        let key = item
-            .key
-            .as_deref()
-            .or(list.default_key.as_deref())
-            .unwrap_or(policy_key);
-        out.push(RegistryAction {
-            key: key.to_owned(),
-            value_name: Some(item.value_name.clone().unwrap_or_default()),
-            op: value_op(item.value.as_ref()),
-            origin: origin.to_owned(),
-        });
+        RegValue::Dword(n) => format!("REG_DWORD {n}"),
+        RegValue::Qword(n) => format!("REG_QWORD {n}"),
+        RegValue::Sz(s) => format!("REG_SZ {s:?}"),
+        RegValue::ExpandSz(s) => format!("REG_EXPAND_SZ {s:?}"),
+        RegValue::MultiSz(v) => format!("REG_MULTI_SZ {v:?}"),
+        RegValue::Delete => "delete".to_owned(),
+        RegValue::DeleteAllValues => "delete all values".to_owned(),
     }
 }
 
@@ -180,11 +130,10 @@ fn reg_type_of(v: Option<&Value>) -> &'static str {
     }
 }
 
-fn op_text(op: &RegOp) -> String {
-    match op {
-        RegOp::Set(v) => v.to_string(),
-        RegOp::DeleteValue => "deleted".to_owned(),
-        RegOp::DeleteAllValues => "all values deleted".to_owned(),
+fn slot_text(s: Option<&ValueSlot>) -> String {
+    match s.and_then(|s| s.value.as_ref()) {
+        None => "no value".to_owned(),
+        Some(v) => value_of(v).map_or_else(|| "invalid value".to_owned(), |r| reg_value_text(&r)),
     }
 }
 
@@ -197,20 +146,22 @@ fn element_target(e: &PolicyElement, policy_key: &str) -> ElementTarget {
             let t = b
                 .true_value
                 .as_ref()
-                .map_or(RegOp::Set(RegValue::Dword(1)), slot_op);
-            let f = b.false_value.as_ref().map_or(RegOp::DeleteValue, slot_op);
+                .map_or_else(|| "REG_DWORD 1".to_owned(), |s| slot_text(Some(s)));
+            let f = b
+                .false_value
+                .as_ref()
+                .map_or_else(|| "delete".to_owned(), |s| slot_text(Some(s)));
             let ty = reg_type_of(b.true_value.as_ref().and_then(|s| s.value.as_ref()));
-            let mut d = format!("checked: {}; unchecked: {}", op_text(&t), op_text(&f));
+            let mut d = format!("checked: {t}; unchecked: {f}");
             if b.true_list.is_some() || b.false_list.is_some() {
                 d.push_str("; plus trueList/falseList values");
             }
             (ty, Some(d))
         }
         PolicyElement::Decimal(d) | PolicyElement::LongDecimal(d) => {
-            let long = matches!(e, PolicyElement::LongDecimal(_));
             let ty = if flag(&d.store_as_text) {
                 "REG_SZ"
-            } else if long {
+            } else if matches!(e, PolicyElement::LongDecimal(_)) {
                 "REG_QWORD"
             } else {
                 "REG_DWORD"
@@ -237,15 +188,16 @@ fn element_target(e: &PolicyElement, policy_key: &str) -> ElementTarget {
             let vals: Vec<String> = en
                 .items
                 .iter()
-                .map(|i| {
-                    i.value
-                        .as_ref()
-                        .map_or_else(|| "no value".to_owned(), |s| op_text(&slot_op(s)))
-                })
+                .map(|i| slot_text(i.value.as_ref()))
                 .collect();
+            let lists = if en.items.iter().any(|i| i.value_list.is_some()) {
+                "; plus valueList values"
+            } else {
+                ""
+            };
             (
                 reg_type_of(first),
-                Some(format!("one of: {}", vals.join(", "))),
+                Some(format!("one of: {}{lists}", vals.join(", "))),
             )
         }
         PolicyElement::List(l) => {
@@ -256,18 +208,18 @@ fn element_target(e: &PolicyElement, policy_key: &str) -> ElementTarget {
                 "REG_SZ"
             };
             let naming = if flag(&l.explicit_value) {
-                "value names entered by the user".to_owned()
+                "value names entered by the admin".to_owned()
             } else if let Some(p) = &l.value_prefix {
                 format!("value names {p}1, {p}2, ...")
             } else {
                 "value name = entered text".to_owned()
             };
             let mode = if flag(&l.additive) {
-                "; added to existing values"
+                "added to existing values"
             } else {
-                "; replaces existing values"
+                "replaces existing values"
             };
-            (ty, Some(format!("{naming}{mode}")))
+            (ty, Some(format!("{naming}; {mode}")))
         }
     };
     ElementTarget {
@@ -283,149 +235,54 @@ fn element_target(e: &PolicyElement, policy_key: &str) -> ElementTarget {
 /// The registry effects of `policy` (see the module documentation).
 pub fn policy_effects(policy: &Policy) -> PolicyEffects {
     let key = policy.key.as_deref().unwrap_or("");
-    let mut fx = PolicyEffects::default();
-    if let Some(name) = &policy.value_name {
-        let (op, origin) = match &policy.enabled_value {
-            Some(s) => (slot_op(s), "enabledValue"),
-            None => (RegOp::Set(RegValue::Dword(1)), "default"),
-        };
-        fx.enabled.push(RegistryAction {
-            key: key.to_owned(),
-            value_name: Some(name.clone()),
-            op,
-            origin: origin.into(),
-        });
-        let (op, origin) = match &policy.disabled_value {
-            Some(s) => (slot_op(s), "disabledValue"),
-            None => (RegOp::DeleteValue, "default"),
-        };
-        fx.disabled.push(RegistryAction {
-            key: key.to_owned(),
-            value_name: Some(name.clone()),
-            op,
-            origin: origin.into(),
-        });
+    let convert = |state| {
+        effects(policy, state)
+            .into_iter()
+            .map(RegistryAction::from_policy)
+            .collect()
+    };
+    PolicyEffects {
+        enabled: convert(PolicyState::Enabled),
+        disabled: convert(PolicyState::Disabled),
+        elements: policy
+            .elements()
+            .iter()
+            .map(|e| element_target(e, key))
+            .collect(),
     }
-    if let Some(l) = &policy.enabled_list {
-        list_actions(l, key, "enabledList", &mut fx.enabled);
-    }
-    if let Some(l) = &policy.disabled_list {
-        list_actions(l, key, "disabledList", &mut fx.disabled);
-    }
-    for e in policy.elements() {
-        let t = element_target(e, key);
-        let origin = format!("element:{}", t.id);
-        match e {
-            PolicyElement::List(_) => fx.disabled.push(RegistryAction {
-                key: t.key.clone(),
-                value_name: None,
-                op: RegOp::DeleteAllValues,
-                origin,
-            }),
-            _ => fx.disabled.push(RegistryAction {
-                key: t.key.clone(),
-                value_name: Some(t.value_name.clone().unwrap_or_default()),
-                op: RegOp::DeleteValue,
-                origin,
-            }),
-        }
-        fx.elements.push(t);
-    }
-    fx
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DecimalElement, ElementCommon, List, ListElement, ValueItem};
+    use crate::model::{DecimalElement, ElementCommon, List, ListElement};
 
-    fn linkedin() -> Policy {
+    fn policy() -> Policy {
         Policy {
-            name: Some("L_AllowLinkedInFeatures".into()),
+            name: Some("P".into()),
             class: Some("User".into()),
-            key: Some(r"software\policies\microsoft\office\16.0\common".into()),
-            value_name: Some("linkedin".into()),
-            enabled_value: Some(ValueSlot::new(Value::decimal(1))),
-            disabled_value: Some(ValueSlot::new(Value::decimal(0))),
+            key: Some(r"software\policies\fixture".into()),
             ..Default::default()
         }
     }
 
     #[test]
-    fn linkedin_writes_dword_one_and_zero() {
-        let fx = policy_effects(&linkedin());
-        assert_eq!(fx.enabled.len(), 1);
-        assert_eq!(fx.enabled[0].op, RegOp::Set(RegValue::Dword(1)));
-        assert_eq!(fx.disabled[0].op, RegOp::Set(RegValue::Dword(0)));
-        assert_eq!(fx.disabled[0].value_name.as_deref(), Some("linkedin"));
+    fn fixed_values_come_from_policy_effects() {
+        let mut p = crate::policy::linkedin_policy();
+        p.elements = None;
+        let fx = policy_effects(&p);
+        let k = r"software\policies\microsoft\office\16.0\common";
         assert_eq!(
             fx.enabled[0].to_string(),
-            r"software\policies\microsoft\office\16.0\common\linkedin = REG_DWORD 1"
+            format!("{k}\\linkedin = REG_DWORD 1")
         );
-    }
-
-    #[test]
-    fn defaults_are_dword_one_and_delete() {
-        let mut p = linkedin();
-        p.enabled_value = None;
-        p.disabled_value = None;
-        let fx = policy_effects(&p);
-        assert_eq!(
-            (fx.enabled[0].op.clone(), fx.enabled[0].origin.as_str()),
-            (RegOp::Set(RegValue::Dword(1)), "default")
-        );
-        assert_eq!(fx.disabled[0].op, RegOp::DeleteValue);
-    }
-
-    #[test]
-    fn lists_use_item_key_then_default_key_then_policy_key() {
-        let mut p = linkedin();
-        p.value_name = None;
-        p.enabled_list = Some(ValueList {
-            default_key: Some("dk".into()),
-            items: vec![
-                ValueItem {
-                    key: Some("ik".into()),
-                    value_name: Some("a".into()),
-                    value: Some(Value::decimal(1)),
-                    ..Default::default()
-                },
-                ValueItem {
-                    value_name: Some("b".into()),
-                    value: Some(Value::String {
-                        node: Default::default(),
-                        text: "x".into(),
-                    }),
-                    ..Default::default()
-                },
-            ],
-            ..Default::default()
-        });
-        p.disabled_list = Some(ValueList {
-            items: vec![ValueItem {
-                value_name: Some("c".into()),
-                value: None,
-                ..Default::default()
-            }],
-            ..Default::default()
-        });
-        let fx = policy_effects(&p);
-        assert_eq!(
-            fx.enabled
-                .iter()
-                .map(|a| a.key.as_str())
-                .collect::<Vec<_>>(),
-            ["ik", "dk"]
-        );
-        assert_eq!(fx.enabled[1].op, RegOp::Set(RegValue::Sz("x".into())));
-        assert_eq!(fx.disabled[0].key, p.key.clone().unwrap());
-        assert_eq!(fx.disabled[0].op, RegOp::DeleteValue);
+        assert_eq!(fx.disabled[0].op, RegOp::Set(RegValue::Dword(0)));
+        assert!(fx.elements.is_empty());
     }
 
     #[test]
     fn elements_target_their_key_and_are_cleared_when_disabled() {
-        let mut p = linkedin();
-        p.value_name = None;
+        let mut p = policy();
         p.elements = Some(List::new(vec![
             PolicyElement::Decimal(DecimalElement {
                 common: ElementCommon {
@@ -449,26 +306,18 @@ mod tests {
         let fx = policy_effects(&p);
         assert!(fx.enabled.is_empty());
         assert_eq!(fx.elements[0].reg_type, "REG_SZ");
+        assert_eq!(fx.elements[0].key, p.key.clone().unwrap());
         assert_eq!(fx.elements[1].key, "k\\list");
         assert_eq!(fx.elements[1].value_name, None);
-        assert_eq!(fx.disabled[1].op, RegOp::DeleteAllValues);
-        assert_eq!(fx.disabled[0].value_name.as_deref(), Some("n"));
-    }
-
-    #[test]
-    fn bad_numbers_are_kept_as_written() {
-        let mut p = linkedin();
-        p.enabled_value = Some(ValueSlot::new(Value::Decimal {
-            node: Default::default(),
-            value: Some("-1".into()),
-        }));
-        let fx = policy_effects(&p);
+        assert_eq!(fx.disabled.len(), 2);
         assert_eq!(
-            fx.enabled[0].op,
-            RegOp::Set(RegValue::Invalid {
-                element: "decimal".into(),
-                raw: "-1".into()
-            })
+            (fx.disabled[0].value_name.as_deref(), &fx.disabled[0].op),
+            (Some("n"), &RegOp::DeleteValue)
         );
+        assert_eq!(
+            (fx.disabled[1].key.as_str(), &fx.disabled[1].op),
+            ("k\\list", &RegOp::DeleteAllValues)
+        );
+        assert_eq!(fx.disabled[1].to_string(), "k\\list\\* = delete all values");
     }
 }

@@ -7,6 +7,17 @@
 //! - [`Store::open`]: either of the above, depending on what the path is;
 //! - [`StoreBuilder`]: documents already in memory (bytes or parsed models).
 //!
+//! ```
+//! use std::path::Path;
+//! use gpforge::store::{Lookup, Store};
+//!
+//! let store = Store::load(Path::new("fixtures/store/cross-file")).unwrap();
+//! let Lookup::Found(id) = store.find_policy("editor:AutoSave") else { panic!() };
+//! let view = store.policy_view(id, "de-DE");
+//! assert_eq!(view.display_name.as_deref(), Some("Dokumente automatisch speichern"));
+//! assert_eq!(view.locations, ["User Configuration > Administrative Templates > Fabrikam-Werkzeuge > Editor"]);
+//! ```
+//!
 //! Loading never fails because of the content of one file: a file that
 //! cannot be read or parsed becomes a [`LoadError`], and layout problems
 //! (duplicates, ADMLs without ADMX, ADMX without ADML, duplicate target
@@ -44,7 +55,9 @@ pub mod view;
 mod tests;
 
 pub use culture::{AdmlChoice, CultureStep};
-pub use effects::{ElementTarget, PolicyEffects, RegOp, RegValue, RegistryAction};
+pub use effects::{
+    ElementTarget, PolicyEffects, RegOp, RegValue, RegistryAction, policy_effects, reg_value_text,
+};
 pub use parse::ParseError;
 pub use query::{CategoryNode, CategoryTree, Lookup, NamespaceEntry, RefError};
 
@@ -165,7 +178,7 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.error {
             LoadErrorKind::Io(e) => write!(f, "{}: cannot read: {e}", self.path.display()),
-            LoadErrorKind::Parse(e) => write!(f, "{}: {e}", self.path.display()),
+            LoadErrorKind::Parse(e) => write!(f, "{}:{e}", self.path.display()),
         }
     }
 }
@@ -259,6 +272,8 @@ pub struct Store {
     adml_by_stem: HashMap<String, Vec<AdmlId>>,
     /// Per ADML: string id -> index in its string table (first wins), built on first use.
     string_index: Vec<OnceLock<HashMap<String, usize>>>,
+    /// Per ADMX: category name -> index (first wins), built on first use.
+    category_index: Vec<OnceLock<HashMap<String, usize>>>,
 }
 
 impl Store {
@@ -434,6 +449,25 @@ impl StoreBuilder {
             }),
         }
         self
+    }
+
+    /// Adds an ADMX the reader already parsed.
+    pub fn admx_parsed(
+        self,
+        path: impl Into<PathBuf>,
+        parsed: crate::admx::Parsed<PolicyDefinitions>,
+    ) -> StoreBuilder {
+        self.admx_doc(path, parsed.doc, parsed.text)
+    }
+
+    /// Adds an ADML of `culture` the reader already parsed.
+    pub fn adml_parsed(
+        self,
+        path: impl Into<PathBuf>,
+        culture: &str,
+        parsed: crate::admx::Parsed<PolicyDefinitionResources>,
+    ) -> StoreBuilder {
+        self.adml_doc(path, culture, parsed.doc, parsed.text)
     }
 
     /// Adds a parsed ADMX (`text` is the decoded text its spans point into; may be empty).

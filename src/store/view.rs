@@ -53,6 +53,9 @@ pub struct ControlView {
     pub element: Option<String>,
     /// The default shown (checkBox, textBox, decimalTextBox, dropdownList, comboBox), as written.
     pub default: Option<String>,
+    /// For a dropdownList bound to an enum: each item's display name and value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
 }
 
 /// A policy's presentation.
@@ -173,6 +176,8 @@ pub struct StoreSummary {
     pub cultures: Vec<String>,
     /// The ADMX files.
     pub files: Vec<FileSummary>,
+    /// Number of ADML files loaded.
+    pub adml_count: usize,
     /// Total policies in files taking part in lookups.
     pub policy_count: usize,
     /// Files that could not be loaded.
@@ -283,9 +288,32 @@ impl Store {
                                 p.elements()
                                     .iter()
                                     .find(|e| e.common().id.as_deref() == Some(r))
-                                    .map(PolicyElement::tag)
                             });
-                            control_view(c, element)
+                            let mut v = control_view(c, element.map(PolicyElement::tag));
+                            if let Some(PolicyElement::Enum(en)) = element {
+                                v.choices = en
+                                    .items
+                                    .iter()
+                                    .map(|it| {
+                                        let name = it
+                                            .display_name
+                                            .as_deref()
+                                            .and_then(|d| self.text(id.admx, culture, d))
+                                            .unwrap_or_else(|| "(unresolved)".to_owned());
+                                        let value = it
+                                            .value
+                                            .as_ref()
+                                            .and_then(|s| s.value.as_ref())
+                                            .and_then(crate::policy::value_of)
+                                            .map_or_else(
+                                                || "no value".to_owned(),
+                                                |v| super::reg_value_text(&v),
+                                            );
+                                        format!("{name} = {value}")
+                                    })
+                                    .collect();
+                            }
+                            v
                         })
                         .collect()
                 }),
@@ -469,6 +497,7 @@ impl Store {
             culture: culture.to_owned(),
             cultures: self.cultures().into_iter().map(str::to_owned).collect(),
             files,
+            adml_count: self.adml_files().len(),
             policy_count: self.policies().count(),
             load_errors,
             issues: self.issues().iter().map(|i| self.issue_note(i)).collect(),
@@ -520,5 +549,6 @@ fn control_view(c: &Control, element: Option<&str>) -> ControlView {
         label: label.trim().to_owned(),
         element: element.map(str::to_owned),
         default,
+        choices: Vec::new(),
     }
 }

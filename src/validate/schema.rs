@@ -953,10 +953,21 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                 finish(&mut out.diagnostics, frame, span.end());
                 ns.truncate(ns.len() - pushed);
             }
-            Event::Text(t, span) => {
+            Event::Text(t) => {
+                let (ws, n) = if t.raw.contains(['&', '\r']) {
+                    match t.value() {
+                        Ok(v) => (v.chars().all(is_xml_ws), v.chars().count()),
+                        Err(e) => {
+                            out.diagnostics.retain(|d| d.code.starts_with("XML"));
+                            out.diagnostics.push(diag("XML001", wf_message(e.message()), e.span()));
+                            return out;
+                        }
+                    }
+                } else {
+                    (t.is_blank(), t.raw.chars().count())
+                };
                 if let Some(f) = stack.last_mut() {
-                    let ws = t.chars().all(is_xml_ws);
-                    text_in(&mut out.diagnostics, f, ws, t.chars().count(), span);
+                    text_in(&mut out.diagnostics, f, ws, n, t.span);
                 }
             }
             Event::CData(t, span) => {

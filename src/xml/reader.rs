@@ -71,8 +71,8 @@ pub enum Event<'a> {
     Start(Tag<'a>),
     /// An end tag (its span).
     End(Span),
-    /// Character data between markup: references resolved, line ends normalised.
-    Text(Cow<'a, str>, Span),
+    /// Character data between markup (decoded on demand with [`Text::value`]).
+    Text(Text<'a>),
     /// `<![CDATA[..]]>` content (line ends normalised).
     CData(Cow<'a, str>, Span),
     /// `<!--..-->` content.
@@ -85,6 +85,28 @@ pub enum Event<'a> {
     Eof,
 }
 
+/// A run of character data and references, as written.
+#[derive(Clone, Copy, Debug)]
+pub struct Text<'a> {
+    /// The text as written (references not resolved, line ends as in the file).
+    pub raw: &'a str,
+    /// Its span.
+    pub span: Span,
+    doc: &'a str,
+}
+
+impl<'a> Text<'a> {
+    /// `true` when the text is only XML whitespace (nothing to decode).
+    pub fn is_blank(&self) -> bool {
+        self.raw.bytes().all(is_ws)
+    }
+
+    /// The character data: references resolved, CR LF and lone CR turned into LF.
+    pub fn value(&self) -> Result<Cow<'a, str>, ParseError> {
+        unescape(self.doc, self.raw, self.span.start(), false)
+    }
+}
+
 /// A start tag (`<a ...>` or `<a .../>`).
 #[derive(Clone, Copy, Debug)]
 pub struct Tag<'a> {
@@ -93,6 +115,7 @@ pub struct Tag<'a> {
     /// `true` for `<a/>`.
     pub empty: bool,
     name: &'a str,
+    local: &'a str,
     attrs: &'a str,
     attrs_at: usize,
     text: &'a str,
@@ -106,7 +129,7 @@ impl<'a> Tag<'a> {
 
     /// Local name (after the last `:`).
     pub fn local_name(&self) -> &'a str {
-        local(self.name)
+        self.local
     }
 
     /// The attributes in order: (qualified name, normalised value).
@@ -134,7 +157,10 @@ impl<'a> Tag<'a> {
 
 /// Local part of a qualified name.
 pub fn local(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, l)| l)
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 const SEEN: usize = 12;
@@ -175,6 +201,9 @@ impl<'a> Iterator for Attributes<'a> {
             self.seen[self.count] = a.name;
         }
         self.count += 1;
+        if a.plain {
+            return Some(Ok((a.name, Cow::Borrowed(a.raw))));
+        }
         Some(attr_value(text, a.raw, a.value_at).map(|v| (a.name, v)))
     }
 }
@@ -186,6 +215,8 @@ struct RawAttr<'a> {
     name_at: usize,
     raw: &'a str,
     value_at: usize,
+    /// No reference or whitespace to normalise: the value is `raw`.
+    plain: bool,
 }
 
 /// Scans `name="value"` pairs in `text[pos..end]`.
@@ -252,14 +283,11 @@ impl<'a> Iterator for Scanner<'a> {
             return self.err(self.pos, "expected whitespace between attributes".into());
         }
         let name_at = self.pos;
-        while self.pos < self.end
-            && !is_ws(b[self.pos])
-            && !matches!(b[self.pos], b'=' | b'>' | b'/' | b'"' | b'\'')
-        {
+        while self.pos < self.end && !NOT_IN_NAME[b[self.pos] as usize] {
             self.pos += 1;
         }
         let name = &self.text[name_at..self.pos];
-        if name.is_empty() || !name_ok(name) {
+        if name.is_empty() || !name_start_ok(name) {
             return self.err(
                 name_at,
                 format!(
@@ -289,25 +317,37 @@ impl<'a> Iterator for Scanner<'a> {
             );
         }
         let value_at = self.pos + 1;
-        let Some(len) = self.text.as_bytes()[value_at..self.end]
-            .iter()
-            .position(|&c| c == q)
-        else {
-            return self.err(self.pos, format!("value of attribute {name} is not closed"));
-        };
-        let raw = &self.text[value_at..value_at + len];
-        if let Some(lt) = raw.find('<') {
-            return self.err(
-                value_at + lt,
-                format!("`<` is not allowed in the value of attribute {name}"),
-            );
+        // One pass over the (short) value: the closing quote, any `<`, and
+        // whether something needs decoding.
+        let quote_class = if q == b'"' { 1 } else { 2 };
+        let mut i = value_at;
+        let mut plain = true;
+        loop {
+            if i >= self.end {
+                return self.err(self.pos, format!("value of attribute {name} is not closed"));
+            }
+            match VALUE_CLASS[b[i] as usize] {
+                0 => {}
+                3 => {
+                    return self.err(
+                        i,
+                        format!("`<` is not allowed in the value of attribute {name}"),
+                    );
+                }
+                4 => plain = false,
+                c if c == quote_class => break,
+                _ => {}
+            }
+            i += 1;
         }
-        self.pos = value_at + len + 1;
+        let raw = &self.text[value_at..i];
+        self.pos = i + 1;
         Some(Ok(RawAttr {
             name,
             name_at,
             raw,
             value_at,
+            plain,
         }))
     }
 }
@@ -318,6 +358,43 @@ fn first_char(s: &str) -> String {
         .map_or_else(|| "end of tag".to_owned(), |c| c.to_string())
 }
 
+/// Bytes that cannot occur in an XML name (markup punctuation, controls).
+const NOT_IN_NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let bad = b"<>&\"'=/;!?()[]{},*+#$%@^`|~\\ \t\r\n";
+    let mut i = 0;
+    while i < bad.len() {
+        t[bad[i] as usize] = true;
+        i += 1;
+    }
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t
+};
+
+/// Classes of bytes in attribute values: 0 plain, 1 `"`, 2 `'`, 3 `<`,
+/// 4 needs decoding (`&`, tab, LF, CR).
+const VALUE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 1;
+    t[b'\'' as usize] = 2;
+    t[b'<' as usize] = 3;
+    t[b'&' as usize] = 4;
+    t[b'\t' as usize] = 4;
+    t[b'\n' as usize] = 4;
+    t[b'\r' as usize] = 4;
+    t
+};
+
+/// A name may not start with a digit, `-` or `.`.
+fn name_start_ok(name: &str) -> bool {
+    let first = name.as_bytes()[0];
+    !first.is_ascii_digit() && first != b'-' && first != b'.'
+}
+
 /// A light check of XML name characters: no markup punctuation, and not
 /// starting with a digit, `-` or `.`.
 fn name_ok(name: &str) -> bool {
@@ -325,38 +402,7 @@ fn name_ok(name: &str) -> bool {
     !first.is_ascii_digit()
         && first != b'-'
         && first != b'.'
-        && !name.bytes().any(|c| {
-            matches!(
-                c,
-                b'<' | b'>'
-                    | b'&'
-                    | b'"'
-                    | b'\''
-                    | b'='
-                    | b'/'
-                    | b';'
-                    | b'!'
-                    | b'?'
-                    | b'('
-                    | b')'
-                    | b'['
-                    | b']'
-                    | b'{'
-                    | b'}'
-                    | b','
-                    | b'*'
-                    | b'+'
-                    | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'@'
-                    | b'^'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-                    | b'\\'
-            ) || c < 0x20
-        })
+        && !name.bytes().any(|c| NOT_IN_NAME[c as usize])
 }
 
 /// Whether a code point is an XML 1.0 `Char`.
@@ -405,58 +451,59 @@ fn unescape<'a>(
     at: usize,
     attr: bool,
 ) -> Result<Cow<'a, str>, ParseError> {
-    let needs = if attr {
-        raw.bytes()
-            .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
-    } else {
-        raw.bytes().any(|b| matches!(b, b'&' | b'\r'))
-    };
-    if !needs {
-        return Ok(Cow::Borrowed(raw));
-    }
-    let mut out = String::with_capacity(raw.len());
     let b = raw.as_bytes();
-    let mut i = 0;
+    let next_special = |from: usize| -> Option<usize> {
+        if attr {
+            b[from..]
+                .iter()
+                .position(|&c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'))
+                .map(|p| from + p)
+        } else {
+            memchr::memchr2(b'&', b'\r', &b[from..]).map(|p| from + p)
+        }
+    };
+    let Some(mut i) = next_special(0) else {
+        return Ok(Cow::Borrowed(raw));
+    };
+    let mut out = String::with_capacity(raw.len());
     let mut run = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'&' | b'\r' | b'\n' | b'\t' if c == b'&' || c == b'\r' || attr => {
-                out.push_str(&raw[run..i]);
-                match c {
-                    b'&' => {
-                        let Some(semi) = raw[i + 1..].find(';') else {
-                            return Err(ParseError::in_text(
-                                text,
-                                Span::new(at + i, at + i + 1),
-                                "`&` does not start a reference (write &amp;)",
-                            ));
-                        };
-                        let name = &raw[i + 1..i + 1 + semi];
-                        match resolve_ref(name) {
-                            Ok(ch) => out.push(ch),
-                            Err(m) => {
-                                return Err(ParseError::in_text(
-                                    text,
-                                    Span::new(at + i, at + i + semi + 2),
-                                    m,
-                                ));
-                            }
-                        }
-                        i += semi + 2;
-                    }
-                    b'\r' => {
-                        out.push(if attr { ' ' } else { '\n' });
-                        i += if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
-                    }
-                    _ => {
-                        out.push(' ');
-                        i += 1;
+    loop {
+        out.push_str(&raw[run..i]);
+        match b[i] {
+            b'&' => {
+                let Some(semi) = memchr::memchr(b';', &b[i + 1..]) else {
+                    return Err(ParseError::in_text(
+                        text,
+                        Span::new(at + i, at + i + 1),
+                        "`&` does not start a reference (write &amp;)",
+                    ));
+                };
+                let name = &raw[i + 1..i + 1 + semi];
+                match resolve_ref(name) {
+                    Ok(ch) => out.push(ch),
+                    Err(m) => {
+                        return Err(ParseError::in_text(
+                            text,
+                            Span::new(at + i, at + i + semi + 2),
+                            m,
+                        ));
                     }
                 }
-                run = i;
+                i += semi + 2;
             }
-            _ => i += 1,
+            b'\r' => {
+                out.push(if attr { ' ' } else { '\n' });
+                i += if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+            }
+            _ => {
+                out.push(' ');
+                i += 1;
+            }
+        }
+        run = i;
+        match next_special(i) {
+            Some(n) => i = n,
+            None => break,
         }
     }
     out.push_str(&raw[run..]);
@@ -496,6 +543,8 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
 /// The event reader; see the module documentation.
 pub struct XmlReader<'a> {
     r: quick_xml::Reader<&'a [u8]>,
+    /// Offset of quick-xml's input in `text` (past a leading BOM).
+    base: usize,
     text: &'a str,
     pending: Option<(QEvent<'a>, Span)>,
     /// Start offsets of the open elements.
@@ -507,7 +556,10 @@ pub struct XmlReader<'a> {
 impl<'a> XmlReader<'a> {
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
-        let mut r = quick_xml::Reader::from_str(text);
+        // quick-xml skips a leading UTF-8 BOM by itself, which would shift its
+        // offsets; give it the text after the BOM and add the BOM's length back.
+        let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let mut r = quick_xml::Reader::from_str(&text[base..]);
         let c = r.config_mut();
         c.trim_text(false);
         c.expand_empty_elements = false;
@@ -516,6 +568,7 @@ impl<'a> XmlReader<'a> {
         c.allow_unmatched_ends = false;
         XmlReader {
             r,
+            base,
             text,
             pending: None,
             open: Vec::new(),
@@ -534,6 +587,17 @@ impl<'a> XmlReader<'a> {
         self.open.len()
     }
 
+    /// The content of markup at `span` without `open` leading and `close`
+    /// trailing delimiter bytes (empty if the markup is shorter than that).
+    fn inner(&self, span: Span, open: usize, close: usize) -> &'a str {
+        let (a, b) = (span.start() + open, span.end().saturating_sub(close));
+        if a <= b {
+            self.text.get(a..b).unwrap_or("")
+        } else {
+            ""
+        }
+    }
+
     /// An error at `span` of this text.
     pub fn error(&self, span: Span, message: impl Into<String>) -> ParseError {
         ParseError::in_text(self.text, span, message)
@@ -543,11 +607,14 @@ impl<'a> XmlReader<'a> {
         if let Some(p) = self.pending.take() {
             return Ok(p);
         }
-        let before = self.r.buffer_position() as usize;
+        let before = self.base + self.r.buffer_position() as usize;
         match self.r.read_event() {
-            Ok(e) => Ok((e, Span::new(before, self.r.buffer_position() as usize))),
+            Ok(e) => Ok((
+                e,
+                Span::new(before, self.base + self.r.buffer_position() as usize),
+            )),
             Err(e) => {
-                let at = (self.r.error_position() as usize).min(self.text.len());
+                let at = (self.base + self.r.error_position() as usize).min(self.text.len());
                 Err(self.error(Span::new(at, at + 1), quick_message(&e)))
             }
         }
@@ -591,7 +658,8 @@ impl<'a> XmlReader<'a> {
                     }
                     self.open.push(span.start);
                 }
-                Ok(Event::Start(Tag { span, empty, name, attrs, attrs_at: name_at + name_len, text: self.text }))
+                let local = local(name);
+                Ok(Event::Start(Tag { span, empty, name, local, attrs, attrs_at: name_at + name_len, text: self.text }))
             }
             QEvent::End(_) => {
                 self.open.pop();
@@ -610,24 +678,28 @@ impl<'a> XmlReader<'a> {
                     }
                 }
                 let span = Span { start: span.start, end };
-                let raw = &self.text[span.start()..span.end()];
+                let raw = self.text.get(span.start()..span.end()).unwrap_or("");
                 if self.open.is_empty() && !trim_xml_ws(raw).is_empty() {
                     let at = span.start() + (raw.len() - raw.trim_start_matches(is_xml_ws).len());
                     let what = if self.root_seen { "after" } else { "before" };
                     return Err(self.error(Span::new(at, at + 1), format!("text {what} the root element")));
                 }
-                Ok(Event::Text(unescape(self.text, raw, span.start(), false)?, span))
+                // Check references now, so that a bad one is an error wherever it is.
+                if memchr::memchr(b'&', raw.as_bytes()).is_some() {
+                    unescape(self.text, raw, span.start(), false)?;
+                }
+                Ok(Event::Text(Text { raw, span, doc: self.text }))
             }
             QEvent::CData(_) => {
                 if self.open.is_empty() {
                     return Err(self.error(span, "CDATA section outside the root element"));
                 }
-                let raw = &self.text[span.start() + 9..span.end() - 3];
+                let raw = self.inner(span, 9, 3);
                 let v = if raw.contains('\r') { Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(raw) };
                 Ok(Event::CData(v, span))
             }
-            QEvent::Comment(_) => Ok(Event::Comment(&self.text[span.start() + 4..span.end() - 3], span)),
-            QEvent::PI(_) => Ok(Event::Pi(&self.text[span.start() + 2..span.end() - 2], span)),
+            QEvent::Comment(_) => Ok(Event::Comment(self.inner(span, 4, 3), span)),
+            QEvent::PI(_) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
             QEvent::Decl(_) => {
                 if span.start != 0 {
                     return Err(self.error(span, "the XML declaration must be at the very start of the file"));
@@ -686,11 +758,14 @@ impl<'a> XmlReader<'a> {
                         }
                     }
                 }
-                Event::Text(s, _) => {
-                    if !trim_xml_ws(&s).is_empty() {
-                        cur.children.push(RawNode::Text {
-                            text: s.into_owned(),
-                        });
+                Event::Text(t) => {
+                    if !t.is_blank() {
+                        let s = t.value()?;
+                        if !trim_xml_ws(&s).is_empty() {
+                            cur.children.push(RawNode::Text {
+                                text: s.into_owned(),
+                            });
+                        }
                     }
                 }
                 Event::CData(s, _) => cur.children.push(RawNode::CData {
@@ -790,11 +865,11 @@ mod tests {
         assert_eq!(&text[a.span.start()..a.span.end()], "<a x='1 &amp;\r\n2'>");
         let attrs: Vec<_> = a.attributes().map(Result::unwrap).collect();
         assert_eq!(attrs, vec![("x", Cow::Borrowed("1 & 2"))]);
-        let Event::Text(t, s) = r.next_event().unwrap() else {
+        let Event::Text(t) = r.next_event().unwrap() else {
             panic!()
         };
-        assert_eq!(t, "t<u\nv");
-        assert_eq!(&text[s.start()..s.end()], "t&lt;u\r\nv");
+        assert_eq!(t.value().unwrap(), "t<u\nv");
+        assert_eq!(&text[t.span.start()..t.span.end()], "t&lt;u\r\nv");
         assert!(matches!(
             r.next_event().unwrap(),
             Event::Start(Tag { empty: true, .. })
@@ -839,6 +914,17 @@ mod tests {
             };
             assert!(err.message().contains(want), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn leading_bom_in_text_keeps_spans_right() {
+        let text = "\u{FEFF}\r\n<!-- c --><a x='1'/>";
+        let doc = read_document(text).unwrap();
+        assert_eq!(
+            &text[doc.root.span.start()..doc.root.span.end()],
+            "<a x='1'/>"
+        );
+        assert!(matches!(&doc.outside_root[0], RawNode::Comment { text } if text == " c "));
     }
 
     #[test]

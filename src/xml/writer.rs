@@ -8,8 +8,12 @@
 //!
 //! - declaration `<?xml version="1.0" encoding="utf-8"?>` (or `"utf-16"`),
 //!   UTF-8 without BOM by default, UTF-16LE with BOM on request;
-//! - CRLF line ends everywhere, including inside text (a text `\n` is written
-//!   as CRLF, which every XML parser turns back into `\n`);
+//! - CRLF line ends everywhere, including inside text and CDATA (a `\n` is
+//!   written as CRLF, which every XML parser turns back into `\n`); comments
+//!   and processing instructions are the exception: their content is written
+//!   exactly as held, line ends included, because readers differ on whether
+//!   they normalise line ends there, and unchanged content reads back the same
+//!   under both;
 //! - two spaces of indentation per level; an element without content is
 //!   written `<name a="v" />`;
 //! - attributes in the order the tree gives them (the caller puts the
@@ -258,7 +262,9 @@ fn write_content(out: &mut String, c: &Content<'_>, depth: usize, inline: bool) 
                 indent(out, depth);
             }
             out.push_str("<!--");
-            push_with_crlf(out, t);
+            // As held: readers differ on normalising line ends inside
+            // comments, and writing them unchanged reads back the same under both.
+            out.push_str(t);
             out.push_str("-->");
             if !inline {
                 out.push_str(NEWLINE);
@@ -269,7 +275,7 @@ fn write_content(out: &mut String, c: &Content<'_>, depth: usize, inline: bool) 
                 indent(out, depth);
             }
             out.push_str("<?");
-            push_with_crlf(out, t);
+            out.push_str(t);
             out.push_str("?>");
             if !inline {
                 out.push_str(NEWLINE);
@@ -279,7 +285,7 @@ fn write_content(out: &mut String, c: &Content<'_>, depth: usize, inline: bool) 
 }
 
 /// Appends `s` with every line end (`\r\n`, `\r`, `\n`) written as CRLF;
-/// for content where references are not recognised (comments, CDATA, PIs).
+/// for CDATA, where references are not recognised.
 fn push_with_crlf(out: &mut String, s: &str) {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -423,6 +429,14 @@ mod tests {
             text.starts_with("<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<é />"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn comment_content_is_written_as_held() {
+        let mut root = Element::new("r");
+        root.children
+            .push(Content::Comment(Cow::Borrowed(" a\nb\r\nc ")));
+        assert!(doc(root).contains("<r>\r\n  <!-- a\nb\r\nc -->\r\n</r>"));
     }
 
     #[test]

@@ -8,6 +8,11 @@ mod util;
 
 mod admx;
 mod backup;
+mod build;
 mod cli;
+mod deploy;
 mod roundtrip;
+mod pol;
+mod fmt;
+mod store;
 mod validate;
