@@ -1361,3 +1361,29 @@ fn inspect_tree_finds_every_root_of_a_repository() {
             .is_object()
     );
 }
+
+#[test]
+fn registry_pol_findings_of_sound_files_are_reported_too() {
+    let mut o = linkedin_options(gpforge::policy::PolicyState::Disabled, None);
+    o.settings.push((
+        Side::Machine,
+        PolFile {
+            entries: vec![Entry::dword(r"HKLM\Software\Policies\Contoso", "Flag", 1)],
+        },
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    create::create(tmp.path(), &o, false).unwrap();
+    let ins = inspect::inspect(tmp.path()).unwrap();
+    let d = ins
+        .findings
+        .iter()
+        .find(|d| d.code == "POL010")
+        .expect("hive prefix reported");
+    assert!(
+        d.file
+            .as_ref()
+            .unwrap()
+            .ends_with("DomainSysvol/GPO/Machine/registry.pol"),
+        "{d:?}"
+    );
+}
