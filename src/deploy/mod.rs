@@ -26,6 +26,7 @@ mod builtin;
 mod check;
 mod inspect;
 mod journal;
+mod lock;
 mod ops;
 mod paths;
 mod plan;
@@ -122,6 +123,14 @@ pub enum StoreError {
         cause: Box<Error>,
         /// Why undoing failed.
         rollback: Box<Error>,
+    },
+    /// Another run holds the store's lock.
+    #[error("another gpforge run holds {} ({who}); if no run is active, remove that file and retry", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it, as recorded.
+        who: String,
     },
     /// `rollback` found no complete run to undo.
     #[error("nothing to roll back: the store has no complete run in .gpforge/backup")]
