@@ -145,7 +145,7 @@ fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> 
         if e.key.is_empty() {
             out.push(finding("POL013", Severity::Warning, i, span, "empty key".into()));
         }
-        let size = super::write::data_bytes(e.reg_type, &e.data).len();
+        let size = super::write::data_len(&e.data);
         if size > MAX_DOCUMENTED_SIZE as usize {
             let msg = format!("data of {size} bytes is larger than the documented maximum of 65535");
             out.push(finding("POL012", Severity::Warning, i, span, msg));

@@ -60,9 +60,9 @@ pub(crate) fn read_header(b: &[u8], mode: Mode) -> Result<(), DecodeError> {
 pub(crate) fn read(b: &[u8], opts: &ParseOptions) -> Result<PolFile, DecodeError> {
     read_header(b, opts.mode)?;
     let mut r = Reader::new(b, opts.mode);
-    // A typical entry is well over 100 bytes; this avoids most regrowth
-    // without over-allocating for small files.
-    let mut entries = Vec::with_capacity((b.len() - HEADER_LEN) / 128 + 1);
+    // Real entries average about 200 bytes; this avoids most regrowth without
+    // reserving much for garbage (capped, the vector grows as needed).
+    let mut entries = Vec::with_capacity(((b.len() - HEADER_LEN) / 128 + 1).min(1 << 16));
     while r.pos < b.len() {
         entries.push(r.entry()?);
         r.index += 1;

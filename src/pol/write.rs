@@ -95,9 +95,42 @@ pub(crate) fn write_data(t: RegType, data: &Data, out: &mut Vec<u8>) {
     }
 }
 
+/// The number of bytes `data` takes in the file.
+pub(crate) fn data_len(data: &Data) -> usize {
+    let units = |s: &str| if s.is_ascii() { s.len() } else { s.encode_utf16().count() };
+    match data {
+        Data::None => 0,
+        Data::String(s) => 2 * units(s) + 2,
+        Data::Dword(_) => 4,
+        Data::Qword(_) => 8,
+        Data::MultiString(v) => v.iter().map(|s| 2 * units(s) + 2).sum::<usize>() + 2,
+        Data::Bytes(b) => b.len(),
+    }
+}
+
 /// The bytes of `data` as stored for type `t`.
 pub fn data_bytes(t: RegType, data: &Data) -> Vec<u8> {
     let mut v = Vec::new();
     write_data(t, data, &mut v);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_len_matches_the_bytes() {
+        let cases = [
+            (RegType::Sz, Data::String("é😀x".into())),
+            (RegType::MultiSz, Data::MultiString(vec!["a".into(), "日本".into()])),
+            (RegType::MultiSz, Data::MultiString(vec![])),
+            (RegType::Qword, Data::Qword(1)),
+            (RegType::Binary, Data::Bytes(vec![1, 2, 3])),
+            (RegType::None, Data::None),
+        ];
+        for (t, d) in cases {
+            assert_eq!(data_len(&d), data_bytes(t, &d).len(), "{d:?}");
+        }
+    }
 }

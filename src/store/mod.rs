@@ -272,6 +272,8 @@ pub struct Store {
     adml_by_stem: HashMap<String, Vec<AdmlId>>,
     /// Per ADML: string id -> index in its string table (first wins), built on first use.
     string_index: Vec<OnceLock<HashMap<String, usize>>>,
+    /// Per ADMX: category name -> index (first wins), built on first use.
+    category_index: Vec<OnceLock<HashMap<String, usize>>>,
 }
 
 impl Store {

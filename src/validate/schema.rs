@@ -1229,7 +1229,7 @@ mod tests {
             .replace("<resources", "<foo/><resources");
         assert_eq!(codes(&t, true), ["SCH003", "SCH002"]);
         let t = OK.replace(r#"class="User""#, r#"class="user" Area="x""#);
-        assert_eq!(codes(&t, true), ["SCH004", "SCH005"]);
+        assert_eq!(codes(&t, true), ["SCH005", "SCH004"]);
     }
 
     #[test]

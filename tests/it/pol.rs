@@ -380,6 +380,12 @@ fn corpus_round_trip_is_byte_identical() {
         let d = pol::diagnose(&b);
         assert!(!d.is_damaged(), "{}", p.display());
         assert_eq!(d.entries.len(), f.len());
+        assert!(d.findings.is_empty(), "{}: {:?}", p.display(), d.findings);
+        // The LGPO text and JSON Lines forms give the same bytes back.
+        let text = pol::text::to_text(&f, pol::text::Scope::Computer, None).unwrap();
+        assert_eq!(pol::to_vec(&pol::text::from_text(&text).unwrap().0), b, "{} via text", p.display());
+        let jsonl = pol::json::to_jsonl(&f);
+        assert_eq!(pol::to_vec(&pol::json::from_str(&jsonl).unwrap()), b, "{} via jsonl", p.display());
         entries += f.len();
     }
     assert!(entries > 1000, "{entries}");
