@@ -907,7 +907,7 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                         child(
                             &mut out.diagnostics,
                             parent,
-                            &local,
+                            local,
                             head_of(tspan, qname),
                             strict,
                         )
