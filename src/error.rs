@@ -40,6 +40,9 @@ pub enum Error {
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A GPO backup could not be read or written.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::Error),
     /// A central-store run (`gpforge store`) could not be done.
     #[error(transparent)]
     Store(#[from] crate::deploy::StoreError),

@@ -10,6 +10,15 @@
 //! content is kept without its surrounding whitespace. Content outside the
 //! root goes to [`SourceInfo::outside_root`].
 //!
+//! Text is what XML defines: references resolved, CR LF and lone CR turned
+//! into LF. In text-only elements (`<string>`, `<label>`, `<seeAlso>`, ...)
+//! CDATA sections are part of the text, while comments and child elements
+//! go to the node's unknown children. Attribute values are normalised as
+//! XML requires (tab, CR, LF become spaces). The `<value>` wrapper inside a
+//! list `<item>` has no node in the model: anything unknown on or in it is
+//! kept on the item. Only the element span is stored; an attribute's span is
+//! found again with [`crate::xml::reader::attr_span`].
+//!
 //! Malformed XML (and any DTD) is a [`ParseError`] with a position.
 
 use std::borrow::Cow;
@@ -49,6 +58,20 @@ pub fn parse_admx_str(text: &str) -> Result<Parsed<PolicyDefinitions>, ParseErro
 /// Reads an ADML document from text (recorded as UTF-8; a leading U+FEFF counts as a BOM).
 pub fn parse_adml_str(text: &str) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
     adml_from_decoded(decoded_str(text))
+}
+
+/// Reads an ADMX document from text already decoded by
+/// [`crate::xml::decode::decode`] (keeps its encoding facts; no second copy).
+pub fn parse_admx_decoded(decoded: Decoded) -> Result<Parsed<PolicyDefinitions>, ParseError> {
+    admx_from_decoded(decoded)
+}
+
+/// Reads an ADML document from text already decoded by
+/// [`crate::xml::decode::decode`] (keeps its encoding facts; no second copy).
+pub fn parse_adml_decoded(
+    decoded: Decoded,
+) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
+    adml_from_decoded(decoded)
 }
 
 fn decoded_str(text: &str) -> Decoded {
@@ -251,18 +274,21 @@ impl<'a> Reader<'a> {
     }
 
     /// A list container whose items are the children named `item`.
-    fn list<T>(
+    /// The items are built in place (they are large structs: no moves).
+    fn list<T: Default>(
         &mut self,
         tag: Tag<'a>,
         item: &str,
-        mut f: impl FnMut(&mut Self, Tag<'a>) -> R<T>,
+        mut f: impl FnMut(&mut Self, Tag<'a>, &mut T) -> R<()>,
     ) -> R<List<T>> {
         let mut node = self.bare(&tag)?;
-        let mut items = Vec::new();
+        let mut items: Vec<T> = Vec::new();
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             if c.local_name() == item {
-                items.push(f(self, c)?);
+                items.push(T::default());
+                let last = items.len() - 1;
+                f(self, c, &mut items[last])?;
             } else {
                 self.unknown(c, &mut node)?;
             }
@@ -431,11 +457,7 @@ impl<'a> Reader<'a> {
         Ok(t)
     }
 
-    fn product(&mut self, tag: Tag<'a>) -> R<Product> {
-        let mut p = Product {
-            node: Node::at(tag.span),
-            ..Default::default()
-        };
+    fn product(&mut self, tag: Tag<'a>, p: &mut Product) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "name" => p.name, "displayName" => p.display_name });
         let mut open = self.open(&tag);
@@ -446,7 +468,7 @@ impl<'a> Reader<'a> {
             }
         }
         p.node = node;
-        Ok(p)
+        Ok(())
     }
 
     fn major_version(&mut self, tag: Tag<'a>) -> R<MajorVersion> {
@@ -480,8 +502,7 @@ impl<'a> Reader<'a> {
         Ok(m)
     }
 
-    fn definition(&mut self, tag: Tag<'a>) -> R<SupportedOnDefinition> {
-        let mut d = SupportedOnDefinition::default();
+    fn definition(&mut self, tag: Tag<'a>, d: &mut SupportedOnDefinition) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "name" => d.name, "displayName" => d.display_name });
         let mut open = self.open(&tag);
@@ -492,7 +513,7 @@ impl<'a> Reader<'a> {
             }
         }
         d.node = node;
-        Ok(d)
+        Ok(())
     }
 
     fn logic(&mut self, tag: Tag<'a>) -> R<SupportedLogic> {
@@ -536,8 +557,7 @@ impl<'a> Reader<'a> {
         Ok(l)
     }
 
-    fn category(&mut self, tag: Tag<'a>) -> R<Category> {
-        let mut k = Category::default();
+    fn category(&mut self, tag: Tag<'a>, k: &mut Category) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "name" => k.name,
@@ -557,11 +577,10 @@ impl<'a> Reader<'a> {
             }
         }
         k.node = node;
-        Ok(k)
+        Ok(())
     }
 
-    fn policy(&mut self, tag: Tag<'a>) -> R<Policy> {
-        let mut p = Policy::default();
+    fn policy(&mut self, tag: Tag<'a>, p: &mut Policy) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "name" => p.name,
@@ -602,7 +621,7 @@ impl<'a> Reader<'a> {
             }
         }
         p.node = node;
-        Ok(p)
+        Ok(())
     }
 
     /// A `Value` element (`tag` is `delete`, `decimal`, `longDecimal` or `string`).
@@ -706,27 +725,31 @@ impl<'a> Reader<'a> {
         let mut items = Vec::new();
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
-            let e = match c.local_name() {
-                "boolean" => PolicyElement::Boolean(self.boolean(c)?),
-                "decimal" => PolicyElement::Decimal(self.decimal(c)?),
-                "longDecimal" => PolicyElement::LongDecimal(self.decimal(c)?),
-                "text" => PolicyElement::Text(self.text_def(c)?),
-                "multiText" => PolicyElement::MultiText(self.multi_text(c)?),
-                "enum" => PolicyElement::Enum(self.enum_element(c)?),
-                "list" => PolicyElement::List(self.list_element(c)?),
-                _ => {
-                    self.unknown(c, &mut node)?;
-                    continue;
-                }
-            };
-            items.push(e);
+            // Built in place: the variants are large.
+            macro_rules! fill {
+                ($variant:ident, $ty:ty, $method:ident) => {{
+                    items.push(PolicyElement::$variant(<$ty>::default()));
+                    if let Some(PolicyElement::$variant(e)) = items.last_mut() {
+                        self.$method(c, e)?;
+                    }
+                }};
+            }
+            match c.local_name() {
+                "boolean" => fill!(Boolean, BooleanElement, boolean),
+                "decimal" => fill!(Decimal, DecimalElement, decimal),
+                "longDecimal" => fill!(LongDecimal, DecimalElement, decimal),
+                "text" => fill!(Text, TextElementDef, text_def),
+                "multiText" => fill!(MultiText, MultiTextElement, multi_text),
+                "enum" => fill!(Enum, EnumElement, enum_element),
+                "list" => fill!(List, ListElement, list_element),
+                _ => self.unknown(c, &mut node)?,
+            }
         }
         items.shrink_to_fit();
         Ok(List { node, items })
     }
 
-    fn boolean(&mut self, tag: Tag<'a>) -> R<BooleanElement> {
-        let mut b = BooleanElement::default();
+    fn boolean(&mut self, tag: Tag<'a>, b: &mut BooleanElement) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "id" => b.common.id,
@@ -747,11 +770,10 @@ impl<'a> Reader<'a> {
             }
         }
         b.common.node = node;
-        Ok(b)
+        Ok(())
     }
 
-    fn decimal(&mut self, tag: Tag<'a>) -> R<DecimalElement> {
-        let mut d = DecimalElement::default();
+    fn decimal(&mut self, tag: Tag<'a>, d: &mut DecimalElement) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "id" => d.common.id,
@@ -766,11 +788,10 @@ impl<'a> Reader<'a> {
         });
         self.no_children(&tag, &mut node)?;
         d.common.node = node;
-        Ok(d)
+        Ok(())
     }
 
-    fn text_def(&mut self, tag: Tag<'a>) -> R<TextElementDef> {
-        let mut d = TextElementDef::default();
+    fn text_def(&mut self, tag: Tag<'a>, d: &mut TextElementDef) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "id" => d.common.id,
@@ -784,11 +805,10 @@ impl<'a> Reader<'a> {
         });
         self.no_children(&tag, &mut node)?;
         d.common.node = node;
-        Ok(d)
+        Ok(())
     }
 
-    fn multi_text(&mut self, tag: Tag<'a>) -> R<MultiTextElement> {
-        let mut d = MultiTextElement::default();
+    fn multi_text(&mut self, tag: Tag<'a>, d: &mut MultiTextElement) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "id" => d.common.id,
@@ -802,11 +822,10 @@ impl<'a> Reader<'a> {
         });
         self.no_children(&tag, &mut node)?;
         d.common.node = node;
-        Ok(d)
+        Ok(())
     }
 
-    fn enum_element(&mut self, tag: Tag<'a>) -> R<EnumElement> {
-        let mut d = EnumElement::default();
+    fn enum_element(&mut self, tag: Tag<'a>, d: &mut EnumElement) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "id" => d.common.id,
@@ -823,7 +842,7 @@ impl<'a> Reader<'a> {
             }
         }
         d.common.node = node;
-        Ok(d)
+        Ok(())
     }
 
     fn enum_item(&mut self, tag: Tag<'a>) -> R<EnumItem> {
@@ -842,8 +861,7 @@ impl<'a> Reader<'a> {
         Ok(it)
     }
 
-    fn list_element(&mut self, tag: Tag<'a>) -> R<ListElement> {
-        let mut d = ListElement::default();
+    fn list_element(&mut self, tag: Tag<'a>, d: &mut ListElement) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, {
             "id" => d.common.id,
@@ -857,7 +875,7 @@ impl<'a> Reader<'a> {
         });
         self.no_children(&tag, &mut node)?;
         d.common.node = node;
-        Ok(d)
+        Ok(())
     }
 
     // ---------------------------------------------------------------- ADML
@@ -912,17 +930,15 @@ impl<'a> Reader<'a> {
         Ok(r)
     }
 
-    fn string_entry(&mut self, tag: Tag<'a>) -> R<StringEntry> {
-        let mut s = StringEntry::default();
+    fn string_entry(&mut self, tag: Tag<'a>, s: &mut StringEntry) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "id" => s.id });
         s.text = self.text_content(&tag, &mut node)?;
         s.node = node;
-        Ok(s)
+        Ok(())
     }
 
-    fn presentation(&mut self, tag: Tag<'a>) -> R<Presentation> {
-        let mut p = Presentation::default();
+    fn presentation(&mut self, tag: Tag<'a>, p: &mut Presentation) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "id" => p.id });
         let mut open = self.open(&tag);
@@ -934,7 +950,7 @@ impl<'a> Reader<'a> {
         }
         p.controls.shrink_to_fit();
         p.node = node;
-        Ok(p)
+        Ok(())
     }
 
     /// A presentation control, or `None` (nothing consumed) when `tag` is not one.

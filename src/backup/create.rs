@@ -274,10 +274,7 @@ pub fn write_into(root: &Path, nb: &NewBackup, overwrite: bool) -> Result<PathBu
     if dir.exists() && !overwrite {
         return Err(Error::Exists { path: dir });
     }
-    for (rel, bytes) in files(nb) {
-        let p = rel.split('/').fold(dir.clone(), |p, part| p.join(part));
-        fsutil::write_atomic(&p, &bytes).map_err(|e| Error::Write(Box::new(e)))?;
-    }
+    super::write_dir(&nb.backup, Some(&nb.report), &dir)?;
     upsert_entry(&mut entries, nb.backup.inst());
     fsutil::write_atomic(&manifest_path, &write::manifest_xml(&entries))
         .map_err(|e| Error::Write(Box::new(e)))?;
@@ -335,18 +332,10 @@ pub fn policy_setting(
             p.elements().len()
         )));
     }
+    // policy::effects covers the disabled state completely (element values deleted too).
     let mut file = PolFile::new();
     for a in crate::policy::effects(p, state) {
         file.entries.push(crate::policy::pol_entry(&a));
-    }
-    if state == PolicyState::Disabled {
-        // Disabling deletes what the elements would write.
-        for t in crate::store::effects::policy_effects(p).elements {
-            match &t.value_name {
-                Some(v) => file.entries.push(pol::Entry::delete_marker(&t.key, v)),
-                None => file.entries.push(pol::Entry::delete_all_values(&t.key)),
-            }
-        }
     }
     if file.entries.is_empty() {
         return Err(Error::Invalid(format!(

@@ -437,6 +437,8 @@ fn inspect_folder(
                     findings.push(diag);
                     damage = Some(d.summary());
                 } else {
+                    // The codec's findings about sound entries (hive prefixes, duplicates, ...).
+                    findings.extend(d.findings.iter().cloned().map(|f| f.with_file(&p)));
                     settings = Some(d.salvage());
                 }
             }
@@ -545,5 +547,51 @@ fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
             }
         }
         stack.extend(el.children.iter().rev());
+    }
+}
+
+/// Every backup root (a folder that [`inspect`] accepts as a root) below
+/// `dir`, searched to a depth of 8 folders, sorted. Backup folders themselves
+/// are not descended into.
+pub fn find_roots(dir: &Path) -> Vec<PathBuf> {
+    fn visit(d: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        if depth > 8 || is_backup_folder(d) {
+            return;
+        }
+        let Ok(rd) = std::fs::read_dir(d) else { return };
+        let mut subs: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        subs.sort();
+        let holds_backups = subs.iter().any(|s| is_backup_folder(s))
+            || layout::resolve_location(d, layout::MANIFEST_XML).is_file();
+        if holds_backups {
+            out.push(d.to_path_buf());
+        }
+        for s in subs.iter().filter(|s| !is_backup_folder(s)) {
+            visit(s, depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    visit(dir, 0, &mut out);
+    out
+}
+
+/// [`inspect`] of `path` itself when it is a backup folder or a root,
+/// otherwise of every root below it ([`find_roots`]). Fails when there is none.
+pub fn inspect_tree(path: &Path) -> Result<Vec<Inspection>, Error> {
+    match inspect(path) {
+        Err(Error::NotABackup { .. }) if path.is_dir() => {
+            let roots = find_roots(path);
+            if roots.is_empty() {
+                return Err(Error::NotABackup {
+                    path: path.to_path_buf(),
+                });
+            }
+            roots.iter().map(|r| inspect(r)).collect()
+        }
+        other => other.map(|i| vec![i]),
     }
 }

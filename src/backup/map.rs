@@ -36,6 +36,9 @@ pub enum PolicyState {
 pub struct ElementValue {
     /// Element `id`.
     pub id: String,
+    /// The label of its control in the policy's presentation (ADML), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The value as shown (enum item display name, checked/unchecked, number, text).
     pub value: String,
 }
@@ -144,26 +147,32 @@ pub fn describe(store: &Store, id: PolicyId, culture: &str) -> (String, String) 
 }
 
 /// The state the evidence of one policy's entries points to: the policy's own
-/// value decides, then other fixed writes (gpedit writes the disabled value even when element values are
+/// value decides (the last such entry, as entries apply in order), then other fixed writes (gpedit writes the disabled value even when element values are
 /// still stored); otherwise element values mean enabled and deleted element
 /// values mean disabled; with no evidence at all, enabled.
 fn decide(ev: &[Evidence]) -> PolicyState {
-    let has = |want: Evidence| ev.contains(&want);
-    if has(Evidence::Main(PolicyState::Enabled)) {
-        PolicyState::Enabled
-    } else if has(Evidence::Main(PolicyState::Disabled)) {
-        PolicyState::Disabled
-    } else if has(Evidence::Fixed(PolicyState::Enabled)) {
-        PolicyState::Enabled
-    } else if has(Evidence::Fixed(PolicyState::Disabled)) {
-        PolicyState::Disabled
-    } else if has(Evidence::Hint(PolicyState::Enabled)) {
-        PolicyState::Enabled
-    } else if has(Evidence::Hint(PolicyState::Disabled)) {
-        PolicyState::Disabled
-    } else {
-        PolicyState::Enabled
-    }
+    // Entries apply in order, so at each level the last one counts.
+    let last = |pick: fn(&Evidence) -> Option<PolicyState>| ev.iter().rev().find_map(pick);
+    last(|e| match e {
+        Evidence::Main(s) => Some(*s),
+        _ => None,
+    })
+    .or_else(|| {
+        last(|e| match e {
+            Evidence::Fixed(s) => Some(*s),
+            _ => None,
+        })
+    })
+    .or_else(|| {
+        // Any element value means the policy was enabled; deletions alone mean disabled.
+        ev.contains(&Evidence::Hint(PolicyState::Enabled))
+            .then_some(PolicyState::Enabled)
+    })
+    .or_else(|| {
+        ev.contains(&Evidence::Hint(PolicyState::Disabled))
+            .then_some(PolicyState::Disabled)
+    })
+    .unwrap_or(PolicyState::Enabled)
 }
 
 /// Footprints of every policy of one side of a store, ready for lookups.
@@ -244,7 +253,9 @@ impl<'s> PolicyIndex<'s> {
                         // editor's default), as opposed to list items and elements.
                         main: a.value_name.is_some()
                             && a.value_name.as_deref() == p.value_name.as_deref()
-                            && p.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(&a.key)),
+                            && p.key
+                                .as_deref()
+                                .is_some_and(|k| k.eq_ignore_ascii_case(&a.key)),
                     };
                     match &a.value_name {
                         Some(v) => by_value
@@ -292,6 +303,7 @@ impl<'s> PolicyIndex<'s> {
         let Some(el) = p.elements().get(index) else {
             return ElementValue {
                 id: String::new(),
+                label: None,
                 value: data_text(e),
             };
         };
@@ -317,7 +329,11 @@ impl<'s> PolicyIndex<'s> {
             }
             _ => data_text(e),
         };
-        ElementValue { id: eid, value }
+        ElementValue {
+            label: self.label(id, &eid),
+            id: eid,
+            value,
+        }
     }
 
     /// Display name and category path of a policy.
@@ -520,9 +536,34 @@ impl<'s> PolicyIndex<'s> {
             f.policy,
             Evidence::Hint(PolicyState::Enabled),
             Some(ElementValue {
+                label: self.label(f.policy, &id),
                 id,
                 value: format!("{} = {}", e.value_name, data_text(e)),
             }),
         ))
+    }
+
+    /// The label of the presentation control bound to element `element_id`.
+    fn label(&self, id: PolicyId, element_id: &str) -> Option<String> {
+        use crate::model::Control;
+        let attr = self.store.policy(id).presentation.as_deref()?;
+        let pres = self.store.presentation(id.admx, &self.culture, attr)?;
+        let c = pres
+            .controls
+            .iter()
+            .find(|c| c.ref_id() == Some(element_id))?;
+        let text = match c {
+            Control::CheckBox { label, .. }
+            | Control::DropdownList { label, .. }
+            | Control::ListBox { label, .. }
+            | Control::MultiTextBox { label, .. } => label.clone(),
+            Control::DecimalTextBox(b) | Control::LongDecimalTextBox(b) => b.label.clone(),
+            Control::TextBox { label, .. } | Control::ComboBox { label, .. } => {
+                label.as_ref().map(|l| l.text.clone()).unwrap_or_default()
+            }
+            Control::Text { .. } => String::new(),
+        };
+        let t = text.trim();
+        (!t.is_empty()).then(|| t.to_string())
     }
 }

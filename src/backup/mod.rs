@@ -1,9 +1,42 @@
 //! GPMC GPO backups: writing them (`gpforge backup create`) and reading them
 //! (`gpforge backup inspect`).
 //!
+//! ```
+//! use gpforge::backup::{create, inspect, Side};
+//! use gpforge::policy::PolicyState;
+//!
+//! let root = tempfile::tempdir().unwrap();
+//! // The built-in LinkedIn policy, disabled, in a GPO of contoso.com.
+//! let store = create::builtin_store();
+//! let gpforge::store::Lookup::Found(id) = store.find_policy("office16:L_AllowLinkedInFeatures") else { panic!() };
+//! let mut opts = create::CreateOptions {
+//!     name: "Office - LinkedIn off".into(),
+//!     domain: "contoso.com".into(),
+//!     ..Default::default()
+//! };
+//! for (side, pol, line) in create::policy_setting(&store, id, PolicyState::Disabled, "en-US").unwrap() {
+//!     opts.settings.push((side, pol));
+//!     opts.report.push((side, line));
+//! }
+//! let (new, dir) = create::create(root.path(), &opts, false).unwrap();
+//! assert!(dir.join("Backup.xml").is_file());
+//!
+//! // Read it back: one backup, no findings, the same registry.pol entries.
+//! let found = inspect::inspect(root.path()).unwrap();
+//! assert!(found.findings.is_empty());
+//! assert_eq!(found.backups[0].sides[1].settings.as_ref(), new.backup.pol(Side::User));
+//! ```
+//!
 //! - [`layout`]: every path and naming convention of a backup folder.
 //! - [`model`]: plain data ([`Backup`], [`BackupScheme`], [`BackupInst`]).
-//! - [`read`] / [`write`]: the XML files, as mirrors.
+//! - [`read`] / [`write`](mod@write): the XML files, as mirrors; [`read_dir`] / [`write_dir`]
+//!   for a whole folder; [`report`]: gpreport.xml; [`security`]: the default ACL.
+//! - [`create`]: building a backup from settings and writing it into a root
+//!   (manifest.xml kept); [`inspect`]: reading folders and roots with GPO findings
+//!   ([`RULES`]); [`map`]: settings back to policies through a [`crate::store::Store`].
+//!
+//! What is written where GPMC's or Import-GPO's needs are uncertain is listed
+//! in `docs/backup.md`.
 
 use std::path::PathBuf;
 
@@ -22,7 +55,7 @@ mod xmltree;
 
 pub use model::{
     Backup, BackupInst, BackupScheme, Extension, FsKind, FsObject, GpoInfo, SecurityGroup, Side,
-    SideInfo,
+    SideInfo, SideSettings,
 };
 pub use xmltree::TextEncoding;
 
@@ -76,9 +109,97 @@ pub enum Error {
     /// Writing a file failed.
     #[error(transparent)]
     Write(Box<crate::Error>),
+    /// A registry.pol of the backup cannot be decoded.
+    #[error("{}: {source}", path.display())]
+    Pol {
+        /// The file.
+        path: PathBuf,
+        /// The codec's error (offset, entry, kind).
+        #[source]
+        source: crate::pol::DecodeError,
+    },
     /// A value given by the caller is not acceptable.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Reads one backup folder into a [`Backup`]. Strict: Backup.xml and
+/// bkupInfo.xml must be readable and every side's registry.pol intact (use
+/// [`inspect::inspect`] to look at damaged backups).
+pub fn read_dir(dir: &std::path::Path) -> Result<Backup, Error> {
+    let load = |name: &str| {
+        let p = layout::resolve_location(dir, name);
+        std::fs::read(&p)
+            .map(|b| (p.clone(), b))
+            .map_err(|e| Error::io(&p, e))
+    };
+    let (p, b) = load(layout::BACKUP_XML)?;
+    let scheme = read::read_backup_xml(&p, &b)?;
+    let (p, b) = load(layout::BKUPINFO_XML)?;
+    let info = read::read_bkupinfo(&p, &b)?;
+    let mut settings = Vec::new();
+    for side in Side::ALL {
+        let p = layout::resolve_location(dir, &layout::registry_pol_location(side));
+        if p.is_file() {
+            let b = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+            let pol = crate::pol::from_slice(&b).map_err(|source| Error::Pol {
+                path: p.clone(),
+                source,
+            })?;
+            settings.push(SideSettings { side, pol });
+        }
+    }
+    Ok(Backup {
+        id: info.id,
+        gpo: GpoInfo {
+            id: scheme.gpo_id,
+            name: scheme.display_name,
+            domain: scheme.domain,
+            domain_guid: info.gpo_domain_guid,
+            domain_controller: info.gpo_domain_controller,
+        },
+        backup_time: info.backup_time,
+        comment: info.comment,
+        options: scheme.options,
+        user: scheme.user,
+        machine: scheme.machine,
+        security_groups: scheme.security_groups,
+        security_descriptor: scheme.security_descriptor,
+        extensions: scheme.extensions,
+        settings,
+    })
+}
+
+/// Writes a [`Backup`] into the folder `dir` (Backup.xml, bkupInfo.xml, each
+/// side's registry.pol and, when given, gpreport.xml), each file atomically.
+/// The root's manifest.xml is not touched (see [`create::write_into`]).
+pub fn write_dir(
+    backup: &Backup,
+    report: Option<&report::Report>,
+    dir: &std::path::Path,
+) -> Result<(), Error> {
+    let put = |rel: &str, bytes: &[u8]| {
+        let p = rel
+            .split('/')
+            .fold(dir.to_path_buf(), |p, part| p.join(part));
+        crate::fsutil::write_atomic(&p, bytes).map_err(|e| Error::Write(Box::new(e)))
+    };
+    for s in &backup.settings {
+        put(
+            &format!(
+                "DomainSysvol/GPO/{}/{}",
+                layout::side_folder(s.side),
+                layout::REGISTRY_POL
+            ),
+            &crate::pol::to_vec(&s.pol),
+        )?;
+    }
+    if let Some(r) = report {
+        put(layout::GPREPORT_XML, &report::gpreport_xml(r))?;
+    }
+    put(layout::BKUPINFO_XML, &write::bkupinfo_xml(&backup.inst()))?;
+    put(layout::BACKUP_XML, &write::backup_xml(&backup.scheme()))?;
+    Ok(())
 }
 
 impl Error {

@@ -80,7 +80,7 @@ struct CreateArgs {
 
 #[derive(Debug, clap::Args)]
 struct InspectArgs {
-    /// A backup folder ({BackupId}) or a backup root.
+    /// A backup folder ({BackupId}), a backup root, or a folder holding backup roots (all are inspected).
     path: PathBuf,
     /// PolicyDefinitions folder (or template files) to map settings back to policies.
     #[arg(long)]
@@ -203,19 +203,36 @@ fn create_cmd(a: CreateArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
 }
 
 fn inspect_cmd(a: InspectArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let mut ins = inspect::inspect(&a.path)?;
+    // A backup folder, a root, or a folder holding roots (a repository of backups).
+    let mut all = inspect::inspect_tree(&a.path)?;
     if let Some(p) = &a.store {
         let store =
             Store::open(p).with_context(|| format!("loading templates from {}", p.display()))?;
-        ins.map_policies(&store, &a.culture);
+        for ins in &mut all {
+            ins.map_policies(&store, &a.culture);
+        }
     }
+    let tree = all.len() != 1 || all[0].path != a.path;
     if a.format == "json" {
-        serde_json::to_writer_pretty(&mut *out, &ins)?;
+        if tree {
+            serde_json::to_writer_pretty(&mut *out, &all)?;
+        } else {
+            serde_json::to_writer_pretty(&mut *out, &all[0])?;
+        }
         writeln!(out)?;
     } else {
-        render_text(&ins, out)?;
+        for ins in &all {
+            if tree {
+                writeln!(out, "root {}", ins.path.display())?;
+            }
+            render_text(ins, out)?;
+        }
     }
-    Ok(if ins.count_at_least(Severity::Warning) > 0 {
+    let failing = all
+        .iter()
+        .map(|i| i.count_at_least(Severity::Warning))
+        .sum::<usize>();
+    Ok(if failing > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
@@ -316,7 +333,12 @@ fn render_text(ins: &Inspection, out: &mut dyn Write) -> anyhow::Result<()> {
                         p.state, p.display_name, p.category, p.policy
                     )?;
                     for v in &p.values {
-                        writeln!(out, "        {} = {}", v.id, v.value)?;
+                        writeln!(
+                            out,
+                            "        {} = {}",
+                            v.label.as_deref().unwrap_or(&v.id),
+                            v.value
+                        )?;
                     }
                 }
                 if !m.unexplained.is_empty() {

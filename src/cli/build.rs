@@ -18,7 +18,7 @@ pub struct BuildArgs {
     #[arg(long, value_delimiter = ',', value_name = "CULTURE,...")]
     lang: Vec<String>,
     /// Output folder; receives PolicyDefinitions/ and User/registry.pol.
-    #[arg(long, default_value = "out")]
+    #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
     /// Overwrite existing files that differ from what would be written.
     #[arg(long)]

@@ -123,7 +123,7 @@ fn policy_text(v: &PolicyView, out: &mut dyn Write) -> std::io::Result<()> {
         field(out, "location", l)?;
     }
     if let Some(e) = &v.category_error {
-        field(out, "category", &format!("(unresolved: {e:?})"))?;
+        field(out, "category", &format!("(unresolved: {e})"))?;
     }
     field(out, "class", v.class.as_deref().unwrap_or("(none)"))?;
     if let Some(s) = &v.supported_on {
@@ -239,10 +239,23 @@ fn summary_text(s: &StoreSummary, out: &mut dyn Write) -> std::io::Result<()> {
         "culture",
         &format!("{} (folders: {})", s.culture, s.cultures.join(", ")),
     )?;
+    let ignored = s.files.iter().filter(|f| f.ignored).count();
+    let ignored = if ignored > 0 {
+        format!(" ({ignored} ignored)")
+    } else {
+        String::new()
+    };
     field(
         out,
         "files",
-        &format!("{} admx, {} policies", s.files.len(), s.policy_count),
+        &format!(
+            "{} admx{ignored}, {} adml, {} policies, {} load errors, {} issues",
+            s.files.len(),
+            s.adml_count,
+            s.policy_count,
+            s.load_errors.len(),
+            s.issues.len()
+        ),
     )?;
     writeln!(out)?;
     writeln!(out, "namespaces:")?;

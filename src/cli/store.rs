@@ -94,6 +94,9 @@ struct RollbackArgs {
     /// Undo every run from this one (a folder name in DEST/.gpforge/backup) on, newest first.
     #[arg(long, value_name = "TIMESTAMP")]
     to: Option<String>,
+    /// Output format.
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    format: String,
 }
 
 pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -139,6 +142,11 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
         }
         StoreCommand::Rollback(a) => {
             let runs = deploy::rollback(&a.store, a.to.as_deref())?;
+            if a.format == "json" {
+                serde_json::to_writer_pretty(&mut *out, &runs)?;
+                writeln!(out)?;
+                return Ok(ExitStatus::Clean);
+            }
             for r in runs {
                 let how = if r.was == deploy::RunState::InProgress { " (interrupted run)" } else { "" };
                 writeln!(out, "rolled back run {}{how}", r.id)?;
@@ -205,7 +213,7 @@ fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow:
             }
         }
     }
-    Ok(if report.blocked() { ExitStatus::Findings } else { ExitStatus::Clean })
+    Ok(if report.has_findings() { ExitStatus::Findings } else { ExitStatus::Clean })
 }
 
 fn render_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
@@ -243,6 +251,12 @@ fn render_check(r: &CheckReport, store: &Path, out: &mut dyn Write) -> std::io::
     if incomplete.is_empty() {
         writeln!(out, "every template has an ADML in every culture")?;
     } else {
+        let width = r.cultures.iter().map(|c| c.len()).max().unwrap_or(0).max("culture".len());
+        writeln!(out, "{:<width$}  templates with an ADML", "culture")?;
+        for c in &r.cultures {
+            let have = r.templates.iter().filter(|t| t.present.contains(c)).count();
+            writeln!(out, "{c:<width$}  {have} of {n}")?;
+        }
         let width = incomplete.iter().map(|t| t.template.chars().count()).max().unwrap_or(0).max("template".len());
         writeln!(out, "{:<width$}  missing cultures", "template")?;
         for t in incomplete {
@@ -254,7 +268,10 @@ fn render_check(r: &CheckReport, store: &Path, out: &mut dyn Write) -> std::io::
         writeln!(out, "orphan ADML (no ADMX): {o}")?;
     }
     for id in &r.interrupted {
-        writeln!(out, "interrupted run {id}: run `gpforge store rollback` to undo it")?;
+        writeln!(
+            out,
+            "run {id} is interrupted (or still running): `gpforge store rollback` undoes an interrupted run"
+        )?;
     }
     Ok(())
 }

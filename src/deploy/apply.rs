@@ -74,6 +74,12 @@ impl ApplyReport {
     pub fn blocked(&self) -> bool {
         matches!(self.outcome, Outcome::Refused | Outcome::Invalid)
     }
+
+    /// Whether the plan refuses something or an incoming template has errors
+    /// (a dry run reports what would block the real one).
+    pub fn has_findings(&self) -> bool {
+        self.blocked() || self.plan.has_refusals() || self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
 }
 
 /// Plans and, unless refused or invalid, writes `sources` into `store` as one transaction.

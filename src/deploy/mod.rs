@@ -26,6 +26,7 @@ mod builtin;
 mod check;
 mod inspect;
 mod journal;
+mod lock;
 mod ops;
 mod paths;
 mod plan;
@@ -123,6 +124,14 @@ pub enum StoreError {
         /// Why undoing failed.
         rollback: Box<Error>,
     },
+    /// Another run holds the store's lock.
+    #[error("another gpforge run holds {} ({who}); if no run is active, remove that file and retry", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it, as recorded.
+        who: String,
+    },
     /// `rollback` found no complete run to undo.
     #[error("nothing to roll back: the store has no complete run in .gpforge/backup")]
     NothingToRollBack,
@@ -139,6 +148,12 @@ pub enum StoreError {
 /// its own, what `rollback` without `to` undoes). See [`rollback_with`].
 pub fn rollback(store: &std::path::Path, to: Option<&str>) -> Result<Vec<UndoneRun>> {
     rollback_with(store, to, &RealFs)
+}
+
+/// Undoes every interrupted run of `store` (journal still `in-progress`),
+/// newest first; `apply` and `add-builtin` do this before planning.
+pub fn recover(store: &std::path::Path) -> Result<Vec<UndoneRun>> {
+    recover_with(store, &RealFs)
 }
 
 #[cfg(test)]

@@ -536,6 +536,14 @@ fn plan_template(
                                     e.reason = format!("the store's copy cannot be read ({why})");
                                 }
                                 Some(old) => {
+                                    if old.namespace != i.namespace {
+                                        notes.push(format!(
+                                            "{display}: its target namespace changes from '{}' to '{}'; \
+                                             templates that use the old one stop resolving",
+                                            old.namespace.as_deref().unwrap_or("?"),
+                                            i.namespace.as_deref().unwrap_or("?")
+                                        ));
+                                    }
                                     let (down, summary) = judge(old, &i);
                                     if down.is_empty() {
                                         e.reason = summary;

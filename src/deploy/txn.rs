@@ -21,6 +21,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::journal::{self, Digest, FILES_DIR, FileAction, JOURNAL_FILE, Journal, JournalEntry, RunState};
+use super::lock::Lock;
 use super::ops::FileOps;
 use super::paths::{RelPath, check_inside};
 use super::{StoreError, TOOL_DIR};
@@ -84,11 +85,15 @@ fn unique_id(store: &Path, now: SystemTime) -> String {
 /// Runs `changes` against `store` as one transaction (see the module docs).
 /// Returns the completed journal.
 pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -> Result<Journal> {
-    let (journal, jpath) = prepare(store, command, changes, ops).map_err(|cause| match cause {
-        e @ Error::Store(StoreError::UnsafePath { .. } | StoreError::AppearedSincePlan { .. }) => e,
+    let not_started = |cause: Error| match cause {
+        e @ Error::Store(
+            StoreError::UnsafePath { .. } | StoreError::AppearedSincePlan { .. } | StoreError::Locked { .. },
+        ) => e,
         cause => StoreError::NotStarted { cause: Box::new(cause) }.into(),
-    })?;
-    let mut journal = journal;
+    };
+    ensure_dirs(store, changes, ops).map_err(not_started)?;
+    let _lock = Lock::acquire(store).map_err(not_started)?;
+    let (mut journal, jpath) = prepare(store, command, changes, ops).map_err(not_started)?;
 
     // 3 + 4.
     let forward = (|| -> Result<()> {
@@ -124,8 +129,8 @@ pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn
     }
 }
 
-/// Steps 1 and 2: backups and the journal. The store is not changed.
-fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -> Result<(Journal, PathBuf)> {
+/// Checks every target and creates the store and gpforge's folders.
+fn ensure_dirs(store: &Path, changes: &[Change], ops: &dyn FileOps) -> Result<()> {
     journal::check_tool_dir(store)?;
     for c in changes {
         check_inside(store, &c.path).map_err(|why| StoreError::UnsafePath { path: c.path.under(store), why })?;
@@ -138,6 +143,11 @@ fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -
             ops.create_dir(&d)?;
         }
     }
+    Ok(())
+}
+
+/// Steps 1 and 2: backups and the journal. The store is not changed.
+fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -> Result<(Journal, PathBuf)> {
     let id = unique_id(store, SystemTime::now());
     let bdir = Journal::root(store).join(&id);
     ops.create_dir(&bdir)?;
@@ -283,6 +293,14 @@ pub(crate) fn undo(store: &Path, journal: &Journal, ops: &dyn FileOps) -> Result
 
 /// Undoes every interrupted run (journal `in-progress`), newest first.
 pub fn recover_with(store: &Path, ops: &dyn FileOps) -> Result<Vec<UndoneRun>> {
+    if !journal::list(store)?.iter().any(|j| j.state == RunState::InProgress) {
+        return Ok(Vec::new());
+    }
+    let _lock = Lock::acquire(store)?;
+    recover_locked(store, ops)
+}
+
+fn recover_locked(store: &Path, ops: &dyn FileOps) -> Result<Vec<UndoneRun>> {
     let mut out = Vec::new();
     for j in journal::list(store)?.iter().rev() {
         if j.state == RunState::InProgress {
@@ -299,7 +317,16 @@ pub fn rollback_with(store: &Path, to: Option<&str>, ops: &dyn FileOps) -> Resul
     if !store.is_dir() {
         return Err(StoreError::NotAStore { path: store.to_path_buf(), why: "no such folder".into() }.into());
     }
-    let mut out = recover_with(store, ops)?;
+    let journals = journal::list(store)?;
+    if journals.is_empty() {
+        return Err(match to {
+            Some(id) => StoreError::UnknownRun(id.to_string()),
+            None => StoreError::NothingToRollBack,
+        }
+        .into());
+    }
+    let _lock = Lock::acquire(store)?;
+    let mut out = recover_locked(store, ops)?;
     let journals = journal::list(store)?;
     match to {
         None if !out.is_empty() => {}

@@ -120,7 +120,12 @@ pub(super) fn load_files(paths: &[PathBuf]) -> Result<Store> {
         } else {
             None
         };
-        b = b.root(adml_parent.unwrap_or(parent));
+        let root = adml_parent.unwrap_or(parent);
+        b = b.root(if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        });
     }
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut admls: Vec<(PathBuf, String)> = Vec::new();
@@ -333,8 +338,10 @@ pub(super) fn finish(b: StoreBuilder) -> Store {
     }
 
     let string_index = adml.iter().map(|_| std::sync::OnceLock::new()).collect();
+    let category_index = admx.iter().map(|_| std::sync::OnceLock::new()).collect();
     Store {
         string_index,
+        category_index,
         root,
         admx,
         adml,

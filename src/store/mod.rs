@@ -59,7 +59,7 @@ pub use effects::{
     ElementTarget, PolicyEffects, RegOp, RegValue, RegistryAction, policy_effects, reg_value_text,
 };
 pub use parse::ParseError;
-pub use query::{CategoryNode, CategoryTree, Lookup, NamespaceEntry, RefError};
+pub use query::{CategoryNode, CategoryTree, Lookup, MAX_TREE_DEPTH, NamespaceEntry, RefError};
 
 /// One loaded file: where it came from, its decoded text and its model.
 #[derive(Debug)]
@@ -272,6 +272,8 @@ pub struct Store {
     adml_by_stem: HashMap<String, Vec<AdmlId>>,
     /// Per ADML: string id -> index in its string table (first wins), built on first use.
     string_index: Vec<OnceLock<HashMap<String, usize>>>,
+    /// Per ADMX: category name -> index (first wins), built on first use.
+    category_index: Vec<OnceLock<HashMap<String, usize>>>,
 }
 
 impl Store {

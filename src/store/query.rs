@@ -38,6 +38,31 @@ pub enum RefError {
     },
 }
 
+impl std::fmt::Display for RefError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefError::Empty => write!(f, "expected a reference, found nothing"),
+            RefError::UnknownPrefix { prefix } => {
+                write!(
+                    f,
+                    "prefix '{prefix}' is neither the file's target prefix nor one of its using prefixes"
+                )
+            }
+            RefError::NamespaceNotLoaded { prefix, namespace } => {
+                write!(
+                    f,
+                    "prefix '{prefix}' names namespace '{namespace}', which no loaded admx declares"
+                )
+            }
+            RefError::NotFound { name, .. } => {
+                write!(f, "no item named '{name}' in the referenced namespace")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RefError {}
+
 /// The answer to a policy lookup by name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", content = "policies", rename_all = "snake_case")]
@@ -72,11 +97,16 @@ pub struct CategoryNode {
     pub policies: Vec<PolicyId>,
 }
 
+/// Nesting depth of [`CategoryTree`] (real stores nest about 6 deep); a
+/// deeper sub-tree is cut and shown as a root of its own.
+pub const MAX_TREE_DEPTH: usize = 64;
+
 /// All categories of the store as a forest.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CategoryTree {
     /// Categories with no parent, or whose parent does not resolve, or that
-    /// sit in a parent cycle (the cycle is cut there).
+    /// sit in a parent cycle (the cycle is cut there), or that lie deeper
+    /// than [`MAX_TREE_DEPTH`].
     pub roots: Vec<CategoryNode>,
     /// Policies with no parentCategory or one that does not resolve.
     pub uncategorized: Vec<PolicyId>,
@@ -162,13 +192,17 @@ impl Store {
 
     /// The first category named `name` in `admx`.
     pub fn find_category(&self, admx: AdmxId, name: &str) -> Option<CategoryId> {
-        let i = self
-            .admx(admx)
-            .doc
-            .categories()
-            .iter()
-            .position(|c| c.name.as_deref() == Some(name))?;
-        Some(CategoryId { admx, index: i })
+        let cats = self.admx(admx).doc.categories();
+        let index = self.category_index[admx.0].get_or_init(|| {
+            let mut m = HashMap::with_capacity(cats.len());
+            for (i, c) in cats.iter().enumerate() {
+                if let Some(n) = &c.name {
+                    m.entry(n.clone()).or_insert(i);
+                }
+            }
+            m
+        });
+        index.get(name).map(|&index| CategoryId { admx, index })
     }
 
     /// Resolves a category reference (`name` or `prefix:name`) as seen from `from`.
@@ -251,12 +285,16 @@ impl Store {
             children: &HashMap<CategoryId, Vec<CategoryId>>,
             pols: &HashMap<CategoryId, Vec<PolicyId>>,
             placed: &mut HashSet<CategoryId>,
+            depth: usize,
         ) -> CategoryNode {
             placed.insert(id);
             let mut kids = Vec::new();
-            for &k in children.get(&id).map_or(&[][..], Vec::as_slice) {
-                if !placed.contains(&k) {
-                    kids.push(build(k, children, pols, placed));
+            // Deeper sub-trees are cut off here and become roots (no deep recursion on hostile input).
+            if depth < MAX_TREE_DEPTH {
+                for &k in children.get(&id).map_or(&[][..], Vec::as_slice) {
+                    if !placed.contains(&k) {
+                        kids.push(build(k, children, pols, placed, depth + 1));
+                    }
                 }
             }
             CategoryNode {
@@ -267,12 +305,12 @@ impl Store {
         }
         let mut out: Vec<CategoryNode> = roots
             .iter()
-            .map(|&r| build(r, &children, &pols, &mut placed))
+            .map(|&r| build(r, &children, &pols, &mut placed, 0))
             .collect();
         // Categories caught in a parent cycle are never reached from a root: cut the cycle at the first.
         for &c in &cats {
             if !placed.contains(&c) {
-                out.push(build(c, &children, &pols, &mut placed));
+                out.push(build(c, &children, &pols, &mut placed, 0));
             }
         }
         CategoryTree {

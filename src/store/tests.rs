@@ -323,3 +323,32 @@ fn category_cycles_do_not_hang() {
     };
     assert_eq!(s.policy_view(id, "en-US").category_path.len(), 2);
 }
+
+#[test]
+fn very_deep_category_chains_are_cut_not_recursed() {
+    let n: usize = 10_000;
+    let cats: Vec<Category> = (0..n)
+        .map(|i| {
+            cat(
+                &format!("C{i}"),
+                (i > 0).then(|| format!("C{}", i - 1)).as_deref(),
+            )
+        })
+        .collect();
+    let a = admx(
+        decl("a", "A"),
+        vec![],
+        cats,
+        vec![pol("P", &format!("C{}", n - 1))],
+    );
+    let s = Store::builder()
+        .admx_doc("a.admx", a, String::new())
+        .build();
+    let t = s.category_tree();
+    assert_eq!(t.roots.len(), n.div_ceil(query::MAX_TREE_DEPTH + 1));
+    let Lookup::Found(id) = s.find_policy("P") else {
+        panic!()
+    };
+    assert_eq!(s.policy_view(id, "en-US").category_path.len(), n);
+    assert!(!s.summary("en-US").categories.is_empty());
+}

@@ -176,6 +176,8 @@ pub struct StoreSummary {
     pub cultures: Vec<String>,
     /// The ADMX files.
     pub files: Vec<FileSummary>,
+    /// Number of ADML files loaded.
+    pub adml_count: usize,
     /// Total policies in files taking part in lookups.
     pub policy_count: usize,
     /// Files that could not be loaded.
@@ -495,6 +497,7 @@ impl Store {
             culture: culture.to_owned(),
             cultures: self.cultures().into_iter().map(str::to_owned).collect(),
             files,
+            adml_count: self.adml_files().len(),
             policy_count: self.policies().count(),
             load_errors,
             issues: self.issues().iter().map(|i| self.issue_note(i)).collect(),

@@ -157,7 +157,10 @@ impl<'a> Tag<'a> {
 
 /// Local part of a qualified name.
 pub fn local(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, l)| l)
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 const SEEN: usize = 12;
@@ -280,14 +283,11 @@ impl<'a> Iterator for Scanner<'a> {
             return self.err(self.pos, "expected whitespace between attributes".into());
         }
         let name_at = self.pos;
-        while self.pos < self.end
-            && !is_ws(b[self.pos])
-            && !matches!(b[self.pos], b'=' | b'>' | b'/' | b'"' | b'\'')
-        {
+        while self.pos < self.end && !NOT_IN_NAME[b[self.pos] as usize] {
             self.pos += 1;
         }
         let name = &self.text[name_at..self.pos];
-        if name.is_empty() || !name_ok(name) {
+        if name.is_empty() || !name_start_ok(name) {
             return self.err(
                 name_at,
                 format!(
@@ -317,21 +317,31 @@ impl<'a> Iterator for Scanner<'a> {
             );
         }
         let value_at = self.pos + 1;
-        let Some(len) = memchr::memchr2(q, b'<', &b[value_at..self.end]) else {
-            return self.err(self.pos, format!("value of attribute {name} is not closed"));
-        };
-        let i = value_at + len;
-        if b[i] == b'<' {
-            return self.err(
-                i,
-                format!("`<` is not allowed in the value of attribute {name}"),
-            );
+        // One pass over the (short) value: the closing quote, any `<`, and
+        // whether something needs decoding.
+        let quote_class = if q == b'"' { 1 } else { 2 };
+        let mut i = skip_plain(b, value_at, self.end, q);
+        let mut plain = true;
+        loop {
+            if i >= self.end {
+                return self.err(self.pos, format!("value of attribute {name} is not closed"));
+            }
+            match VALUE_CLASS[b[i] as usize] {
+                0 => {}
+                3 => {
+                    return self.err(
+                        i,
+                        format!("`<` is not allowed in the value of attribute {name}"),
+                    );
+                }
+                4 => plain = false,
+                c if c == quote_class => break,
+                _ => {}
+            }
+            i += 1;
         }
-        let vb = &b[value_at..i];
-        let plain = memchr::memchr3(b'&', b'\n', b'\r', vb).is_none()
-            && memchr::memchr(b'\t', vb).is_none();
         let raw = &self.text[value_at..i];
-        self.pos = value_at + len + 1;
+        self.pos = i + 1;
         Some(Ok(RawAttr {
             name,
             name_at,
@@ -364,6 +374,52 @@ const NOT_IN_NAME: [bool; 256] = {
     }
     t
 };
+
+/// Classes of bytes in attribute values: 0 plain, 1 `"`, 2 `'`, 3 `<`,
+/// 4 needs decoding (`&`, tab, LF, CR).
+const VALUE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 1;
+    t[b'\'' as usize] = 2;
+    t[b'<' as usize] = 3;
+    t[b'&' as usize] = 4;
+    t[b'\t' as usize] = 4;
+    t[b'\n' as usize] = 4;
+    t[b'\r' as usize] = 4;
+    t
+};
+
+/// Skips 8 bytes at a time while none of them is the quote `q`, `<`, `&`
+/// or a control character (tab, LF, CR, ...); returns where the byte-wise
+/// scan must go on.
+fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let (quote, lt, amp) = (
+        LO * u64::from(q),
+        LO * u64::from(b'<'),
+        LO * u64::from(b'&'),
+    );
+    while i + 8 <= end {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let hit =
+            zero(w ^ quote) | zero(w ^ lt) | zero(w ^ amp) | (w.wrapping_sub(LO * 0x20) & !w & HI);
+        if hit != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// A name may not start with a digit, `-` or `.`.
+fn name_start_ok(name: &str) -> bool {
+    let first = name.as_bytes()[0];
+    !first.is_ascii_digit() && first != b'-' && first != b'.'
+}
 
 /// A light check of XML name characters: no markup punctuation, and not
 /// starting with a digit, `-` or `.`.
@@ -513,6 +569,8 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
 /// The event reader; see the module documentation.
 pub struct XmlReader<'a> {
     r: quick_xml::Reader<&'a [u8]>,
+    /// Offset of quick-xml's input in `text` (past a leading BOM).
+    base: usize,
     text: &'a str,
     pending: Option<(QEvent<'a>, Span)>,
     /// Start offsets of the open elements.
@@ -524,7 +582,10 @@ pub struct XmlReader<'a> {
 impl<'a> XmlReader<'a> {
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
-        let mut r = quick_xml::Reader::from_str(text);
+        // quick-xml skips a leading UTF-8 BOM by itself, which would shift its
+        // offsets; give it the text after the BOM and add the BOM's length back.
+        let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let mut r = quick_xml::Reader::from_str(&text[base..]);
         let c = r.config_mut();
         c.trim_text(false);
         c.expand_empty_elements = false;
@@ -533,6 +594,7 @@ impl<'a> XmlReader<'a> {
         c.allow_unmatched_ends = false;
         XmlReader {
             r,
+            base,
             text,
             pending: None,
             open: Vec::new(),
@@ -551,6 +613,17 @@ impl<'a> XmlReader<'a> {
         self.open.len()
     }
 
+    /// The content of markup at `span` without `open` leading and `close`
+    /// trailing delimiter bytes (empty if the markup is shorter than that).
+    fn inner(&self, span: Span, open: usize, close: usize) -> &'a str {
+        let (a, b) = (span.start() + open, span.end().saturating_sub(close));
+        if a <= b {
+            self.text.get(a..b).unwrap_or("")
+        } else {
+            ""
+        }
+    }
+
     /// An error at `span` of this text.
     pub fn error(&self, span: Span, message: impl Into<String>) -> ParseError {
         ParseError::in_text(self.text, span, message)
@@ -560,11 +633,14 @@ impl<'a> XmlReader<'a> {
         if let Some(p) = self.pending.take() {
             return Ok(p);
         }
-        let before = self.r.buffer_position() as usize;
+        let before = self.base + self.r.buffer_position() as usize;
         match self.r.read_event() {
-            Ok(e) => Ok((e, Span::new(before, self.r.buffer_position() as usize))),
+            Ok(e) => Ok((
+                e,
+                Span::new(before, self.base + self.r.buffer_position() as usize),
+            )),
             Err(e) => {
-                let at = (self.r.error_position() as usize).min(self.text.len());
+                let at = (self.base + self.r.error_position() as usize).min(self.text.len());
                 Err(self.error(Span::new(at, at + 1), quick_message(&e)))
             }
         }
@@ -628,7 +704,7 @@ impl<'a> XmlReader<'a> {
                     }
                 }
                 let span = Span { start: span.start, end };
-                let raw = &self.text[span.start()..span.end()];
+                let raw = self.text.get(span.start()..span.end()).unwrap_or("");
                 if self.open.is_empty() && !trim_xml_ws(raw).is_empty() {
                     let at = span.start() + (raw.len() - raw.trim_start_matches(is_xml_ws).len());
                     let what = if self.root_seen { "after" } else { "before" };
@@ -644,12 +720,12 @@ impl<'a> XmlReader<'a> {
                 if self.open.is_empty() {
                     return Err(self.error(span, "CDATA section outside the root element"));
                 }
-                let raw = &self.text[span.start() + 9..span.end() - 3];
+                let raw = self.inner(span, 9, 3);
                 let v = if raw.contains('\r') { Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(raw) };
                 Ok(Event::CData(v, span))
             }
-            QEvent::Comment(_) => Ok(Event::Comment(&self.text[span.start() + 4..span.end() - 3], span)),
-            QEvent::PI(_) => Ok(Event::Pi(&self.text[span.start() + 2..span.end() - 2], span)),
+            QEvent::Comment(_) => Ok(Event::Comment(self.inner(span, 4, 3), span)),
+            QEvent::PI(_) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
             QEvent::Decl(_) => {
                 if span.start != 0 {
                     return Err(self.error(span, "the XML declaration must be at the very start of the file"));
@@ -864,6 +940,39 @@ mod tests {
             };
             assert!(err.message().contains(want), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn long_attribute_values_decode_wherever_the_special_byte_is() {
+        for at in 0..20 {
+            let pad = "x".repeat(at);
+            let text = format!("<a v='{pad}&amp;{pad}\t{pad}' w=\"{pad}'{pad}\" z='{pad}é{pad}'/>");
+            let mut r = XmlReader::new(&text);
+            let Event::Start(t) = r.next_event().unwrap() else {
+                panic!()
+            };
+            let attrs: Vec<_> = t.attributes().map(Result::unwrap).collect();
+            assert_eq!(attrs[0].1, format!("{pad}&{pad} {pad}"));
+            assert_eq!(attrs[1].1, format!("{pad}'{pad}"));
+            assert_eq!(attrs[2].1, format!("{pad}é{pad}"));
+            let bad = format!("<a v='{pad}<{pad}'/>");
+            let mut r = XmlReader::new(&bad);
+            let Event::Start(t) = r.next_event().unwrap() else {
+                panic!()
+            };
+            assert!(t.attributes().next().unwrap().is_err());
+        }
+    }
+
+    #[test]
+    fn leading_bom_in_text_keeps_spans_right() {
+        let text = "\u{FEFF}\r\n<!-- c --><a x='1'/>";
+        let doc = read_document(text).unwrap();
+        assert_eq!(
+            &text[doc.root.span.start()..doc.root.span.end()],
+            "<a x='1'/>"
+        );
+        assert!(matches!(&doc.outside_root[0], RawNode::Comment { text } if text == " c "));
     }
 
     #[test]

@@ -536,3 +536,16 @@ fn admx_reader_refuses_an_adml() {
     );
     assert_eq!((err.line_col().line, err.line_col().column), (2, 1));
 }
+
+#[test]
+fn a_second_bom_after_the_first_is_skipped_with_spans_intact() {
+    let text = "\u{FEFF}<policyDefinitionResources revision=\"1.0\" schemaVersion=\"1.0\"/>";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let p = parse_adml(&bytes).unwrap();
+    assert_eq!(p.doc.revision.as_deref(), Some("1.0"));
+    let s = p.doc.node.span;
+    assert!(p.text[s.start()..s.end()].starts_with("<policyDefinitionResources"));
+}

@@ -313,6 +313,30 @@ fn emitted_templates_read_back_through_the_reader_unchanged() {
     }
 }
 
+#[test]
+fn our_validator_finds_nothing_but_the_absent_windows_admx() {
+    use gpforge::validate::{Options, Profile, validate_paths};
+    let dir = tempfile::tempdir().unwrap();
+    policy::build(&opts(PolicyState::Disabled, dir.path())).unwrap();
+    let store = dir.path().join("PolicyDefinitions");
+    let o = Options {
+        profile: Some(Profile::Strict),
+        no_config: true,
+        ..Options::default()
+    };
+    let report = validate_paths(&[&store], &o).unwrap();
+    // By design the store holds only our template; `windows:SUPPORTED_Windows7` lives in
+    // Windows.admx, which every real central store has (README, central-store steps).
+    let found: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert_eq!(report.files.len(), 5, "{found:?}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("Microsoft.Policies.Windows"), "{found:?}");
+}
+
 /// `build.rs` compiled on its own (it has no dependencies), to run it on fixture templates.
 fn build_script() -> PathBuf {
     let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gpforge-strings-build-script");

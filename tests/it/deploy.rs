@@ -636,3 +636,70 @@ fn cli_exit_codes() {
     assert_eq!(code, 2);
     assert!(err.contains("no run '19990101T000000Z'"), "{err}");
 }
+
+#[test]
+fn a_run_in_progress_elsewhere_locks_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = store_with_v1(tmp.path());
+    let before = tree(&store);
+    let lock = store.join(".gpforge").join("lock");
+    std::fs::write(&lock, br#"{"host":"admin-pc-2.example.com","pid":4242,"since":"20261127T050000Z"}"#).unwrap();
+    let e = deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&[])).unwrap_err();
+    assert!(e.to_string().contains("another gpforge run holds"), "{e}");
+    assert!(e.to_string().contains("admin-pc-2.example.com (process 4242)"), "{e}");
+    let e = deploy::rollback(&store, None).unwrap_err();
+    assert!(e.to_string().contains("another gpforge run holds"), "{e}");
+    assert_eq!(tree(&store), before);
+    // Once the other run is over (its lock gone), work goes on.
+    std::fs::remove_file(&lock).unwrap();
+    let r = deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&[])).unwrap();
+    assert!(matches!(r.outcome, Outcome::Applied { .. }));
+    assert!(!lock.exists(), "released");
+}
+
+#[test]
+fn check_tabulates_missing_cultures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&["de-DE", "fr-FR"])).unwrap();
+    deploy::apply(&[fixture("deploy/own-fallback")], &store, &opts(&[])).unwrap();
+    // An ADML whose ADMX is gone, copied in by hand.
+    std::fs::copy(fixture("deploy/acme-v1/PolicyDefinitions/en-US/acme.adml"), store.join("en-US/old.adml")).unwrap();
+    let r = deploy::check(&store).unwrap();
+    assert_eq!(r.cultures, ["de-DE", "en-US", "fr-FR", "nl-NL"]);
+    let rows: Vec<String> = r
+        .templates
+        .iter()
+        .map(|t| format!("{} fallback {} missing {}", t.template, t.fallback, t.missing.join(",")))
+        .collect();
+    assert_eq!(rows, ["acme.admx fallback en-US missing nl-NL", "dutch.admx fallback nl-NL missing de-DE,en-US,fr-FR"]);
+    assert!(r.templates.iter().all(|t| !t.lacks_fallback()));
+    assert_eq!(r.orphans, ["en-US/old.adml"]);
+    assert!(r.interrupted.is_empty());
+    let (code, out, _) = gpforge(tmp.path(), &["store", "check", "store"]);
+    assert_eq!(code, i32::from(r.has_errors()));
+    assert!(out.contains("dutch.admx  de-DE, en-US, fr-FR\n"), "{out}");
+    assert!(out.contains("orphan ADML (no ADMX): en-US/old.adml"), "{out}");
+}
+
+#[test]
+fn cli_add_builtin_says_what_it_did() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  add      office16.admx  "), "{out}");
+    assert!(out.contains("  add      nl-NL/office16.adml  "), "{out}");
+    assert!(out.contains("applied: 3 added, 0 replaced"), "{out}");
+    let (code, out, _) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("nothing to do: the store is up to date\n"), "{out}");
+    let full = fixture("deploy/office16-full");
+    let (code, _, err) = gpforge(tmp.path(), &["store", "apply", full.to_str().unwrap(), "--store", "F"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "F"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("nothing installed: the store's office16.admx already defines L_AllowLinkedInFeatures"),
+        "{out}"
+    );
+}

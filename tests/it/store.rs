@@ -278,6 +278,12 @@ fn show_fixture_policy_text_and_json() {
         "show_cross_file_telemetry_json",
         show(&["show", &store, "--policy", "Telemetry", "--format", "json"])
     );
+    // A lone ADMX: its culture folders are read, the `base:` prefix stays unresolved.
+    let lone = fx("store/cross-file/Editor.admx");
+    insta::assert_snapshot!(
+        "show_lone_admx_autosave_text",
+        show(&["show", &lone, "--policy", "AutoSave"])
+    );
 }
 
 #[test]
@@ -454,4 +460,102 @@ fn office_supported_on_resolves_with_windows_admx() {
         "{:?}",
         s.issues()
     );
+}
+
+#[test]
+fn firefox_store_serves_each_culture_and_falls_back() {
+    const T: &str = "firefox_store_serves_each_culture_and_falls_back";
+    let Some(dir) = shared(T, "corpus/admx/mozilla-firefox/PolicyDefinitions") else {
+        return;
+    };
+    let s = load(&dir);
+    let firefox = admx_named(&s, "firefox.admx");
+    let pick = |lang: &str| {
+        let c = s.adml_for(firefox, lang).expect("an adml");
+        (s.adml(c.adml).culture.clone().unwrap(), c.step)
+    };
+    for c in s.cultures() {
+        assert_eq!(pick(c), (c.to_owned(), CultureStep::Requested));
+    }
+    assert_eq!(
+        pick("de-AT"),
+        ("de-DE".to_owned(), CultureStep::SameLanguage)
+    );
+    assert_eq!(pick("ja-JP"), ("en-US".to_owned(), CultureStep::EnUs));
+    // Policies read differently per culture, and every culture resolves the
+    // cross-file category path (firefox.admx hangs under mozilla.admx).
+    let mut translated = 0;
+    for id in s.policies().filter(|p| p.admx == firefox) {
+        let (en, de) = (s.policy_view(id, "en-US"), s.policy_view(id, "de-DE"));
+        assert!(
+            en.category_error.is_none() && de.category_error.is_none(),
+            "{}",
+            en.qualified_name
+        );
+        assert!(
+            en.category_path.len() >= 2,
+            "{}: {:?}",
+            en.qualified_name,
+            en.category_path
+        );
+        translated += usize::from(en.display_name != de.display_name);
+    }
+    assert!(translated > 0);
+}
+
+#[test]
+fn show_linkedin_policy_of_the_built_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let (code, _, err) = gpforge(&root(), &["build", "--state", "disabled", "--out", out]);
+    assert_eq!(code, 0, "{err}");
+    let store = tmp.path().join("PolicyDefinitions");
+    let store = store.to_str().unwrap();
+    let text = show(&["show", store, "--policy", "L_AllowLinkedInFeatures"]);
+    let line = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).map(str::trim))
+            .unwrap_or_else(|| panic!("no {name} line in\n{text}"))
+            .to_owned()
+    };
+    assert_eq!(line("policy "), "office16:L_AllowLinkedInFeatures");
+    assert_eq!(line("class "), "User");
+    assert_eq!(
+        line("location "),
+        "User Configuration > Administrative Templates > Microsoft Office 2016 > Miscellaneous"
+    );
+    let k = r"HKCU\software\policies\microsoft\office\16.0\common\linkedin";
+    assert!(
+        text.contains(&format!("when enabled:\n  {k} = REG_DWORD 1\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("when disabled:\n  {k} = REG_DWORD 0\n")),
+        "{text}"
+    );
+    assert!(!line("display name ").contains("unresolved"), "{text}");
+    let explain = text.split("explain text:\n").nth(1).unwrap_or("");
+    assert!(explain.trim().len() > 40, "{text}");
+
+    let json = show(&[
+        "show",
+        store,
+        "--policy",
+        "office16:L_AllowLinkedInFeatures",
+        "--format",
+        "json",
+        "--lang",
+        "de-DE",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["adml"]["culture"], "de-DE");
+    assert_eq!(
+        v["effects"]["enabled"][0]["value"],
+        serde_json::json!({"type": "dword", "data": 1})
+    );
+    assert_eq!(
+        v["effects"]["disabled"][0]["value"],
+        serde_json::json!({"type": "dword", "data": 0})
+    );
+    assert_eq!(v["hives"], serde_json::json!(["HKCU"]));
 }
