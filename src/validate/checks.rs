@@ -1,7 +1,39 @@
 //! The model layers: inside one ADMX, inside one ADML, ADMX against its
 //! ADMLs, cultures against the baseline, and the whole store.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small, fast, non-cryptographic hasher for the many short string keys
+/// of the checks (FxHash's multiply-rotate over 8-byte words).
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
@@ -130,7 +162,7 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
     let l: &Loaded = l;
     let mut cx = Ctx { l, out };
     // namespace -> names, for cross-file resolution
-    let mut index: HashMap<String, NsIndex> = HashMap::new();
+    let mut index: HashMap<String, NsIndex> = HashMap::default();
     for a in &l.admx {
         let Some(d) = &a.doc else { continue };
         let Some(ns) = d.target().and_then(|t| t.namespace.clone()) else {
@@ -140,7 +172,7 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
         e.categories
             .extend(d.categories().iter().filter_map(|c| c.name.clone()));
         e.supported
-            .extend(supported_names(d).into_iter().map(|(n, _)| n));
+            .extend(supported_names(d).into_iter().map(|(n, _)| n.to_string()));
     }
     for a in &l.admx {
         if let Some(d) = &a.doc {
@@ -159,26 +191,26 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
 }
 
 /// Every name of the supportedOn table: definitions, products, major and minor versions.
-fn supported_names(d: &PolicyDefinitions) -> Vec<(String, &Node)> {
+fn supported_names(d: &PolicyDefinitions) -> Vec<(&str, &Node)> {
     let mut v = Vec::new();
     for p in d.products() {
         if let Some(n) = &p.name {
-            v.push((n.clone(), &p.node));
+            v.push((n.as_str(), &p.node));
         }
         for m in &p.major_versions {
             if let Some(n) = &m.name {
-                v.push((n.clone(), &m.node));
+                v.push((n.as_str(), &m.node));
             }
             for mi in &m.minor_versions {
                 if let Some(n) = &mi.name {
-                    v.push((n.clone(), &mi.node));
+                    v.push((n.as_str(), &mi.node));
                 }
             }
         }
     }
     for def in d.supported_on_definitions() {
         if let Some(n) = &def.name {
-            v.push((n.clone(), &def.node));
+            v.push((n.as_str(), &def.node));
         }
     }
     v
@@ -253,7 +285,7 @@ fn admx_checks(
 ) {
     // ---- namespaces and prefixes
     let target_prefix = d.target().and_then(|t| t.prefix.clone());
-    let mut prefixes: HashMap<String, (Option<String>, Span)> = HashMap::new();
+    let mut prefixes: HashMap<String, (Option<String>, Span)> = HashMap::default();
     let decls = d.target().into_iter().chain(d.usings().iter());
     for decl in decls {
         let (Some(p), ns) = (&decl.prefix, &decl.namespace) else {
@@ -289,14 +321,15 @@ fn admx_checks(
             }
         }
     }
-    let mut used_prefixes: HashSet<String> = HashSet::new();
+    let mut used_prefixes: HashSet<String> = HashSet::default();
 
     // ---- local names
-    let mut cats: HashMap<String, Span> = HashMap::new();
+    let mut cats: HashMap<&str, &Node> = HashMap::default();
     for c in d.categories() {
         let Some(n) = &c.name else { continue };
-        let span = cx.attr(f, &c.node, "name");
-        if let Some(first) = cats.get(n).copied() {
+        if let Some(first) = cats.get(n.as_str()).copied() {
+            let span = cx.attr(f, &c.node, "name");
+            let first = cx.attr(f, first, "name");
             let file = cx.path(f);
             cx.at(
                 "ADMX002",
@@ -311,19 +344,18 @@ fn admx_checks(
                 message: "first defined here".into(),
             });
         } else {
-            cats.insert(n.clone(), span);
+            cats.insert(n, &c.node);
         }
     }
-    let mut sup: HashMap<String, Span> = HashMap::new();
+    let mut sup: HashMap<&str, &Node> = HashMap::default();
     for (n, node) in supported_names(d) {
-        let span = cx.attr(f, node, "name");
-        if let std::collections::hash_map::Entry::Vacant(e) = sup.entry(n.clone()) {
-            e.insert(span);
+        if let std::collections::hash_map::Entry::Vacant(e) = sup.entry(n) {
+            e.insert(node);
         } else {
             cx.at(
                 "ADMX003",
                 f,
-                span,
+                cx.attr(f, node, "name"),
                 format!("expected unique supportedOn names, found `{n}` again"),
             );
         }
@@ -342,7 +374,6 @@ fn admx_checks(
         {
             continue; // syntax is the schema layer's
         }
-        let span = cx.attr(f, node, "ref");
         let local = match prefix {
             None => true,
             Some(p) if Some(p) == target_prefix.as_deref() => {
@@ -365,7 +396,7 @@ fn admx_checks(
                 cx.at(
                     code,
                     f,
-                    span,
+                    cx.attr(f, node, "ref"),
                     format!("expected a {what} named `{name}` in this file, found none"),
                 );
             }
@@ -381,7 +412,7 @@ fn admx_checks(
             cx.at(
                 code,
                 f,
-                span,
+                cx.attr(f, node, "ref"),
                 format!("expected a `<using>` declaring prefix `{p}`, found none"),
             );
             continue;
@@ -396,7 +427,7 @@ fn admx_checks(
                 cx.at(
                     code,
                     f,
-                    span,
+                    cx.attr(f, node, "ref"),
                     format!("expected a {what} named `{name}` in namespace `{ns}`, found none"),
                 );
             }
@@ -426,7 +457,7 @@ fn admx_checks(
             (p.is_none() || p == target_prefix.as_deref()).then_some((c.name.as_deref()?, n))
         })
         .collect();
-    let mut reported: HashSet<&str> = HashSet::new();
+    let mut reported: HashSet<&str> = HashSet::default();
     for c in d.categories() {
         let Some(start) = c.name.as_deref() else {
             continue;
@@ -464,17 +495,17 @@ fn admx_checks(
     }
 
     // ---- policies
-    let mut names: HashMap<String, Span> = HashMap::new();
+    let mut names: HashMap<&str, &Node> = HashMap::default();
     for pol in d.policies() {
         let pname = pol.name.clone().unwrap_or_default();
-        let name_span = cx.attr(f, &pol.node, "name");
         if let Some(n) = &pol.name {
-            if let Some(first) = names.get(n).copied() {
+            if let Some(first) = names.get(n.as_str()).copied() {
+                let first = cx.attr(f, first, "name");
                 let file = cx.path(f);
                 cx.at(
                     "ADMX001",
                     f,
-                    name_span,
+                    cx.attr(f, &pol.node, "name"),
                     format!("expected unique policy names, found `{n}` again"),
                 )
                 .labels
@@ -484,14 +515,14 @@ fn admx_checks(
                     message: "first defined here".into(),
                 });
             } else {
-                names.insert(n.clone(), name_span);
+                names.insert(n, &pol.node);
             }
         }
         if pol.parent_category.is_none() {
             cx.at(
                 "ADMX020",
                 f,
-                name_span,
+                cx.attr(f, &pol.node, "name"),
                 format!("expected a `<parentCategory>` in policy `{pname}`, found none"),
             );
         }
@@ -506,7 +537,7 @@ fn admx_checks(
             cx.at(
                 "ADMX011",
                 f,
-                name_span,
+                cx.attr(f, &pol.node, "name"),
                 format!("expected policy `{pname}` to write a value (valueName, enabledValue, lists or elements), found nothing"),
             );
         }
@@ -514,7 +545,7 @@ fn admx_checks(
             cx.at(
                 "ADMX017",
                 f,
-                name_span,
+                cx.attr(f, &pol.node, "name"),
                 format!(
                     "expected a `presentation` on policy `{pname}`, which has elements, found none"
                 ),
@@ -543,12 +574,12 @@ fn admx_checks(
         {
             list_key_checks(cx, f, list);
         }
-        let mut ids: HashMap<String, Span> = HashMap::new();
+        let mut ids: HashSet<&str> = HashSet::default();
         for e in elements {
             let c = e.common();
             if let Some(id) = &c.id {
-                let span = cx.attr(f, &c.node, "id");
-                if ids.contains_key(id) {
+                if !ids.insert(id) {
+                    let span = cx.attr(f, &c.node, "id");
                     cx.at(
                         "ADMX004",
                         f,
@@ -557,8 +588,6 @@ fn admx_checks(
                             "expected unique element ids in policy `{pname}`, found `{id}` again"
                         ),
                     );
-                } else {
-                    ids.insert(id.clone(), span);
                 }
             }
             if let Some(k) = &c.key {
@@ -606,7 +635,7 @@ fn admx_checks(
                             ),
                         );
                     }
-                    let mut seen: HashMap<String, ()> = HashMap::new();
+                    let mut seen: HashMap<String, ()> = HashMap::default();
                     for item in &x.items {
                         if let Some(list) = &item.value_list {
                             list_key_checks(cx, f, list);
@@ -640,7 +669,7 @@ fn admx_checks(
     }
 
     // ---- same registry value written by two policies of this file
-    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::new();
+    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::default();
     for (i, pol) in d.policies().iter().enumerate() {
         let class = pol.class().unwrap_or(PolicyClass::Both);
         let mut reported = false;
@@ -836,7 +865,7 @@ fn list_key_checks(cx: &mut Ctx<'_>, f: usize, list: &ValueList) {
 // =================================================================== ADML
 
 fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str> = HashSet::default();
     for s in d.strings() {
         let Some(id) = s.id.as_deref() else { continue };
         if !seen.insert(id) {
@@ -849,7 +878,7 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
             );
         }
     }
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str> = HashSet::default();
     for p in d.presentations() {
         let Some(id) = p.id.as_deref() else { continue };
         if !seen.insert(id) {
@@ -930,15 +959,20 @@ fn reference_checks(cx: &mut Ctx<'_>) {
                 .or_insert_with(|| c.clone());
         }
     }
+    let mut admls_by_stem: HashMap<&str, Vec<&AdmlFile>> = HashMap::default();
+    for m in l.adml.iter().filter(|m| m.culture.is_some()) {
+        admls_by_stem.entry(m.stem.as_str()).or_default().push(m);
+    }
     for a in &l.admx {
         let Some(d) = &a.doc else { continue };
         let f = a.file;
         // this ADMX's ADMLs by culture (first file wins when en-US and en-us both have one)
         let mut by_culture: BTreeMap<String, &AdmlFile> = BTreeMap::new();
-        for m in l
-            .adml
-            .iter()
-            .filter(|m| m.stem == a.stem && m.culture.is_some())
+        for m in admls_by_stem
+            .get(a.stem.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
         {
             by_culture
                 .entry(m.culture.as_deref().unwrap_or("").to_lowercase())
@@ -1051,7 +1085,7 @@ fn ref_against(
         .filter_map(|s| s.id.as_deref())
         .collect();
     let bname = adml_name(cx, base);
-    let mut used_strings: HashSet<&str> = HashSet::new();
+    let mut used_strings: HashSet<&str> = HashSet::default();
     for (id, node, attr) in string_refs(d) {
         used_strings.insert(id);
         if !strings.contains(id) {
@@ -1064,7 +1098,7 @@ fn ref_against(
             );
         }
     }
-    let mut used_pres: HashSet<&str> = HashSet::new();
+    let mut used_pres: HashSet<&str> = HashSet::default();
     for p in d.policies() {
         let Some(pid) = p.presentation.as_deref().and_then(parse_presentation_ref) else {
             continue;
@@ -1082,7 +1116,7 @@ fn ref_against(
         };
         // controls against elements
         let elements = p.elements();
-        let mut bound: HashSet<&str> = HashSet::new();
+        let mut bound: HashSet<&str> = HashSet::default();
         for c in &pres.controls {
             let Some(rid) = c.ref_id() else { continue };
             bound.insert(rid);
@@ -1335,7 +1369,7 @@ fn language_checks(
 
 fn store_checks(cx: &mut Ctx<'_>) {
     let l = cx.l;
-    let mut targets: HashMap<String, (usize, Span)> = HashMap::new();
+    let mut targets: HashMap<String, (usize, Span)> = HashMap::default();
     for a in &l.admx {
         let Some(d) = &a.doc else { continue };
         let Some(t) = d.target() else { continue };
@@ -1393,7 +1427,7 @@ fn store_checks(cx: &mut Ctx<'_>) {
         }
     }
     // same value written by policies of two files
-    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::new();
+    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::default();
     for (ai, a) in l.admx.iter().enumerate() {
         let Some(d) = &a.doc else { continue };
         for p in d.policies() {

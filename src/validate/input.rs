@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
-use crate::span::{LineIndex, Span};
+use crate::span::Span;
 use crate::xml::decode::EncodingConflict;
 
 use super::SourceFile;
@@ -188,8 +188,21 @@ pub(crate) fn load(set: InputSet, diags: &mut Vec<Diagnostic>, strict: bool) -> 
         admx: Vec::new(),
         adml: Vec::new(),
     };
+    // read, decode, schema-check and parse every file; files are independent, so in parallel
+    let jobs: Vec<(&Path, bool)> = set
+        .admx
+        .iter()
+        .map(|p| (p.as_path(), true))
+        .chain(set.adml.iter().map(|(_, p)| (p.as_path(), false)))
+        .collect();
+    let mut results = read_all(&jobs, strict);
+    let mut results = results.drain(..);
     for p in &set.admx {
-        let (file, doc) = read_one(p, true, diags, strict, &mut loaded.files)?;
+        let (file, doc) = push_result(
+            results.next().expect("one result per job")?,
+            diags,
+            &mut loaded.files,
+        );
         loaded.admx.push(AdmxFile {
             file,
             stem: stem_lower(p),
@@ -197,7 +210,11 @@ pub(crate) fn load(set: InputSet, diags: &mut Vec<Diagnostic>, strict: bool) -> 
         });
     }
     for (culture, p) in &set.adml {
-        let (file, doc) = read_one(p, false, diags, strict, &mut loaded.files)?;
+        let (file, doc) = push_result(
+            results.next().expect("one result per job")?,
+            diags,
+            &mut loaded.files,
+        );
         let misplaced = match culture {
             None => Some("expected the ADML in a culture folder such as `en-US`, found it beside the ADMX files".to_string()),
             Some(c) if !is_culture_name(c) => {
@@ -240,13 +257,59 @@ impl Doc {
     }
 }
 
-fn read_one(
-    path: &Path,
-    is_admx: bool,
+/// What reading one file produced.
+type ReadResult = (SourceFile, Vec<Diagnostic>, Option<Doc>);
+
+fn push_result(
+    r: ReadResult,
     diags: &mut Vec<Diagnostic>,
-    strict: bool,
     files: &mut Vec<SourceFile>,
-) -> Result<(usize, Option<Doc>)> {
+) -> (usize, Option<Doc>) {
+    let (file, found, doc) = r;
+    diags.extend(found);
+    files.push(file);
+    (files.len() - 1, doc)
+}
+
+/// Runs [`read_one`] over `jobs` on a few threads; results in job order.
+fn read_all(jobs: &[(&Path, bool)], strict: bool) -> Vec<Result<ReadResult>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(jobs.len().max(1));
+    if threads <= 1 {
+        return jobs.iter().map(|(p, a)| read_one(p, *a, strict)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Result<ReadResult>>> = (0..jobs.len()).map(|_| None).collect();
+    let parts: Vec<Vec<(usize, Result<ReadResult>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((p, a)) = jobs.get(i) else { break };
+                        mine.push((i, read_one(p, *a, strict)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    for (i, r) in parts.into_iter().flatten() {
+        out[i] = Some(r);
+    }
+    out.into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("a reader thread failed".into()))))
+        .collect()
+}
+
+fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut found: Vec<Diagnostic> = Vec::new();
     let mut doc = None;
@@ -320,18 +383,10 @@ fn read_one(
             dec.text
         }
     };
-    let idx = files.len();
     for d in &mut found {
         d.file = Some(path.to_path_buf());
     }
-    diags.extend(found);
-    let lines = LineIndex::new(&text);
-    files.push(SourceFile {
-        path: path.to_path_buf(),
-        text,
-        lines,
-    });
-    Ok((idx, doc))
+    Ok((SourceFile::new(path.to_path_buf(), text), found, doc))
 }
 
 /// Parses the model with the reader (`gpforge::admx`).

@@ -87,8 +87,23 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The decoded text (UTF-8); spans of findings are byte offsets into it.
     pub text: String,
-    /// Line starts of `text`.
-    pub lines: LineIndex,
+    lines: std::sync::OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    /// A file with its decoded text.
+    pub fn new(path: PathBuf, text: String) -> SourceFile {
+        SourceFile {
+            path,
+            text,
+            lines: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Line starts of `text` (computed on first use).
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
 }
 
 /// The result of a validation run.

@@ -52,8 +52,8 @@ fn path_str(p: &Path) -> String {
 fn locate(file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
     match (file, span) {
         (Some(f), Some(s)) => {
-            let a = f.lines.line_col(&f.text, s.start());
-            let b = f.lines.line_col(&f.text, s.end().max(s.start()));
+            let a = f.lines().line_col(&f.text, s.start());
+            let b = f.lines().line_col(&f.text, s.end().max(s.start()));
             (a, b)
         }
         _ => (
@@ -63,15 +63,21 @@ fn locate(file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
     }
 }
 
-fn file_of<'a>(report: &'a Report, d: &Diagnostic) -> Option<&'a SourceFile> {
-    d.file.as_deref().and_then(|p| report.file(p))
+type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile>;
+
+fn index(report: &Report) -> Files<'_> {
+    report.files.iter().map(|f| (f.path.as_path(), f)).collect()
+}
+
+fn file_of<'a>(files: &Files<'a>, d: &Diagnostic) -> Option<&'a SourceFile> {
+    d.file.as_deref().and_then(|p| files.get(p).copied())
 }
 
 /// One source line with a caret under `span` (`prefix` is the gutter width).
 fn snippet(out: &mut String, f: &SourceFile, span: Span, gutter: usize, label: Option<&str>) {
-    let a = f.lines.line_col(&f.text, span.start());
-    let b = f.lines.line_col(&f.text, span.end().max(span.start()));
-    let line = f.lines.line_text(&f.text, a.line);
+    let a = f.lines().line_col(&f.text, span.start());
+    let b = f.lines().line_col(&f.text, span.end().max(span.start()));
+    let line = f.lines().line_text(&f.text, a.line);
     let chars: Vec<char> = line.chars().collect();
     let col = (a.column as usize).saturating_sub(1).min(chars.len());
     let mut width = if b.line == a.line {
@@ -108,9 +114,10 @@ fn snippet(out: &mut String, f: &SourceFile, span: Span, gutter: usize, label: O
 
 /// rustc-style text: `error[CODE]: message`, `--> file:line:col`, the line and a caret.
 pub fn human(report: &Report) -> String {
+    let files = index(report);
     let mut out = String::new();
     for d in &report.diagnostics {
-        let file = file_of(report, d);
+        let file = file_of(&files, d);
         let (a, _) = locate(file, d.span);
         let gutter = a.line.to_string().len().max(
             d.labels
@@ -120,9 +127,9 @@ pub fn human(report: &Report) -> String {
                         .file
                         .as_deref()
                         .or(d.file.as_deref())
-                        .and_then(|p| report.file(p))?;
+                        .and_then(|p| files.get(p).copied())?;
                     Some(
-                        lf.lines
+                        lf.lines()
                             .line_col(&lf.text, l.span.start())
                             .line
                             .to_string()
@@ -150,8 +157,8 @@ pub fn human(report: &Report) -> String {
         }
         for l in &d.labels {
             let lp = l.file.as_deref().or(d.file.as_deref());
-            if let Some(lf) = lp.and_then(|p| report.file(p)) {
-                let lc = lf.lines.line_col(&lf.text, l.span.start());
+            if let Some(lf) = lp.and_then(|p| files.get(p).copied()) {
+                let lc = lf.lines().line_col(&lf.text, l.span.start());
                 let _ = writeln!(
                     out,
                     "{:>gutter$}::: {}:{}:{}",
@@ -223,11 +230,12 @@ struct JsonFinding {
 /// A JSON array; each finding has `code`, `name`, `severity`, `message`, `file`,
 /// `line`, `column`, `end_line`, `end_column` (1-based; columns in characters).
 pub fn json(report: &Report) -> String {
+    let files = index(report);
     let v: Vec<JsonFinding> = report
         .diagnostics
         .iter()
         .map(|d| {
-            let (a, b) = locate(file_of(report, d), d.span);
+            let (a, b) = locate(file_of(&files, d), d.span);
             JsonFinding {
                 code: d.code.clone(),
                 name: super::rules::rule(&d.code).map_or("", |r| r.name),
@@ -244,7 +252,7 @@ pub fn json(report: &Report) -> String {
                     .iter()
                     .map(|l| {
                         let lp = l.file.as_deref().or(d.file.as_deref());
-                        let lf = lp.and_then(|p| report.file(p));
+                        let lf = lp.and_then(|p| files.get(p).copied());
                         let (la, _) = locate(lf, Some(l.span));
                         JsonLabel {
                             file: lp.map(path_str),
@@ -287,6 +295,7 @@ fn uri(p: &Path) -> String {
 
 /// SARIF 2.1.0 with `tool.driver.rules` (every validation rule, with help) and one result per finding.
 pub fn sarif(report: &Report) -> String {
+    let files = index(report);
     let rules: Vec<_> = super::RULES
         .iter()
         .map(|r| {
@@ -305,7 +314,7 @@ pub fn sarif(report: &Report) -> String {
         .diagnostics
         .iter()
         .map(|d| {
-            let (a, b) = locate(file_of(report, d), d.span);
+            let (a, b) = locate(file_of(&files, d), d.span);
             let mut res = json!({
                 "ruleId": d.code,
                 "level": sarif_level(d.severity),
