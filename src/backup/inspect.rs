@@ -8,12 +8,12 @@ use serde::{Serialize, Serializer};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::pol::{self, PolFile};
-use crate::span::{LineIndex, Span};
+use crate::span::LineIndex;
 
 use super::layout::{self, CSE_REGISTRY};
 use super::map::{Mapping, PolicyIndex};
 use super::model::{BackupInst, BackupScheme, FsKind, Side};
-use super::{Error, RULES, read, xmltree};
+use super::{Error, RULES, read, xmlfile};
 
 /// What was inspected: one backup folder, or a root holding backups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -517,7 +517,7 @@ fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
     let Ok(bytes) = std::fs::read(path) else {
         return;
     };
-    let Ok(doc) = xmltree::parse(&bytes) else {
+    let Ok(doc) = xmlfile::parse(&bytes) else {
         return;
     };
     let index = LineIndex::new(&doc.text);
@@ -525,7 +525,7 @@ fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
     while let Some(el) = stack.pop() {
         if let Some(v) = el.attr("cpassword") {
             if !v.is_empty() {
-                let lc = index.line_col(&doc.text, el.span.start);
+                let lc = index.line_col(&doc.text, el.span.start());
                 let owner = el
                     .attr("userName")
                     .or_else(|| el.attr("accountName"))
@@ -542,7 +542,7 @@ fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
                             owner.map_or(String::new(), |u| format!(" (account '{u}')"))
                         ),
                     )
-                    .with_span(Span::new(el.span.start, el.span.end)),
+                    .with_span(el.span),
                 );
             }
         }
