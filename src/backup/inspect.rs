@@ -383,7 +383,7 @@ fn inspect_folder(
         }
         // Every file under DomainSysvol should be listed.
         let sysvol = layout::resolve_location(dir, "DomainSysvol");
-        for f in walk(&sysvol) {
+        for f in crate::fsutil::files_under(&sysvol) {
             if let Some(loc) = layout::location_of(dir, &f) {
                 if !listed.contains(&loc.to_ascii_lowercase()) {
                     findings.push(finding(
@@ -396,7 +396,7 @@ fn inspect_folder(
         }
     }
     // cpassword in any XML under DomainSysvol.
-    for f in walk(&layout::resolve_location(dir, "DomainSysvol")) {
+    for f in crate::fsutil::files_under(&layout::resolve_location(dir, "DomainSysvol")) {
         if f.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")) {
             check_cpassword(&f, findings);
         }
@@ -491,26 +491,6 @@ fn inspect_folder(
         scheme,
         sides,
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
