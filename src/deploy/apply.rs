@@ -70,6 +70,18 @@ pub struct ApplyReport {
 }
 
 impl ApplyReport {
+    /// A report with no findings and no journal yet.
+    pub(crate) fn new(recovered: Vec<UndoneRun>, plan: Plan, outcome: Outcome) -> ApplyReport {
+        ApplyReport {
+            recovered,
+            plan,
+            diagnostics: Vec::new(),
+            validation: crate::validate::Report::default(),
+            outcome,
+            journal: None,
+        }
+    }
+
     /// Whether the run was blocked (refusals or invalid templates).
     pub fn blocked(&self) -> bool {
         matches!(self.outcome, Outcome::Refused | Outcome::Invalid)
@@ -90,29 +102,30 @@ pub fn apply(sources: &[PathBuf], store: &Path, opts: &ApplyOptions) -> Result<A
 /// [`apply`] with every change going through `ops` (fault-injection tests).
 pub fn apply_with(sources: &[PathBuf], store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) -> Result<ApplyReport> {
     let src = Sources::collect(sources)?;
-    run(src, store, opts, ops, "apply")
+    let recovered = recover_unless_dry(store, opts, ops)?;
+    run(src, store, opts, ops, "apply", recovered)
 }
 
+/// Undoes interrupted runs first, except in a dry run (which changes nothing).
+pub(crate) fn recover_unless_dry(store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) -> Result<Vec<UndoneRun>> {
+    if opts.dry_run { Ok(Vec::new()) } else { recover_with(store, ops) }
+}
+
+/// Plans `src` against `store` and carries the plan out (`recovered`: what
+/// [`recover_unless_dry`] undid before).
 pub(crate) fn run(
     src: Sources,
     store: &Path,
     opts: &ApplyOptions,
     ops: &dyn FileOps,
     command: &str,
+    recovered: Vec<UndoneRun>,
 ) -> Result<ApplyReport> {
-    let recovered = if opts.dry_run { Vec::new() } else { recover_with(store, ops)? };
     let mut plan = plan_sources(src, store, &opts.plan)?;
     if opts.dry_run {
         note_interrupted(store, &mut plan)?;
     }
-    let mut report = ApplyReport {
-        recovered,
-        plan,
-        diagnostics: Vec::new(),
-        validation: crate::validate::Report::default(),
-        outcome: Outcome::DryRun,
-        journal: None,
-    };
+    let mut report = ApplyReport::new(recovered, plan, Outcome::DryRun);
     finish(&mut report, store, opts, ops, command)?;
     Ok(report)
 }
@@ -131,7 +144,7 @@ pub(crate) fn note_interrupted(store: &Path, plan: &mut Plan) -> Result<()> {
 }
 
 /// Decides and, when allowed, writes.
-pub(crate) fn finish(
+fn finish(
     report: &mut ApplyReport,
     store: &Path,
     opts: &ApplyOptions,

@@ -4,12 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::apply::{ApplyOptions, ApplyReport, Outcome, finish, note_interrupted};
+use super::apply::{ApplyOptions, ApplyReport, Outcome, recover_unless_dry, run};
 use super::ops::{FileOps, RealFs};
 use super::paths::canonical_culture;
-use super::plan::{Action, Plan, PlanEntry, Refusal, StoreIndex, plan_sources};
+use super::plan::{Action, Plan, PlanEntry, Refusal, StoreIndex};
 use super::source::{SourceFile, Sources};
-use super::txn::recover_with;
 use crate::admx::{WriteOptions, write_adml, write_admx};
 use crate::error::{Error, Result};
 use crate::policy;
@@ -98,7 +97,7 @@ pub fn add_builtin_with(store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) ->
     let mut plan_opts = opts.plan.clone();
     // Never replace anything fuller, whatever the caller asked.
     plan_opts.force = false;
-    let recovered = if opts.dry_run { Vec::new() } else { recover_with(store, ops)? };
+    let recovered = recover_unless_dry(store, opts, ops)?;
     if let Some((kind, name, reason)) = store_keeps_its_own(store)? {
         let mut plan = Plan { store: store.to_path_buf(), entries: Vec::new(), notes: Vec::new() };
         let mut e =
@@ -109,28 +108,8 @@ pub fn add_builtin_with(store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) ->
         let refused = e.action == Action::Refuse;
         plan.entries.push(e);
         let outcome = if refused { Outcome::Refused } else { Outcome::AlreadyCovered { reason } };
-        return Ok(ApplyReport {
-            recovered,
-            plan,
-            diagnostics: Vec::new(),
-            validation: crate::validate::Report::default(),
-            outcome,
-            journal: None,
-        });
+        return Ok(ApplyReport::new(recovered, plan, outcome));
     }
-    let mut plan = plan_sources(src, store, &plan_opts)?;
-    if opts.dry_run {
-        note_interrupted(store, &mut plan)?;
-    }
-    let mut report = ApplyReport {
-        recovered,
-        plan,
-        diagnostics: Vec::new(),
-        validation: crate::validate::Report::default(),
-        outcome: Outcome::DryRun,
-        journal: None,
-    };
     let opts = ApplyOptions { plan: plan_opts, dry_run: opts.dry_run, allow: opts.allow.clone() };
-    finish(&mut report, store, &opts, ops, "add-builtin")?;
-    Ok(report)
+    run(src, store, &opts, ops, "add-builtin", recovered)
 }
