@@ -100,6 +100,21 @@ pub enum RegValue {
     DeleteAllValues,
 }
 
+impl fmt::Display for RegValue {
+    /// `REG_DWORD 1`, `REG_SZ "x"`, `delete`, `delete all values`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegValue::Dword(n) => write!(f, "REG_DWORD {n}"),
+            RegValue::Qword(n) => write!(f, "REG_QWORD {n}"),
+            RegValue::Sz(s) => write!(f, "REG_SZ {s:?}"),
+            RegValue::ExpandSz(s) => write!(f, "REG_EXPAND_SZ {s:?}"),
+            RegValue::MultiSz(v) => write!(f, "REG_MULTI_SZ {v:?}"),
+            RegValue::Delete => f.write_str("delete"),
+            RegValue::DeleteAllValues => f.write_str("delete all values"),
+        }
+    }
+}
+
 /// One registry change: set (or delete) `value_name` under `key`. The hive
 /// is not part of it: it follows the policy's class (User → HKCU / the GPO's
 /// `User` side, Machine → HKLM / `Machine`).

@@ -68,7 +68,7 @@ impl fmt::Display for RegistryAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.value_name.as_deref().unwrap_or("");
         match &self.op {
-            RegOp::Set(v) => write!(f, "{}\\{name} = {}", self.key, reg_value_text(v)),
+            RegOp::Set(v) => write!(f, "{}\\{name} = {v}", self.key),
             RegOp::DeleteValue => write!(f, "{}\\{name} = delete", self.key),
             RegOp::DeleteAllValues => write!(f, "{}\\* = delete all values", self.key),
         }
@@ -105,19 +105,6 @@ pub struct PolicyEffects {
     pub elements: Vec<ElementTarget>,
 }
 
-/// `REG_DWORD 1`, `REG_SZ "x"`, `delete`.
-pub fn reg_value_text(v: &RegValue) -> String {
-    match v {
-        RegValue::Dword(n) => format!("REG_DWORD {n}"),
-        RegValue::Qword(n) => format!("REG_QWORD {n}"),
-        RegValue::Sz(s) => format!("REG_SZ {s:?}"),
-        RegValue::ExpandSz(s) => format!("REG_EXPAND_SZ {s:?}"),
-        RegValue::MultiSz(v) => format!("REG_MULTI_SZ {v:?}"),
-        RegValue::Delete => "delete".to_owned(),
-        RegValue::DeleteAllValues => "delete all values".to_owned(),
-    }
-}
-
 fn flag(v: &Option<String>) -> bool {
     v.as_deref().and_then(parse_xsd_bool).unwrap_or(false)
 }
@@ -133,7 +120,7 @@ fn reg_type_of(v: Option<&Value>) -> &'static str {
 fn slot_text(s: Option<&ValueSlot>) -> String {
     match s.and_then(|s| s.value.as_ref()) {
         None => "no value".to_owned(),
-        Some(v) => value_of(v).map_or_else(|| "invalid value".to_owned(), |r| reg_value_text(&r)),
+        Some(v) => value_of(v).map_or_else(|| "invalid value".to_owned(), |r| r.to_string()),
     }
 }
 

@@ -307,7 +307,7 @@ impl Store {
                                             .and_then(crate::policy::value_of)
                                             .map_or_else(
                                                 || "no value".to_owned(),
-                                                |v| super::reg_value_text(&v),
+                                                |v| v.to_string(),
                                             );
                                         format!("{name} = {value}")
                                     })
