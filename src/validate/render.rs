@@ -279,10 +279,16 @@ fn sarif_level(s: Severity) -> &'static str {
 }
 
 /// A relative URI reference for a path (forward slashes, percent-encoded).
+/// Absolute paths become `file://` URIs (SARIF viewers then resolve them);
+/// relative paths stay relative to where gpforge ran (GitHub resolves them
+/// against the repository root).
 fn uri(p: &Path) -> String {
     let s = path_str(p);
     let s = s.strip_prefix("./").unwrap_or(&s);
     let mut out = String::new();
+    if p.is_absolute() {
+        out.push_str(if s.starts_with('/') { "file://" } else { "file:///" });
+    }
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
             out.push(b as char);

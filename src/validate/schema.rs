@@ -786,6 +786,7 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
     // (prefix or "" for default, uri)
     let mut ns: Vec<(String, String)> = Vec::new();
     let mut root_ns: Option<String> = None;
+    let mut root_decls = 0usize;
     let mut seen_root = false;
     loop {
         let ev = match reader.next_event() {
@@ -843,7 +844,9 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                     }
                 }
                 let prefix = qname.split_once(':').map_or("", |(p, _)| p);
-                let elem_ns = lookup_ns(&ns, prefix);
+                // fast path: unprefixed element and no default namespace declared below the root
+                let plain = prefix.is_empty() && seen_root && ns_pushed == 0 && ns.iter().skip(root_decls).all(|(p, _)| !p.is_empty());
+                let elem_ns = if plain { root_ns.as_deref().filter(|u| !u.is_empty()) } else { lookup_ns(&ns, prefix) };
                 if !prefix.is_empty() && elem_ns.is_none() {
                     out.diagnostics.retain(|d| d.code.starts_with("XML"));
                     out.diagnostics.push(diag(
@@ -899,6 +902,7 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                         ));
                     }
                     root_ns = Some(uri);
+                    root_decls = ns.len();
                 } else {
                     let parent = stack.last_mut().expect("inside root");
                     let same_ns =

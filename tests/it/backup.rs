@@ -417,9 +417,9 @@ fn created_backup_inspects_back_to_the_same_settings() {
             )
         );
         let want = if value == 1 {
-            gpforge::backup::map::PolicyState::Enabled
+            gpforge::policy::PolicyState::Enabled
         } else {
-            gpforge::backup::map::PolicyState::Disabled
+            gpforge::policy::PolicyState::Disabled
         };
         assert_eq!(m.policies[0].state, want);
     }
@@ -1294,7 +1294,7 @@ fn cli_inspect_with_store_maps_settings() {
         .iter()
         .find(|p| p["policy"] == "excel16:L_SetDocumentBehaviorIfFileValidationFails")
         .expect("mapped");
-    assert_eq!(p["state"], "Disabled");
+    assert_eq!(p["state"], "disabled");
     // The text form lists the policies with state, name, category and qualified name.
     let (code, text, _) = util::gpforge(
         &util::root(),
