@@ -12,6 +12,22 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use gpforge::pol::{self, Data, PolFile};
+use peak_alloc::PeakAlloc;
+
+// Counts heap use, to measure the peak memory of decoding (the same small
+// overhead applies to gpforge and preg).
+#[global_allocator]
+static ALLOC: PeakAlloc = PeakAlloc;
+
+/// Peak heap bytes allocated while `f` runs (above what was in use before).
+fn peak_of<T>(f: impl FnOnce() -> T) -> usize {
+    let before = ALLOC.current_usage();
+    ALLOC.reset_peak_usage();
+    let out = f();
+    let peak = ALLOC.peak_usage().saturating_sub(before);
+    drop(out);
+    peak
+}
 
 fn corpus() -> Vec<Vec<u8>> {
     let root = std::env::var_os("GPFORGE_SHARED")
@@ -191,6 +207,28 @@ fn main() {
             worst = worst.max(h as f64 / b.len() as f64);
         }
     }
+    // Peak heap while decoding each file (model plus any temporary), per byte of file.
+    let (mut ours_worst, mut preg_worst, mut ours_sum, mut preg_sum) = (0f64, 0f64, 0usize, 0usize);
+    for b in &files {
+        let o = peak_of(|| pol::from_slice(b));
+        let p = peak_of(|| preg::PolicyFile::parse(b));
+        ours_sum += o;
+        preg_sum += p;
+        if b.len() > 8 {
+            ours_worst = ours_worst.max(o as f64 / b.len() as f64);
+            preg_worst = preg_worst.max(p as f64 / b.len() as f64);
+        }
+    }
+    let largest = files.iter().max_by_key(|b| b.len()).expect("corpus is not empty");
+    println!(
+        "peak heap while decoding: gpforge {:.2} bytes per file byte (worst file {:.2}), preg {:.2} (worst {:.2}); largest file {} bytes: gpforge {} bytes peak",
+        ours_sum as f64 / total as f64,
+        ours_worst,
+        preg_sum as f64 / total as f64,
+        preg_worst,
+        largest.len(),
+        peak_of(|| pol::from_slice(largest))
+    );
     println!(
         "model heap: {} bytes for {} bytes of files ({:.2} per byte; worst file {:.2} per byte)",
         sum_heap,

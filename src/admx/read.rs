@@ -10,6 +10,15 @@
 //! content is kept without its surrounding whitespace. Content outside the
 //! root goes to [`SourceInfo::outside_root`].
 //!
+//! Text is what XML defines: references resolved, CR LF and lone CR turned
+//! into LF. In text-only elements (`<string>`, `<label>`, `<seeAlso>`, ...)
+//! CDATA sections are part of the text, while comments and child elements
+//! go to the node's unknown children. Attribute values are normalised as
+//! XML requires (tab, CR, LF become spaces). The `<value>` wrapper inside a
+//! list `<item>` has no node in the model: anything unknown on or in it is
+//! kept on the item. Only the element span is stored; an attribute's span is
+//! found again with [`crate::xml::reader::attr_span`].
+//!
 //! Malformed XML (and any DTD) is a [`ParseError`] with a position.
 
 use std::borrow::Cow;
@@ -49,6 +58,20 @@ pub fn parse_admx_str(text: &str) -> Result<Parsed<PolicyDefinitions>, ParseErro
 /// Reads an ADML document from text (recorded as UTF-8; a leading U+FEFF counts as a BOM).
 pub fn parse_adml_str(text: &str) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
     adml_from_decoded(decoded_str(text))
+}
+
+/// Reads an ADMX document from text already decoded by
+/// [`crate::xml::decode::decode`] (keeps its encoding facts; no second copy).
+pub fn parse_admx_decoded(decoded: Decoded) -> Result<Parsed<PolicyDefinitions>, ParseError> {
+    admx_from_decoded(decoded)
+}
+
+/// Reads an ADML document from text already decoded by
+/// [`crate::xml::decode::decode`] (keeps its encoding facts; no second copy).
+pub fn parse_adml_decoded(
+    decoded: Decoded,
+) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
+    adml_from_decoded(decoded)
 }
 
 fn decoded_str(text: &str) -> Decoded {

@@ -437,6 +437,8 @@ fn inspect_folder(
                     findings.push(diag);
                     damage = Some(d.summary());
                 } else {
+                    // The codec's findings about sound entries (hive prefixes, duplicates, ...).
+                    findings.extend(d.findings.iter().cloned().map(|f| f.with_file(&p)));
                     settings = Some(d.salvage());
                 }
             }

@@ -17,19 +17,11 @@ use serde::{Serialize, Serializer};
 
 use crate::model::{PolicyClass, PolicyElement, Value};
 use crate::pol::{self, Data, Directive, Entry, PolFile};
+pub use crate::policy::PolicyState;
 use crate::store::effects::{RegOp, RegValue, policy_effects};
 use crate::store::{PolicyId, Store};
 
 use super::model::Side;
-
-/// Enabled or disabled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum PolicyState {
-    /// The policy is enabled (with element values, if any).
-    Enabled,
-    /// The policy is disabled.
-    Disabled,
-}
 
 /// One element value of a mapped policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -293,7 +285,7 @@ impl<'s> PolicyIndex<'s> {
         }
     }
 
-    /// Number of policies with at least one footprint.
+    /// True when no policy of the store applies to this side (nothing can be mapped).
     pub fn is_empty(&self) -> bool {
         self.by_value.is_empty() && self.by_key.is_empty()
     }

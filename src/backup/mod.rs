@@ -29,7 +29,7 @@
 //!
 //! - [`layout`]: every path and naming convention of a backup folder.
 //! - [`model`]: plain data ([`Backup`], [`BackupScheme`], [`BackupInst`]).
-//! - [`read`] / [`write`]: the XML files, as mirrors; [`read_dir`] / [`write_dir`]
+//! - [`read`] / [`write`](mod@write): the XML files, as mirrors; [`read_dir`] / [`write_dir`]
 //!   for a whole folder; [`report`]: gpreport.xml; [`security`]: the default ACL.
 //! - [`create`]: building a backup from settings and writing it into a root
 //!   (manifest.xml kept); [`inspect`]: reading folders and roots with GPO findings

@@ -82,9 +82,9 @@ struct CreateArgs {
 struct InspectArgs {
     /// A backup folder ({BackupId}), a backup root, or a folder holding backup roots (all are inspected).
     path: PathBuf,
-    /// PolicyDefinitions folder (or template files) to map settings back to policies.
+    /// PolicyDefinitions folder (or template file) to map settings back to policies; repeat to combine several.
     #[arg(long)]
-    store: Option<PathBuf>,
+    store: Vec<PathBuf>,
     /// Culture of the display strings.
     #[arg(long, default_value = "en-US")]
     culture: String,
@@ -205,9 +205,8 @@ fn create_cmd(a: CreateArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
 fn inspect_cmd(a: InspectArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     // A backup folder, a root, or a folder holding roots (a repository of backups).
     let mut all = inspect::inspect_tree(&a.path)?;
-    if let Some(p) = &a.store {
-        let store =
-            Store::open(p).with_context(|| format!("loading templates from {}", p.display()))?;
+    if !a.store.is_empty() {
+        let store = open_stores(&a.store)?;
         for ins in &mut all {
             ins.map_policies(&store, &a.culture);
         }
@@ -237,6 +236,34 @@ fn inspect_cmd(a: InspectArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus
     } else {
         ExitStatus::Clean
     })
+}
+
+/// One folder or file: [`Store::open`]; several: every ADMX of each folder
+/// (with the culture folders beside it) loaded together.
+fn open_stores(paths: &[PathBuf]) -> anyhow::Result<Store> {
+    if let [one] = paths {
+        return Store::open(one)
+            .with_context(|| format!("loading templates from {}", one.display()));
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).with_context(|| format!("listing {}", p.display()))?;
+            let mut admx: Vec<PathBuf> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| {
+                    f.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("admx"))
+                })
+                .collect();
+            admx.sort();
+            files.extend(admx);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(Store::from_files(&files)?)
 }
 
 fn entry_text(e: &Entry) -> String {

@@ -38,7 +38,8 @@ enum PolCommand {
 struct DumpArgs {
     /// The registry.pol file.
     file: PathBuf,
-    /// Output format: LGPO text (`LGPO.exe /parse`), a JSON array, or one JSON object per line.
+    /// Output format: LGPO text (as `LGPO.exe /parse`; QWORD:, DWORDBE:, LINK:, BINARY:, RAW:<type>:<hex> and `@`
+    /// for the default value are gpforge extensions), a JSON array, or one JSON object per line.
     #[arg(long, value_parser = ["text", "json", "jsonl"], default_value = "text")]
     format: String,
     /// Side named in LGPO text (default: from a Machine/User folder in the path, else computer).

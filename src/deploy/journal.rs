@@ -96,7 +96,7 @@ pub struct JournalEntry {
 /// The record of one run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
-    /// [`JOURNAL_FORMAT`].
+    /// Journal format version (1).
     pub format: u32,
     /// The backup folder name (UTC time the run started, `YYYYMMDDTHHMMSSZ`, with `-NNN` if taken).
     pub id: String,

@@ -150,5 +150,11 @@ pub fn rollback(store: &std::path::Path, to: Option<&str>) -> Result<Vec<UndoneR
     rollback_with(store, to, &RealFs)
 }
 
+/// Undoes every interrupted run of `store` (journal still `in-progress`),
+/// newest first; `apply` and `add-builtin` do this before planning.
+pub fn recover(store: &std::path::Path) -> Result<Vec<UndoneRun>> {
+    recover_with(store, &RealFs)
+}
+
 #[cfg(test)]
 mod tests;

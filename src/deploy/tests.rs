@@ -198,3 +198,23 @@ fn hostile_journals_are_refused() {
     let e = rollback_with(s, None, &RealFs).unwrap_err();
     assert!(e.to_string().contains("would leave the store"), "{e}");
 }
+
+#[test]
+fn runs_are_ordered_by_sequence_not_clock() {
+    let (dir, changes) = setup();
+    let s = dir.path();
+    let first = execute(s, "apply", &changes, &RealFs).unwrap();
+    let second_changes = vec![Change { path: rel("a.admx"), bytes: b"third a".to_vec(), action: FileAction::Replace }];
+    let second = execute(s, "apply", &second_changes, &RealFs).unwrap();
+    assert_eq!((first.seq, second.seq), (1, 2));
+    // The second run came from an admin whose clock is a day behind: its id sorts first.
+    let root = s.join(TOOL_DIR).join("backup");
+    let early = "19990101T000000Z";
+    std::fs::rename(root.join(&second.id), root.join(early)).unwrap();
+    let jp = root.join(early).join("journal.json");
+    let text = std::fs::read_to_string(&jp).unwrap().replace(&second.id, early);
+    std::fs::write(&jp, text).unwrap();
+    let undone = rollback_with(s, None, &RealFs).unwrap();
+    assert_eq!(undone[0].id, early, "the last run is the one with the highest sequence number");
+    assert_eq!(std::fs::read(s.join("a.admx")).unwrap(), b"new a admx, longer");
+}

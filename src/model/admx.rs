@@ -498,6 +498,9 @@ pub struct ElementCommon {
 /// A child of `<elements>`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
+// Plain data read once per element; boxing the boolean variant would only
+// complicate every match for a few hundred bytes per element.
+#[allow(clippy::large_enum_variant)]
 pub enum PolicyElement {
     /// `<boolean>`.
     Boolean(BooleanElement),

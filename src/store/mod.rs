@@ -59,7 +59,7 @@ pub use effects::{
     ElementTarget, PolicyEffects, RegOp, RegValue, RegistryAction, policy_effects, reg_value_text,
 };
 pub use parse::ParseError;
-pub use query::{CategoryNode, CategoryTree, Lookup, NamespaceEntry, RefError};
+pub use query::{CategoryNode, CategoryTree, Lookup, MAX_TREE_DEPTH, NamespaceEntry, RefError};
 
 /// One loaded file: where it came from, its decoded text and its model.
 #[derive(Debug)]

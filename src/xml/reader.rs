@@ -320,7 +320,7 @@ impl<'a> Iterator for Scanner<'a> {
         // One pass over the (short) value: the closing quote, any `<`, and
         // whether something needs decoding.
         let quote_class = if q == b'"' { 1 } else { 2 };
-        let mut i = value_at;
+        let mut i = skip_plain(b, value_at, self.end, q);
         let mut plain = true;
         loop {
             if i >= self.end {
@@ -388,6 +388,32 @@ const VALUE_CLASS: [u8; 256] = {
     t[b'\r' as usize] = 4;
     t
 };
+
+/// Skips 8 bytes at a time while none of them is the quote `q`, `<`, `&`
+/// or a control character (tab, LF, CR, ...); returns where the byte-wise
+/// scan must go on.
+fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let (quote, lt, amp) = (
+        LO * u64::from(q),
+        LO * u64::from(b'<'),
+        LO * u64::from(b'&'),
+    );
+    while i + 8 <= end {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let hit =
+            zero(w ^ quote) | zero(w ^ lt) | zero(w ^ amp) | (w.wrapping_sub(LO * 0x20) & !w & HI);
+        if hit != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
 
 /// A name may not start with a digit, `-` or `.`.
 fn name_start_ok(name: &str) -> bool {
@@ -913,6 +939,28 @@ mod tests {
                 }
             };
             assert!(err.message().contains(want), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn long_attribute_values_decode_wherever_the_special_byte_is() {
+        for at in 0..20 {
+            let pad = "x".repeat(at);
+            let text = format!("<a v='{pad}&amp;{pad}\t{pad}' w=\"{pad}'{pad}\" z='{pad}é{pad}'/>");
+            let mut r = XmlReader::new(&text);
+            let Event::Start(t) = r.next_event().unwrap() else {
+                panic!()
+            };
+            let attrs: Vec<_> = t.attributes().map(Result::unwrap).collect();
+            assert_eq!(attrs[0].1, format!("{pad}&{pad} {pad}"));
+            assert_eq!(attrs[1].1, format!("{pad}'{pad}"));
+            assert_eq!(attrs[2].1, format!("{pad}é{pad}"));
+            let bad = format!("<a v='{pad}<{pad}'/>");
+            let mut r = XmlReader::new(&bad);
+            let Event::Start(t) = r.next_event().unwrap() else {
+                panic!()
+            };
+            assert!(t.attributes().next().unwrap().is_err());
         }
     }
 

@@ -417,9 +417,9 @@ fn created_backup_inspects_back_to_the_same_settings() {
             )
         );
         let want = if value == 1 {
-            gpforge::backup::map::PolicyState::Enabled
+            gpforge::policy::PolicyState::Enabled
         } else {
-            gpforge::backup::map::PolicyState::Disabled
+            gpforge::policy::PolicyState::Disabled
         };
         assert_eq!(m.policies[0].state, want);
     }
@@ -1294,7 +1294,7 @@ fn cli_inspect_with_store_maps_settings() {
         .iter()
         .find(|p| p["policy"] == "excel16:L_SetDocumentBehaviorIfFileValidationFails")
         .expect("mapped");
-    assert_eq!(p["state"], "Disabled");
+    assert_eq!(p["state"], "disabled");
     // The text form lists the policies with state, name, category and qualified name.
     let (code, text, _) = util::gpforge(
         &util::root(),
@@ -1359,5 +1359,62 @@ fn inspect_tree_finds_every_root_of_a_repository() {
         serde_json::from_str::<serde_json::Value>(&out)
             .unwrap()
             .is_object()
+    );
+}
+
+#[test]
+fn registry_pol_findings_of_sound_files_are_reported_too() {
+    let mut o = linkedin_options(gpforge::policy::PolicyState::Disabled, None);
+    o.settings.push((
+        Side::Machine,
+        PolFile {
+            entries: vec![Entry::dword(r"HKLM\Software\Policies\Contoso", "Flag", 1)],
+        },
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    create::create(tmp.path(), &o, false).unwrap();
+    let ins = inspect::inspect(tmp.path()).unwrap();
+    let d = ins
+        .findings
+        .iter()
+        .find(|d| d.code == "POL010")
+        .expect("hive prefix reported");
+    assert!(
+        d.file
+            .as_ref()
+            .unwrap()
+            .ends_with("DomainSysvol/GPO/Machine/registry.pol"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn bad_xml_is_an_error_with_a_position_never_a_panic() {
+    let p = Path::new("Backup.xml");
+    let cases: &[&[u8]] = &[
+        b"",
+        b"\xff\xfe\x00",
+        b"\xef\xbb\xbf",
+        b"\x00\x01\x02garbage",
+        b"<GroupPolicyBackupScheme>",
+        b"<GroupPolicyBackupScheme></GroupPolicyBackupScheme>",
+        b"<GroupPolicyBackupScheme><GroupPolicyObject/></GroupPolicyBackupScheme>",
+        b"<!DOCTYPE x [<!ENTITY a 'b'>]><GroupPolicyBackupScheme/>",
+        b"<GroupPolicyBackupScheme><GroupPolicyObject><GroupPolicyCoreSettings><UserVersionNumber>x</UserVersionNumber></GroupPolicyCoreSettings></GroupPolicyObject></GroupPolicyBackupScheme>",
+        b"<a>&unknown;</a>",
+        b"<BackupInst/>",
+        b"<Backups><BackupInst>",
+    ];
+    for c in cases {
+        let e = bread::read_backup_xml(p, c).unwrap_err().to_string();
+        assert!(e.starts_with("Backup.xml:"), "{e}");
+        let _ = bread::read_bkupinfo(p, c);
+        let _ = bread::read_manifest(p, c);
+    }
+    // An empty manifest is a valid manifest without entries.
+    assert!(
+        bread::read_manifest(p, b"<Backups xmlns=\"x\"/>")
+            .unwrap()
+            .is_empty()
     );
 }

@@ -681,3 +681,25 @@ fn check_tabulates_missing_cultures() {
     assert!(out.contains("dutch.admx  de-DE, en-US, fr-FR\n"), "{out}");
     assert!(out.contains("orphan ADML (no ADMX): en-US/old.adml"), "{out}");
 }
+
+#[test]
+fn cli_add_builtin_says_what_it_did() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  add      office16.admx  "), "{out}");
+    assert!(out.contains("  add      nl-NL/office16.adml  "), "{out}");
+    assert!(out.contains("applied: 3 added, 0 replaced"), "{out}");
+    let (code, out, _) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("nothing to do: the store is up to date\n"), "{out}");
+    let full = fixture("deploy/office16-full");
+    let (code, _, err) = gpforge(tmp.path(), &["store", "apply", full.to_str().unwrap(), "--store", "F"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "F"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("nothing installed: the store's office16.admx already defines L_AllowLinkedInFeatures"),
+        "{out}"
+    );
+}
