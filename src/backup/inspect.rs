@@ -8,12 +8,12 @@ use serde::{Serialize, Serializer};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::pol::{self, PolFile};
-use crate::span::{LineIndex, Span};
+use crate::span::LineIndex;
 
 use super::layout::{self, CSE_REGISTRY};
 use super::map::{Mapping, PolicyIndex};
 use super::model::{BackupInst, BackupScheme, FsKind, Side};
-use super::{Error, RULES, read, xmltree};
+use super::{Error, RULES, read, xmlfile};
 
 /// What was inspected: one backup folder, or a root holding backups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -383,7 +383,7 @@ fn inspect_folder(
         }
         // Every file under DomainSysvol should be listed.
         let sysvol = layout::resolve_location(dir, "DomainSysvol");
-        for f in walk(&sysvol) {
+        for f in crate::fsutil::files_under(&sysvol) {
             if let Some(loc) = layout::location_of(dir, &f) {
                 if !listed.contains(&loc.to_ascii_lowercase()) {
                     findings.push(finding(
@@ -396,7 +396,7 @@ fn inspect_folder(
         }
     }
     // cpassword in any XML under DomainSysvol.
-    for f in walk(&layout::resolve_location(dir, "DomainSysvol")) {
+    for f in crate::fsutil::files_under(&layout::resolve_location(dir, "DomainSysvol")) {
         if f.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")) {
             check_cpassword(&f, findings);
         }
@@ -493,31 +493,11 @@ fn inspect_folder(
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
     let Ok(bytes) = std::fs::read(path) else {
         return;
     };
-    let Ok(doc) = xmltree::parse(&bytes) else {
+    let Ok(doc) = xmlfile::parse(&bytes) else {
         return;
     };
     let index = LineIndex::new(&doc.text);
@@ -525,7 +505,7 @@ fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
     while let Some(el) = stack.pop() {
         if let Some(v) = el.attr("cpassword") {
             if !v.is_empty() {
-                let lc = index.line_col(&doc.text, el.span.start);
+                let lc = index.line_col(&doc.text, el.span.start());
                 let owner = el
                     .attr("userName")
                     .or_else(|| el.attr("accountName"))
@@ -542,7 +522,7 @@ fn check_cpassword(path: &Path, findings: &mut Vec<Diagnostic>) {
                             owner.map_or(String::new(), |u| format!(" (account '{u}')"))
                         ),
                     )
-                    .with_span(Span::new(el.span.start, el.span.end)),
+                    .with_span(el.span),
                 );
             }
         }

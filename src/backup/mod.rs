@@ -51,13 +51,13 @@ mod rules;
 pub mod security;
 pub mod time;
 pub mod write;
-mod xmltree;
+mod xmlfile;
 
 pub use model::{
     Backup, BackupInst, BackupScheme, Extension, FsKind, FsObject, GpoInfo, SecurityGroup, Side,
     SideInfo, SideSettings,
 };
-pub use xmltree::TextEncoding;
+pub use xmlfile::TextEncoding;
 
 pub use rules::RULES;
 

@@ -10,34 +10,35 @@ use super::Error;
 use super::model::{
     BackupInst, BackupScheme, Extension, FsKind, FsObject, SecurityGroup, SideInfo,
 };
-use super::xmltree::{self, Element};
+use super::xmlfile::{self, Element};
 
-fn xml_error(path: &Path, text: Option<&str>, e: xmltree::SyntaxError) -> Error {
-    let position = match text {
-        Some(t) => {
-            let lc = LineIndex::new(t).line_col(t, e.offset.min(t.len()));
-            format!("{}:{}", lc.line, lc.column)
-        }
-        None => format!("byte {}", e.offset),
-    };
+fn xml_error(path: &Path, position: String, message: String) -> Error {
     Error::Xml {
         path: path.to_path_buf(),
         position,
-        message: e.message,
+        message,
     }
 }
 
 /// Parses XML bytes of a backup file into an element tree, naming `path` in errors.
-pub(crate) fn parse_xml(path: &Path, bytes: &[u8]) -> Result<xmltree::Document, Error> {
-    let (text, _) = xmltree::decode(bytes).map_err(|e| xml_error(path, None, e))?;
-    match xmltree::parse(bytes) {
-        Ok(d) => Ok(d),
-        Err(e) => Err(xml_error(path, Some(&text), e)),
+pub(crate) fn parse_xml(path: &Path, bytes: &[u8]) -> Result<xmlfile::Document, Error> {
+    let (text, _) = xmlfile::decode(bytes)
+        .map_err(|e| xml_error(path, format!("byte {}", e.offset), e.message))?;
+    match crate::xml::tree::read_tree(&text) {
+        Ok(root) => Ok(xmlfile::Document { text, root }),
+        Err(e) => {
+            let lc = e.line_col();
+            Err(xml_error(
+                path,
+                format!("{}:{}", lc.line, lc.column),
+                e.message().to_owned(),
+            ))
+        }
     }
 }
 
-fn format_error(path: &Path, doc: &xmltree::Document, el: &Element, message: String) -> Error {
-    let lc = LineIndex::new(&doc.text).line_col(&doc.text, el.span.start.min(doc.text.len()));
+fn format_error(path: &Path, doc: &xmlfile::Document, el: &Element, message: String) -> Error {
+    let lc = LineIndex::new(&doc.text).line_col(&doc.text, el.span.start().min(doc.text.len()));
     Error::Format {
         path: path.to_path_buf(),
         position: format!("{}:{}", lc.line, lc.column),
@@ -45,7 +46,7 @@ fn format_error(path: &Path, doc: &xmltree::Document, el: &Element, message: Str
     }
 }
 
-fn expect_root(path: &Path, doc: &xmltree::Document, name: &str) -> Result<(), Error> {
+fn expect_root(path: &Path, doc: &xmlfile::Document, name: &str) -> Result<(), Error> {
     if doc.root.name == name {
         Ok(())
     } else {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::layout::{NS_SETTINGS, NS_SETTINGS_REGISTRY, NS_TYPES, NS_TYPES_SECURITY};
 use super::security;
 use super::time::Timestamp;
-use super::xmltree::escape_text;
+use super::xmlfile::escape_text;
 
 /// One Administrative Templates policy as the report shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

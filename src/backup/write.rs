@@ -16,7 +16,7 @@
 
 use super::layout::{self, CSE_REGISTRY, CSE_SECURITY, NS_GPO_OPERATIONS, NS_MANIFEST};
 use super::model::{BackupInst, BackupScheme, Extension, FsKind, FsObject, SecurityGroup, Side};
-use super::xmltree::{cdata, escape_attr, escape_text};
+use super::xmlfile::{cdata, escape_attr, escape_text};
 
 const CRLF: &str = "\r\n";
 /// Number of extension slots GPMC's template has before the "unknown" line.

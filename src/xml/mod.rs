@@ -2,4 +2,5 @@
 
 pub mod decode;
 pub mod reader;
+pub(crate) mod tree;
 pub mod writer;

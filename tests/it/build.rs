@@ -7,7 +7,7 @@ use std::process::Command;
 
 use gpforge::policy::{self, BuildOptions, FileOutcome, PolicyState};
 
-use crate::util::{fixture, gpforge, oracle, shared};
+use crate::util::{copy_dir, fixture, gpforge, oracle, shared};
 
 const CULTURES: [&str; 4] = ["en-US", "de-DE", "fr-FR", "nl-NL"];
 /// The registry key and value of the policy, as issue 2 / formats.md §1.2 state them.
@@ -365,7 +365,7 @@ fn build_script() -> PathBuf {
 /// `templates/office16/*.toml`); returns (success, stderr, generated code).
 fn run_build_script(exe: &Path, case: &str) -> (bool, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&fixture(&format!("build/strings/{case}")), dir.path());
+    copy_dir(&fixture(&format!("build/strings/{case}")), dir.path());
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let out = Command::new(exe)
@@ -470,7 +470,7 @@ fn cli_lang_picks_cultures() {
 fn cli_force_replaces_a_different_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    copy_tree(&fixture("build/existing-different/in"), &out);
+    copy_dir(&fixture("build/existing-different/in"), &out);
     let (code, stdout, err) = gpforge(
         dir.path(),
         &["build", "--state", "disabled", "--out", "out", "--force"],
@@ -484,18 +484,6 @@ fn cli_force_replaces_a_different_file() {
         std::fs::read(out.join("User/registry.pol")).unwrap().len(),
         144
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for (rel, bytes) in tree(from) {
-        let p = to.join(&rel);
-        if rel.ends_with('/') {
-            std::fs::create_dir_all(&p).unwrap();
-        } else {
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, bytes).unwrap();
-        }
-    }
 }
 
 /// Runs `gpforge build ARGS` in a fresh folder prepared by `setup`, and checks
@@ -607,7 +595,7 @@ fn a_refusal_writes_none_of_the_other_targets() {
     // The conflicting file is the LAST target; the earlier ones must not be written either.
     let dir = tempfile::tempdir().unwrap();
     let out: PathBuf = dir.path().join("out");
-    copy_tree(&fixture("build/existing-different/in"), &out);
+    copy_dir(&fixture("build/existing-different/in"), &out);
     let e = policy::build(&opts(PolicyState::Enabled, &out)).unwrap_err();
     assert!(matches!(e, gpforge::Error::WouldOverwrite { .. }), "{e}");
     assert!(!out.join("PolicyDefinitions").exists());

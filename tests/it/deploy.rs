@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use gpforge::deploy::{self, Action, ApplyOptions, Fault, FaultyOps, Outcome, PlanOptions, RealFs, Refusal, RunState};
 
-use crate::util::{fixture, gpforge, root, shared};
+use crate::util::{copy_dir, fixture, gpforge, root, shared};
 
 // ---------------------------------------------------------------- helpers
 
@@ -37,18 +37,6 @@ fn tree(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
         }
     }
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
 }
 
 fn opts(langs: &[&str]) -> ApplyOptions {

@@ -83,27 +83,27 @@ pub fn oracle(test: &str, which: &str) -> Option<PathBuf> {
 /// Every file under `dir` (recursively) whose extension matches one of `exts`
 /// (case-insensitive), sorted.
 pub fn files_with_ext(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
+    gpforge::fsutil::files_under(dir)
+        .into_iter()
+        .filter(|p| {
+            p.extension()
                 .and_then(|x| x.to_str())
                 .is_some_and(|x| exts.iter().any(|w| x.eq_ignore_ascii_case(w)))
-            {
-                out.push(p);
-            }
+        })
+        .collect()
+}
+
+/// Copies the folder `from` (recursively) into `to`, creating `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
         }
     }
-    out.sort();
-    out
 }
 
 /// Runs the built `gpforge` binary with `args` in `cwd`; returns (exit code, stdout, stderr).
