@@ -84,28 +84,6 @@ fn measure(name: &str, files: &[Vec<u8>], total: usize, budget: Duration, mut f:
     t
 }
 
-/// Alternates rounds of `a` and `b` over the corpus; returns the median of the
-/// per-pair speed ratios a/b (robust against load changes on a shared machine).
-fn paired_ratio(files: &[Vec<u8>], budget: Duration, mut a: impl FnMut(&[u8]), mut b: impl FnMut(&[u8])) -> f64 {
-    let start = Instant::now();
-    let mut ratios = Vec::new();
-    while start.elapsed() < budget || ratios.len() < 5 {
-        let t = Instant::now();
-        for x in files {
-            a(x);
-        }
-        let ta = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        for x in files {
-            b(x);
-        }
-        let tb = t.elapsed().as_secs_f64();
-        ratios.push(tb / ta);
-    }
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
-}
-
 /// Heap bytes held by a decoded model.
 fn heap(f: &PolFile) -> usize {
     let mut n = f.entries.capacity() * std::mem::size_of::<pol::Entry>();
@@ -172,18 +150,7 @@ fn main() {
     });
     let _ = diag;
 
-    let paired = paired_ratio(
-        &files,
-        budget,
-        |b| {
-            black_box(pol::from_slice(black_box(b)).ok());
-        },
-        |b| {
-            black_box(preg::PolicyFile::parse(black_box(b)).ok());
-        },
-    );
     println!();
-    println!("decode, alternating rounds: gpforge is {paired:.2}x preg (median of per-pair ratios)");
     println!(
         "decode: {:.2}x preg (median), {:.2}x (best); {:.2} GB/s median, {:.2} GB/s best (targets: >= 4x, >= 1 GB/s)",
         ours.median / theirs.median,

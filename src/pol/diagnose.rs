@@ -8,7 +8,7 @@ use crate::span::Span;
 
 use super::error::DecodeError;
 use super::format::{HEADER_LEN, MAX_DOCUMENTED_SIZE};
-use super::model::{Data, Directive, Entry, PolFile, RegType};
+use super::model::{Data, Directive, Entry, PolFile, RegType, eq_ci};
 use super::read;
 
 /// The result of [`super::diagnose`].
@@ -124,7 +124,8 @@ fn finding(code: &str, severity: Severity, i: usize, span: Span, msg: String) ->
 
 fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    // Entries by a case-folded hash of key and value name (no allocation per entry).
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
         let span = Span::new(starts[i], starts.get(i + 1).copied().unwrap_or(end));
         if let Some(msg) = misfit(e) {
@@ -152,8 +153,13 @@ fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> 
         }
         let key_only = e.value_name.is_empty() && e.data == Data::None;
         if !key_only {
-            let up = |s: &str| s.chars().flat_map(char::to_uppercase).collect::<String>();
-            if let Some(first) = seen.insert((up(&e.key), up(&e.value_name)), i) {
+            let slot = seen.entry(fold_hash(&e.key, &e.value_name)).or_default();
+            let first = slot
+                .iter()
+                .copied()
+                .find(|&j| eq_ci(&entries[j].key, &e.key) && eq_ci(&entries[j].value_name, &e.value_name));
+            slot.push(i);
+            if let Some(first) = first {
                 let msg = format!(
                     "'{}' in key '{}' appears again (first as entry {}): the later entry wins",
                     e.value_name,
@@ -165,6 +171,24 @@ fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> 
         }
     }
     out
+}
+
+/// FNV-1a over the upper-cased characters of `key`, a separator and `name`.
+fn fold_hash(key: &str, name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |c: u32| {
+        h ^= u64::from(c);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    for s in [key, name] {
+        if s.is_ascii() {
+            s.bytes().for_each(|b| eat(u32::from(b.to_ascii_uppercase())));
+        } else {
+            s.chars().flat_map(char::to_uppercase).for_each(|c| eat(c as u32));
+        }
+        eat(u32::MAX);
+    }
+    h
 }
 
 fn hive_prefix(key: &str) -> Option<&str> {

@@ -369,7 +369,7 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                 let found_root = outcome.root.clone().unwrap_or_default();
                 let at = dec.text.find(&format!("<{found_root}")).unwrap_or(0);
                 found.push(diag(
-                    "XML005",
+                    "XML008",
                     format!(
                         "expected root `{want}` in a .{} file, found `<{found_root}>`",
                         if is_admx { "admx" } else { "adml" }

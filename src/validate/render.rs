@@ -287,7 +287,11 @@ fn uri(p: &Path) -> String {
     let s = s.strip_prefix("./").unwrap_or(&s);
     let mut out = String::new();
     if p.is_absolute() {
-        out.push_str(if s.starts_with('/') { "file://" } else { "file:///" });
+        out.push_str(if s.starts_with('/') {
+            "file://"
+        } else {
+            "file:///"
+        });
     }
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {

@@ -95,13 +95,29 @@ profile and an error under `strict`.
 
 ## Fix
 Use `xmlns=\"http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions\"` exactly."),
-    rule!("XML005", "unexpected-root", "file", E, "the root element is not a template root, or does not fit the file extension",
+    rule!("XML005", "unexpected-root", "file", E, "the root element is not a template root",
+"## What it checks
+That the root element is `<policyDefinitions>` (ADMX) or `<policyDefinitionResources>` (ADML).
+
+## Why it matters
+Anything else is not a template at all (an XML export, a GPO report, another tool's file copied into the
+store by mistake); the editor refuses it and Microsoft's schema rejects it.
+
+## Example
+```xml
+<GPO xmlns=\"http://www.microsoft.com/GroupPolicy/Settings\"> ...
+```
+
+## Fix
+Remove the file from the store, or replace it with the template it was meant to be."),
+    rule!("XML008", "extension-mismatch", "file", E, "an ADML is named .admx or an ADMX is named .adml",
 "## What it checks
 That an `.admx` file's root is `<policyDefinitions>` and an `.adml` file's root is `<policyDefinitionResources>`.
 
 ## Why it matters
 The editor loads `.admx` files as definitions and `.adml` files as language resources; a file of the wrong
-kind fails to load, and its partner file is then missing too.
+kind fails to load, and its partner file is then missing too. The schema itself accepts either root in
+either file, so only this check catches it.
 
 ## Example
 An ADML file renamed to `Foo.admx` (root `<policyDefinitionResources>`).

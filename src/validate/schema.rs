@@ -845,8 +845,15 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                 }
                 let prefix = qname.split_once(':').map_or("", |(p, _)| p);
                 // fast path: unprefixed element and no default namespace declared below the root
-                let plain = prefix.is_empty() && seen_root && ns_pushed == 0 && ns.iter().skip(root_decls).all(|(p, _)| !p.is_empty());
-                let elem_ns = if plain { root_ns.as_deref().filter(|u| !u.is_empty()) } else { lookup_ns(&ns, prefix) };
+                let plain = prefix.is_empty()
+                    && seen_root
+                    && ns_pushed == 0
+                    && ns.iter().skip(root_decls).all(|(p, _)| !p.is_empty());
+                let elem_ns = if plain {
+                    root_ns.as_deref().filter(|u| !u.is_empty())
+                } else {
+                    lookup_ns(&ns, prefix)
+                };
                 if !prefix.is_empty() && elem_ns.is_none() {
                     out.diagnostics.retain(|d| d.code.starts_with("XML"));
                     out.diagnostics.push(diag(
@@ -963,7 +970,8 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                         Ok(v) => (v.chars().all(is_xml_ws), v.chars().count()),
                         Err(e) => {
                             out.diagnostics.retain(|d| d.code.starts_with("XML"));
-                            out.diagnostics.push(diag("XML001", wf_message(e.message()), e.span()));
+                            out.diagnostics
+                                .push(diag("XML001", wf_message(e.message()), e.span()));
                             return out;
                         }
                     }

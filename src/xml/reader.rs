@@ -583,8 +583,9 @@ impl<'a> XmlReader<'a> {
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
         // quick-xml skips a leading UTF-8 BOM by itself, which would shift its
-        // offsets; give it the text after the BOM and add the BOM's length back.
-        let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        // offsets; give it the text after any leading BOMs (all skipped) and
+        // add their length back.
+        let base = text.len() - text.trim_start_matches('\u{FEFF}').len();
         let mut r = quick_xml::Reader::from_str(&text[base..]);
         let c = r.config_mut();
         c.trim_text(false);
@@ -966,7 +967,7 @@ mod tests {
 
     #[test]
     fn leading_bom_in_text_keeps_spans_right() {
-        let text = "\u{FEFF}\r\n<!-- c --><a x='1'/>";
+        let text = "\u{FEFF}\u{FEFF}\r\n<!-- c --><a x='1'/>";
         let doc = read_document(text).unwrap();
         assert_eq!(
             &text[doc.root.span.start()..doc.root.span.end()],

@@ -462,6 +462,9 @@ fn corpus_jsonl_matches_samba() {
         let lines: Vec<Value> = pol::json::to_jsonl(&f).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), s.len());
         compare_with_samba(&p.display().to_string(), &f, s);
+        // And the other way: Samba's JSON read by gpforge builds the same file.
+        let entries: Vec<Entry> = s.iter().map(|v| pol::json::entry_from_value(v).unwrap()).collect();
+        assert_eq!(pol::to_vec(&PolFile::from_entries(entries)), pol::to_vec(&f), "{} from Samba's JSON", p.display());
     }
 }
 
