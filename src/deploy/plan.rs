@@ -327,6 +327,24 @@ fn compare_file(rel: &RelPath, store: &Path) -> std::result::Result<Option<Vec<u
     }
 }
 
+/// Compares the incoming `bytes` with the store's copy at `rel`: refuses an
+/// unusable name or a link, turns an identical file into a skip, and returns
+/// the store's bytes when they differ (the caller then judges the replacement).
+fn compare_with_store(e: &mut PlanEntry, rel: Option<&RelPath>, store: &Path, bytes: &[u8]) -> Option<Vec<u8>> {
+    match rel.map(|r| compare_file(r, store)) {
+        None => e.refuse(Refusal::UnsafeName, "unusable file name"),
+        Some(Err(why)) => e.refuse(Refusal::Link, why),
+        Some(Ok(None)) => {}
+        Some(Ok(Some(old))) if old == bytes => {
+            e.action = Action::Skip;
+            e.reason = "identical".into();
+            e.identical = true;
+        }
+        Some(Ok(Some(old))) => return Some(old),
+    }
+    None
+}
+
 fn policies(n: usize) -> String {
     if n == 1 { "1 policy".to_string() } else { format!("{n} policies") }
 }
@@ -512,51 +530,38 @@ fn plan_template(
                 } else {
                     e.refuse(Refusal::Unreadable, "no target namespace (policyNamespaces/target)");
                 }
-                if e.action != Action::Refuse {
-                    match rel.as_ref().map(|r| compare_file(r, store)) {
-                        None => e.refuse(Refusal::UnsafeName, "unusable file name"),
-                        Some(Err(why)) => e.refuse(Refusal::Link, why),
-                        Some(Ok(None)) => {}
-                        Some(Ok(Some(old))) if old == f.bytes => {
-                            e.action = Action::Skip;
-                            e.reason = "identical".into();
-                            e.identical = true;
-                            e.identical = true;
+                if e.action != Action::Refuse && compare_with_store(&mut e, rel.as_ref(), store, &f.bytes).is_some() {
+                    e.action = Action::Replace;
+                    match store_info {
+                        None => {
+                            let why = store_names
+                                .first()
+                                .and_then(|n| ix.info.get(n))
+                                .and_then(|r| r.as_ref().err())
+                                .cloned()
+                                .unwrap_or_default();
+                            e.reason = format!("the store's copy cannot be read ({why})");
                         }
-                        Some(Ok(Some(_))) => {
-                            e.action = Action::Replace;
-                            match store_info {
-                                None => {
-                                    let why = store_names
-                                        .first()
-                                        .and_then(|n| ix.info.get(n))
-                                        .and_then(|r| r.as_ref().err())
-                                        .cloned()
-                                        .unwrap_or_default();
-                                    e.reason = format!("the store's copy cannot be read ({why})");
-                                }
-                                Some(old) => {
-                                    if old.namespace != i.namespace {
-                                        notes.push(format!(
-                                            "{display}: its target namespace changes from '{}' to '{}'; \
-                                             templates that use the old one stop resolving",
-                                            old.namespace.as_deref().unwrap_or("?"),
-                                            i.namespace.as_deref().unwrap_or("?")
-                                        ));
-                                    }
-                                    let (down, summary) = judge(old, &i);
-                                    if down.is_empty() {
-                                        e.reason = summary;
-                                    } else if opts.force {
-                                        e.forced = true;
-                                        e.reason = format!("downgrade allowed by --force: {}", down.join("; "));
-                                    } else {
-                                        e.refuse(
-                                            Refusal::Downgrade,
-                                            format!("downgrade: {} (--force allows it)", down.join("; ")),
-                                        );
-                                    }
-                                }
+                        Some(old) => {
+                            if old.namespace != i.namespace {
+                                notes.push(format!(
+                                    "{display}: its target namespace changes from '{}' to '{}'; \
+                                     templates that use the old one stop resolving",
+                                    old.namespace.as_deref().unwrap_or("?"),
+                                    i.namespace.as_deref().unwrap_or("?")
+                                ));
+                            }
+                            let (down, summary) = judge(old, &i);
+                            if down.is_empty() {
+                                e.reason = summary;
+                            } else if opts.force {
+                                e.forced = true;
+                                e.reason = format!("downgrade allowed by --force: {}", down.join("; "));
+                            } else {
+                                e.refuse(
+                                    Refusal::Downgrade,
+                                    format!("downgrade: {} (--force allows it)", down.join("; ")),
+                                );
                             }
                         }
                     }
@@ -626,35 +631,25 @@ fn plan_template(
             unit.push(e);
             continue;
         }
-        match rel.as_ref().map(|r| compare_file(r, store)) {
-            None => e.refuse(Refusal::UnsafeName, "unusable file name"),
-            Some(Err(why)) => e.refuse(Refusal::Link, why),
-            Some(Ok(None)) => {}
-            Some(Ok(Some(old))) if old == f.bytes => {
-                e.action = Action::Skip;
-                e.reason = "identical".into();
-                e.identical = true;
-            }
-            Some(Ok(Some(old))) => {
-                e.action = Action::Replace;
-                let old_rev = adml_info(&old).ok().and_then(|i| i.revision);
-                let lower = compare_revisions(new_info.revision.as_deref(), old_rev.as_deref())
-                    == Some(std::cmp::Ordering::Less);
-                let revs = format!(
-                    "revision {} -> {}",
-                    old_rev.as_deref().unwrap_or("?"),
-                    new_info.revision.as_deref().unwrap_or("?")
-                );
-                if lower && !changing {
-                    if opts.force {
-                        e.forced = true;
-                        e.reason = format!("downgrade allowed by --force: {revs}");
-                    } else {
-                        e.refuse(Refusal::Downgrade, format!("downgrade: {revs} (--force allows it)"));
-                    }
+        if let Some(old) = compare_with_store(&mut e, rel.as_ref(), store, &f.bytes) {
+            e.action = Action::Replace;
+            let old_rev = adml_info(&old).ok().and_then(|i| i.revision);
+            let lower = compare_revisions(new_info.revision.as_deref(), old_rev.as_deref())
+                == Some(std::cmp::Ordering::Less);
+            let revs = format!(
+                "revision {} -> {}",
+                old_rev.as_deref().unwrap_or("?"),
+                new_info.revision.as_deref().unwrap_or("?")
+            );
+            if lower && !changing {
+                if opts.force {
+                    e.forced = true;
+                    e.reason = format!("downgrade allowed by --force: {revs}");
                 } else {
-                    e.reason = format!("{} ({revs})", e.reason);
+                    e.refuse(Refusal::Downgrade, format!("downgrade: {revs} (--force allows it)"));
                 }
+            } else {
+                e.reason = format!("{} ({revs})", e.reason);
             }
         }
         unit.push(e);
