@@ -9,9 +9,9 @@ pub(crate) use crate::xml::tree::Element;
 #[derive(Clone, Debug)]
 pub(crate) struct Document {
     /// Decoded text (UTF-8).
-    pub text: String,
+    pub(crate) text: String,
     /// The root element.
-    pub root: Element,
+    pub(crate) root: Element,
 }
 
 /// Encodings a backup file can have.
@@ -32,9 +32,9 @@ pub enum TextEncoding {
 #[derive(Clone, Debug)]
 pub(crate) struct SyntaxError {
     /// Offset in the decoded text.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// What went wrong.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// Decodes bytes by BOM / first bytes: UTF-16LE (with or without BOM) or UTF-8.

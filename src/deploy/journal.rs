@@ -15,11 +15,11 @@ use super::{StoreError, TOOL_DIR};
 use crate::error::{Error, Result};
 
 /// Name of the journal file inside a backup folder.
-pub const JOURNAL_FILE: &str = "journal.json";
+pub(crate) const JOURNAL_FILE: &str = "journal.json";
 /// Folder of backup copies inside a backup folder.
-pub const FILES_DIR: &str = "files";
+pub(crate) const FILES_DIR: &str = "files";
 /// Journal format version this code writes and reads.
-pub const JOURNAL_FORMAT: u32 = 1;
+pub(crate) const JOURNAL_FORMAT: u32 = 1;
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,11 +69,11 @@ impl Digest {
 mod hex64 {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format!("{v:016x}"))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         let s = String::deserialize(d)?;
         u64::from_str_radix(&s, 16).map_err(serde::de::Error::custom)
     }
@@ -162,7 +162,7 @@ impl Journal {
 }
 
 /// The UTC time as `YYYYMMDDTHHMMSSZ`.
-pub fn timestamp(t: SystemTime) -> String {
+pub(crate) fn timestamp(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
@@ -188,7 +188,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// Every journal below `store`, oldest first (by sequence number, then id). Backup folders without
 /// a journal (a run that stopped while copying backups, before touching the
 /// store) are left out.
-pub fn list(store: &Path) -> Result<Vec<Journal>> {
+pub(crate) fn list(store: &Path) -> Result<Vec<Journal>> {
     let root = Journal::root(store);
     check_tool_dir(store)?;
     let rd = match std::fs::read_dir(&root) {
@@ -220,7 +220,7 @@ pub fn list(store: &Path) -> Result<Vec<Journal>> {
 }
 
 /// Refuses a `.gpforge` or `.gpforge/backup` that is a link or a file.
-pub fn check_tool_dir(store: &Path) -> Result<()> {
+pub(crate) fn check_tool_dir(store: &Path) -> Result<()> {
     for p in [store.join(TOOL_DIR), Journal::root(store)] {
         if let Ok(m) = std::fs::symlink_metadata(&p) {
             if m.file_type().is_symlink() || !m.is_dir() {
