@@ -29,6 +29,12 @@ fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(v)
 }
 
+/// The `*.admx` files of a folder (not its sub-folders), sorted by name.
+pub(super) fn admx_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = list(dir).map_err(|e| Error::io(dir, e))?;
+    Ok(entries.into_iter().filter(|p| has_ext(p, "admx")).collect())
+}
+
 fn add_admx(b: StoreBuilder, path: PathBuf) -> StoreBuilder {
     match std::fs::read(&path) {
         Ok(bytes) => b.admx_bytes(path, &bytes),
