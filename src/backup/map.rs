@@ -18,6 +18,7 @@ use serde::{Serialize, Serializer};
 use crate::model::{PolicyClass, PolicyElement, Value};
 use crate::pol::{self, Data, Directive, Entry, PolFile};
 pub use crate::policy::PolicyState;
+use crate::policy::value_of;
 use crate::store::effects::{RegOp, RegValue, policy_effects};
 use crate::store::{PolicyId, Store};
 
@@ -209,17 +210,10 @@ fn data_text(e: &Entry) -> String {
     }
 }
 
+/// Whether `e` holds the value a schema value writes ([`value_of`]: the
+/// conversion the effects use, so `-1` matches the DWORD 0xFFFFFFFF it writes).
 fn value_matches(v: Option<&Value>, e: &Entry) -> bool {
-    match v {
-        Some(Value::Decimal { value, .. }) => {
-            matches!(&e.data, Data::Dword(n) if value.as_deref().and_then(|s| s.trim().parse::<u32>().ok()) == Some(*n))
-        }
-        Some(Value::LongDecimal { value, .. }) => {
-            matches!(&e.data, Data::Qword(n) if value.as_deref().and_then(|s| s.trim().parse::<u64>().ok()) == Some(*n))
-        }
-        Some(Value::String { text, .. }) => matches!(&e.data, Data::String(s) if s == text),
-        _ => false,
-    }
+    v.and_then(value_of).is_some_and(|r| same_value(&r, e))
 }
 
 impl<'s> PolicyIndex<'s> {
@@ -557,5 +551,27 @@ impl<'s> PolicyIndex<'s> {
         };
         let t = text.trim();
         (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decimal(s: &str) -> Value {
+        Value::Decimal {
+            node: Default::default(),
+            value: Some(s.into()),
+        }
+    }
+
+    #[test]
+    fn values_match_what_the_effects_write() {
+        let e = Entry::dword("k", "v", u32::MAX);
+        assert!(value_matches(Some(&decimal("-1")), &e));
+        assert!(value_matches(Some(&decimal("4294967295")), &e));
+        assert!(!value_matches(Some(&decimal("1")), &e));
+        assert!(!value_matches(Some(&decimal("x")), &e));
+        assert!(!value_matches(None, &e));
     }
 }
