@@ -282,21 +282,16 @@ pub fn policy_setting(
     state: crate::policy::PolicyState,
     culture: &str,
 ) -> Result<Vec<(Side, PolFile, ReportPolicy)>, Error> {
-    use crate::model::PolicyClass;
     use crate::policy::PolicyState;
     let p = store.policy(id);
     let qname = store.qualified_name(id);
-    let sides: &[Side] = match p.class() {
-        Some(PolicyClass::User) => &[Side::User],
-        Some(PolicyClass::Machine) => &[Side::Machine],
-        Some(PolicyClass::Both) => &[Side::Machine, Side::User],
-        None => {
-            return Err(Error::Invalid(format!(
-                "{qname}: expected class User, Machine or Both, found {:?}",
-                p.class.as_deref().unwrap_or("")
-            )));
-        }
-    };
+    let sides = Side::of_class(p.class());
+    if sides.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{qname}: expected class User, Machine or Both, found {:?}",
+            p.class.as_deref().unwrap_or("")
+        )));
+    }
     let state_text = match state {
         PolicyState::Enabled => "Enabled",
         PolicyState::Disabled => "Disabled",

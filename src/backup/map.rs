@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::model::{PolicyClass, PolicyElement, Value};
+use crate::model::{PolicyElement, Value};
 use crate::pol::{self, Data, Directive, Entry, PolFile};
 pub use crate::policy::PolicyState;
 use crate::policy::value_of;
@@ -181,15 +181,6 @@ fn lc(s: &str) -> String {
     s.to_lowercase()
 }
 
-fn applies(class: Option<PolicyClass>, side: Side) -> bool {
-    matches!(
-        (class, side),
-        (Some(PolicyClass::Both), _)
-            | (Some(PolicyClass::User), Side::User)
-            | (Some(PolicyClass::Machine), Side::Machine)
-    )
-}
-
 fn same_value(v: &RegValue, e: &Entry) -> bool {
     match (v, &e.data) {
         (RegValue::Dword(a), Data::Dword(b)) => a == b,
@@ -223,7 +214,7 @@ impl<'s> PolicyIndex<'s> {
         let mut by_key: HashMap<String, Vec<Footprint>> = HashMap::new();
         for id in store.policies() {
             let p = store.policy(id);
-            if !applies(p.class(), side) {
+            if !Side::of_class(p.class()).contains(&side) {
                 continue;
             }
             let fx = policy_effects(p);
