@@ -57,7 +57,6 @@ pub use model::{
     Backup, BackupInst, BackupScheme, Extension, FsKind, FsObject, GpoInfo, SecurityGroup, Side,
     SideInfo, SideSettings,
 };
-pub use xmlfile::TextEncoding;
 
 pub use rules::RULES;
 
@@ -79,7 +78,7 @@ pub enum Error {
     Xml {
         /// The file.
         path: PathBuf,
-        /// `line:column` (1-based, columns in characters) or `byte N`.
+        /// `line:column` (1-based, columns in characters).
         position: String,
         /// What was expected and found.
         message: String,
