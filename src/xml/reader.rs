@@ -157,7 +157,7 @@ impl<'a> Tag<'a> {
 
 /// Local part of a qualified name.
 pub fn local(name: &str) -> &str {
-    match name.bytes().rposition(|b| b == b':') {
+    match memchr::memrchr(b':', name.as_bytes()) {
         Some(i) => &name[i + 1..],
         None => name,
     }
@@ -421,14 +421,25 @@ fn name_start_ok(name: &str) -> bool {
     !first.is_ascii_digit() && first != b'-' && first != b'.'
 }
 
-/// A light check of XML name characters: no markup punctuation, and not
-/// starting with a digit, `-` or `.`.
-fn name_ok(name: &str) -> bool {
-    let first = name.as_bytes()[0];
-    !first.is_ascii_digit()
-        && first != b'-'
-        && first != b'.'
-        && !name.bytes().any(|c| NOT_IN_NAME[c as usize])
+/// A light check of XML name characters (no markup punctuation, not empty,
+/// not starting with a digit, `-` or `.`) that also finds where the local
+/// part starts (after the last `:`), in one pass. `None` for a bad name.
+fn name_check(name: &str) -> Option<usize> {
+    let b = name.as_bytes();
+    let first = *b.first()?;
+    if first.is_ascii_digit() || first == b'-' || first == b'.' {
+        return None;
+    }
+    let mut local_at = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if NOT_IN_NAME[c as usize] {
+            return None;
+        }
+        if c == b':' {
+            local_at = i + 1;
+        }
+    }
+    Some(local_at)
 }
 
 /// Whether a code point is an XML 1.0 `Char`.
@@ -674,9 +685,10 @@ impl<'a> XmlReader<'a> {
                 let name_len = s.name().as_ref().len();
                 let name_at = span.start() + 1;
                 let name = self.text.get(name_at..name_at + name_len).unwrap_or("");
-                if name.is_empty() || !name_ok(name) {
+                // One pass over the name: its validity and where the local part starts.
+                let Some(local_at) = name_check(name) else {
                     return Err(self.error(span, format!("expected an element name after `<`, found {:?}", first_char(&self.text[name_at..]))));
-                }
+                };
                 let attrs_end = span.end().saturating_sub(if empty { 2 } else { 1 }).max(name_at + name_len);
                 let attrs = &self.text[name_at + name_len..attrs_end];
                 if !empty {
@@ -685,7 +697,7 @@ impl<'a> XmlReader<'a> {
                     }
                     self.open.push(span.start);
                 }
-                let local = local(name);
+                let local = &name[local_at..];
                 Ok(Event::Start(Tag { span, empty, name, local, attrs, attrs_at: name_at + name_len, text: self.text }))
             }
             QEvent::End(_) => {
