@@ -97,6 +97,7 @@ fn admx_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitions>, ParseError
     let doc = {
         let mut p = Reader {
             x: XmlReader::new(&d.text),
+            hints_left: 4,
         };
         p.document("policyDefinitions", source, |p, tag, source| {
             p.policy_definitions(tag, source)
@@ -115,6 +116,7 @@ fn adml_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitionResources>, Pa
     let doc = {
         let mut p = Reader {
             x: XmlReader::new(&d.text),
+            hints_left: 4,
         };
         p.document("policyDefinitionResources", source, |p, tag, source| {
             p.resources_root(tag, source)
@@ -146,6 +148,8 @@ struct Open {
 
 struct Reader<'a> {
     x: XmlReader<'a>,
+    /// Lists left that may scan ahead for a capacity hint.
+    hints_left: u8,
 }
 
 impl<'a> Reader<'a> {
@@ -282,7 +286,7 @@ impl<'a> Reader<'a> {
         mut f: impl FnMut(&mut Self, Tag<'a>, &mut T) -> R<()>,
     ) -> R<List<T>> {
         let mut node = self.bare(&tag)?;
-        let mut items: Vec<T> = Vec::new();
+        let mut items: Vec<T> = Vec::with_capacity(self.capacity_hint::<T>(&tag, item));
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             if c.local_name() == item {
@@ -295,6 +299,29 @@ impl<'a> Reader<'a> {
         }
         items.shrink_to_fit();
         Ok(List { node, items })
+    }
+
+    /// How many items to make room for in a list of large structs (policies,
+    /// strings, ...), so that growing the vector does not copy them again
+    /// and again: the number of `<item` start tags in the rest of the text
+    /// (an upper bound for unprefixed items; only a hint). Done for a few
+    /// lists per document at most, so the extra scans stay linear.
+    fn capacity_hint<T>(&mut self, tag: &Tag<'a>, item: &str) -> usize {
+        if tag.empty || std::mem::size_of::<T>() < 128 || self.hints_left == 0 {
+            return 0;
+        }
+        self.hints_left -= 1;
+        let text = self.x.text().as_bytes();
+        let rest = &text[tag.span.end().min(text.len())..];
+        let mut pat = Vec::with_capacity(item.len() + 1);
+        pat.push(b'<');
+        pat.extend_from_slice(item.as_bytes());
+        memchr::memmem::find_iter(rest, &pat)
+            .filter(|&at| {
+                rest.get(at + pat.len())
+                    .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+            })
+            .count()
     }
 
     /// An element whose content is text; returns its node and text.
