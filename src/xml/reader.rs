@@ -114,10 +114,12 @@ pub struct Tag<'a> {
     pub span: Span,
     /// `true` for `<a/>`.
     pub empty: bool,
+    // Kept small (it is moved through every event): the name, where its
+    // local part starts, and where the attributes end (they start right
+    // after the name).
     name: &'a str,
-    local: &'a str,
-    attrs: &'a str,
-    attrs_at: usize,
+    local_at: u32,
+    attrs_end: u32,
     text: &'a str,
 }
 
@@ -129,13 +131,17 @@ impl<'a> Tag<'a> {
 
     /// Local name (after the last `:`).
     pub fn local_name(&self) -> &'a str {
-        self.local
+        self.name.get(self.local_at as usize..).unwrap_or("")
     }
 
     /// The attributes in order: (qualified name, normalised value).
     pub fn attributes(&self) -> Attributes<'a> {
         Attributes {
-            scan: Scanner::new(self.text, self.attrs_at, self.attrs_at + self.attrs.len()),
+            scan: Scanner::new(
+                self.text,
+                self.span.start() + 1 + self.name.len(),
+                self.attrs_end as usize,
+            ),
             seen: [""; SEEN],
             count: 0,
         }
@@ -690,15 +696,13 @@ impl<'a> XmlReader<'a> {
                     return Err(self.error(span, format!("expected an element name after `<`, found {:?}", first_char(&self.text[name_at..]))));
                 };
                 let attrs_end = span.end().saturating_sub(if empty { 2 } else { 1 }).max(name_at + name_len);
-                let attrs = &self.text[name_at + name_len..attrs_end];
                 if !empty {
                     if self.open.len() >= MAX_DEPTH {
                         return Err(self.error(span, format!("elements nested deeper than {MAX_DEPTH} levels")));
                     }
                     self.open.push(span.start);
                 }
-                let local = &name[local_at..];
-                Ok(Event::Start(Tag { span, empty, name, local, attrs, attrs_at: name_at + name_len, text: self.text }))
+                Ok(Event::Start(Tag { span, empty, name, local_at: local_at as u32, attrs_end: attrs_end as u32, text: self.text }))
             }
             QEvent::End(_) => {
                 self.open.pop();
