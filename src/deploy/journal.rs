@@ -6,7 +6,7 @@
 //! either an untouched store or a journal that says how to undo what was done.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -161,28 +161,11 @@ impl Journal {
     }
 }
 
-/// The UTC time as `YYYYMMDDTHHMMSSZ`.
+/// The UTC time as `YYYYMMDDTHHMMSSZ` (the calendar arithmetic is
+/// [`crate::backup::time::Timestamp`]'s).
 pub(crate) fn timestamp(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
-/// (H. Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let t = crate::backup::time::Timestamp::from_system(t).to_backup_time();
+    format!("{}Z", t.replace(['-', ':'], ""))
 }
 
 /// Every journal below `store`, oldest first (by sequence number, then id). Backup folders without
@@ -236,6 +219,7 @@ pub(crate) fn check_tool_dir(store: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn timestamps_are_utc_and_sortable() {

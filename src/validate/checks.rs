@@ -43,7 +43,7 @@ use crate::model::{
 };
 use crate::span::Span;
 
-use super::input::{AdmlFile, Loaded};
+use super::input::{AdmlFile, AdmxFile, Loaded};
 use super::schema::{diag, is_ident, short};
 
 /// The value span of attribute `name` in the start tag of the element at
@@ -174,15 +174,42 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
         e.supported
             .extend(supported_names(d).into_iter().map(|(n, _)| n.to_string()));
     }
-    for a in &l.admx {
-        if let Some(d) = &a.doc {
-            admx_checks(&mut cx, a.file, d, &index);
+    // Checks of one file at a time are independent: split the files in two
+    // halves, check them on two threads, and append the findings in the
+    // order checking them one after the other gives.
+    let per_file = |admx: &[AdmxFile], adml: &[AdmlFile]| {
+        let (mut x, mut m) = (Vec::new(), Vec::new());
+        let mut cx = Ctx { l, out: &mut x };
+        for a in admx {
+            if let Some(d) = &a.doc {
+                admx_checks(&mut cx, a.file, d, &index);
+            }
         }
-    }
-    for m in &l.adml {
-        if let Some(d) = &m.doc {
-            adml_checks(&mut cx, m.file, d);
+        let mut cx = Ctx { l, out: &mut m };
+        for f in adml {
+            if let Some(d) = &f.doc {
+                adml_checks(&mut cx, f.file, d);
+            }
         }
+        (x, m)
+    };
+    let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
+    let (ma, mb) = l.adml.split_at(l.adml.len() / 2);
+    let parallel = l.admx.len() + l.adml.len() >= 16
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let ((mut x1, mut m1), (mut x2, mut m2)) = if parallel {
+        std::thread::scope(|s| {
+            let h = s.spawn(|| per_file(xb, mb));
+            let first = per_file(xa, ma);
+            // a panic on the helper thread is a bug: surface it here
+            let second = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (first, second)
+        })
+    } else {
+        (per_file(xa, ma), per_file(xb, mb))
+    };
+    for v in [&mut x1, &mut x2, &mut m1, &mut m2] {
+        cx.out.append(v);
     }
     reference_checks(&mut cx);
     if l.store {
@@ -292,7 +319,7 @@ fn admx_checks(
             continue;
         };
         let span = cx.attr(f, &decl.node, "prefix");
-        if prefixes.contains_key(p) {
+        if prefixes.contains_key(p.as_str()) {
             cx.at(
                 "ADMX005",
                 f,
@@ -786,13 +813,12 @@ const HIVES: &[&str] = &[
 ];
 
 fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
-    let span = cx.attr(f, node, attr);
     let first = k.split('\\').next().unwrap_or("").trim_end_matches(':');
     if k.contains('\\') && HIVES.iter().any(|h| h.eq_ignore_ascii_case(first)) {
         cx.at(
             "ADMX012",
             f,
-            span,
+            cx.attr(f, node, attr),
             format!(
                 "expected a key without hive (the class picks it), found `{}`",
                 short(k)
@@ -806,7 +832,7 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
         cx.at(
             "ADMX013",
             f,
-            span,
+            cx.attr(f, node, attr),
             format!(
                 "expected non-empty names separated by single backslashes in `{attr}`, found `{}`",
                 short(k)
@@ -816,7 +842,7 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
         cx.at(
             "ADMX014",
             f,
-            span,
+            cx.attr(f, node, attr),
             format!(
                 "expected a key of at most 255 characters, found {}",
                 k.chars().count()
@@ -826,7 +852,7 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
         cx.at(
             "ADMX024",
             f,
-            span,
+            cx.attr(f, node, attr),
             format!(
                 "expected no backslash at the end of `{attr}`, found `{}`",
                 short(k)
@@ -1084,6 +1110,13 @@ fn ref_against(
         .iter()
         .filter_map(|s| s.id.as_deref())
         .collect();
+    // id -> presentation (first one wins, as `presentation()` does)
+    let mut presentations: HashMap<&str, &crate::model::Presentation> = HashMap::default();
+    for p in bdoc.presentations() {
+        if let Some(id) = p.id.as_deref() {
+            presentations.entry(id).or_insert(p);
+        }
+    }
     let bname = adml_name(cx, base);
     let mut used_strings: HashSet<&str> = HashSet::default();
     for (id, node, attr) in string_refs(d) {
@@ -1104,7 +1137,7 @@ fn ref_against(
             continue;
         };
         used_pres.insert(pid);
-        let Some(pres) = bdoc.presentation(pid) else {
+        let Some(pres) = presentations.get(pid).copied() else {
             let span = cx.attr(f, &p.node, "presentation");
             cx.at(
                 "REF002",
@@ -1120,7 +1153,7 @@ fn ref_against(
         for c in &pres.controls {
             let Some(rid) = c.ref_id() else { continue };
             bound.insert(rid);
-            let span = attr_span(&cx.l.files[base.file].text, c.node().span, "refId");
+            let ref_span = |l: &Loaded| attr_span(&l.files[base.file].text, c.node().span, "refId");
             let Some(e) = elements
                 .iter()
                 .find(|e| e.common().id.as_deref() == Some(rid))
@@ -1128,7 +1161,7 @@ fn ref_against(
                 cx.at(
                     "REF004",
                     base.file,
-                    span,
+                    ref_span(cx.l),
                     format!(
                         "expected an element `{rid}` in policy `{}`, found none",
                         p.name.as_deref().unwrap_or("")
@@ -1159,7 +1192,7 @@ fn ref_against(
                 cx.at(
                     "REF003",
                     base.file,
-                    span,
+                    ref_span(cx.l),
                     format!(
                         "expected a control for a `{}` element, found `<{}>` for `{rid}`",
                         e.tag(),
