@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
 use crate::span::Span;
-use crate::xml::decode::EncodingConflict;
+use crate::xml::decode::{Decoded, EncodingConflict};
 
 use super::SourceFile;
 use super::schema::{self, diag};
@@ -378,9 +378,18 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                 ));
             }
             if outcome.well_formed && root_ok {
-                doc = parse_model(&dec.text, is_admx);
+                // the model reader takes the decoded text and hands it back: no copy
+                let (d, text) = parse_model(dec, is_admx);
+                doc = d;
+                match text {
+                    Some(text) => text,
+                    // the reader refused the file and kept the text: decode it again
+                    None => crate::xml::decode::decode(&bytes)
+                        .map_or_else(|_| lossy(&bytes), |d| d.text),
+                }
+            } else {
+                dec.text
             }
-            dec.text
         }
     };
     for d in &mut found {
@@ -389,16 +398,19 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     Ok((SourceFile::new(path.to_path_buf(), text), found, doc))
 }
 
-/// Parses the model with the reader (`gpforge::admx`).
-fn parse_model(text: &str, is_admx: bool) -> Option<Doc> {
+/// Parses the model with the reader (`gpforge::admx`); returns the model and
+/// the decoded text (`None` when the reader refused the file).
+fn parse_model(dec: Decoded, is_admx: bool) -> (Option<Doc>, Option<String>) {
     if is_admx {
-        crate::admx::parse_admx_str(text)
-            .ok()
-            .map(|p| Doc::Admx(Box::new(p.doc)))
+        match crate::admx::parse_admx_decoded(dec) {
+            Ok(p) => (Some(Doc::Admx(Box::new(p.doc))), Some(p.text)),
+            Err(_) => (None, None),
+        }
     } else {
-        crate::admx::parse_adml_str(text)
-            .ok()
-            .map(|p| Doc::Adml(Box::new(p.doc)))
+        match crate::admx::parse_adml_decoded(dec) {
+            Ok(p) => (Some(Doc::Adml(Box::new(p.doc))), Some(p.text)),
+            Err(_) => (None, None),
+        }
     }
 }
 
