@@ -164,8 +164,24 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
+    /// The files read; the models are freed, half of them on a helper
+    /// thread (they are many small allocations).
     pub fn into_files(self) -> Vec<SourceFile> {
-        self.files
+        let Loaded {
+            files,
+            mut admx,
+            mut adml,
+            ..
+        } = self;
+        if admx.len() + adml.len() >= 16 {
+            let admx2 = admx.split_off(admx.len() / 2);
+            let adml2 = adml.split_off(adml.len() / 2);
+            std::thread::scope(|s| {
+                s.spawn(move || drop((admx2, adml2)));
+                drop((admx, adml));
+            });
+        }
+        files
     }
 
     pub fn path(&self, file: usize) -> &Path {
