@@ -31,9 +31,36 @@ fn ext_is(p: &Path, ext: &str) -> bool {
 }
 
 fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+    Ok(read_dir_typed(dir)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// What a folder entry is.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Dir,
+    File,
+    Other,
+}
+
+/// Folder entries, sorted, with their kind (from the directory entry: no
+/// `stat` per file, except for symbolic links, which are followed).
+fn read_dir_typed(dir: &Path) -> Result<Vec<(PathBuf, Kind)>> {
+    let mut v: Vec<(PathBuf, Kind)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let p = e.path();
+            let (is_dir, is_file) = match e.file_type() {
+                Ok(t) if !t.is_symlink() => (t.is_dir(), t.is_file()),
+                _ => (p.is_dir(), p.is_file()),
+            };
+            let kind = match (is_dir, is_file) {
+                (true, _) => Kind::Dir,
+                (_, true) => Kind::File,
+                _ => Kind::Other,
+            };
+            Some((p, kind))
+        })
         .collect();
     v.sort();
     Ok(v)
@@ -45,7 +72,7 @@ pub(crate) fn discover(path: &Path) -> Result<InputSet> {
     if meta.is_dir() {
         let mut dir = path.to_path_buf();
         let entries = read_dir_sorted(&dir)?;
-        if !entries.iter().any(|p| p.is_file() && ext_is(p, "admx")) {
+        if !entries.iter().any(|p| ext_is(p, "admx") && p.is_file()) {
             if let Some(pd) = entries.iter().find(|p| {
                 p.is_dir()
                     && p.file_name()
@@ -59,15 +86,15 @@ pub(crate) fn discover(path: &Path) -> Result<InputSet> {
             store: true,
             ..InputSet::default()
         };
-        for p in read_dir_sorted(&dir)? {
-            if p.is_dir() {
+        for (p, kind) in read_dir_typed(&dir)? {
+            if kind == Kind::Dir {
                 let culture = p
                     .file_name()
                     .and_then(|n| n.to_str())
                     .unwrap_or("")
                     .to_string();
-                for f in read_dir_sorted(&p)? {
-                    if f.is_file() && ext_is(&f, "adml") {
+                for (f, f_kind) in read_dir_typed(&p)? {
+                    if f_kind == Kind::File && ext_is(&f, "adml") {
                         set.adml.push((Some(culture.clone()), f));
                     }
                 }
