@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use gpforge::admx::{OutputEncoding, WriteOptions, parse_adml, parse_admx, write_adml, write_admx};
 use gpforge::model::{PolicyDefinitionResources, PolicyDefinitions};
 
+// A bench-local pair; the size difference of the two documents does not matter here.
+#[allow(clippy::large_enum_variant)]
 enum Doc {
     Admx(PolicyDefinitions),
     Adml(PolicyDefinitionResources),

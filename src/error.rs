@@ -25,7 +25,8 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
-    /// An XML file (template, backup XML) is malformed: file, line:column, message.
+    /// An ADMX/ADML template is malformed: file, line:column, message (backup
+    /// XML files report [`crate::backup::Error::Xml`] instead).
     #[error("{}:{source}", path.display())]
     Parse {
         /// The file.

@@ -33,6 +33,17 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
+/// The entries of a folder (files and sub-folders), sorted by name (byte
+/// order). The plain I/O error is returned so callers can record it as data
+/// or wrap it with [`Error::io`].
+pub fn read_dir_sorted(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    v.sort();
+    Ok(v)
+}
+
 /// Every file below `dir` (recursively), sorted. Folders that cannot be read
 /// are skipped; links to folders are not followed, so a link cycle cannot
 /// make the walk endless.

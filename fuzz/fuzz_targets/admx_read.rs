@@ -2,7 +2,7 @@
 //! span of a parsed document lies inside its text on character boundaries.
 //!
 //! Run from the repository root:
-//! `cargo +nightly fuzz run admx_read -- -dict=fuzz/admx.dict -max_total_time=600`
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run admx_read -- -dict=fuzz/admx.dict -max_total_time=600`
 //! (seed `fuzz/corpus/admx_read/` with `fixtures/admx/**` and, if present,
 //! `../shared/corpus/admx/**` first; neither is committed here).
 #![no_main]

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 use crate::fsutil;
-use crate::pol::{self, PolFile};
+use crate::pol::PolFile;
 
 use super::layout::{self, CSE_REGISTRY};
 use super::model::{
     Backup, BackupInst, Extension, FsKind, FsObject, GpoInfo, Side, SideInfo, SideSettings,
 };
-use super::report::{self, Report, ReportPolicy, ReportSide};
+use super::report::{Report, ReportPolicy, ReportSide};
 use super::security;
 use super::time::Timestamp;
 use super::{Error, read, write};
@@ -220,31 +220,7 @@ pub fn build(opts: &CreateOptions) -> Result<NewBackup, Error> {
 
 /// The files of a backup folder: (path relative to the folder with `/`, bytes), in write order.
 pub fn files(nb: &NewBackup) -> Vec<(String, Vec<u8>)> {
-    let b = &nb.backup;
-    let mut v = Vec::new();
-    for s in &b.settings {
-        v.push((
-            format!(
-                "DomainSysvol/GPO/{}/{}",
-                layout::side_folder(s.side),
-                layout::REGISTRY_POL
-            ),
-            pol::to_vec(&s.pol),
-        ));
-    }
-    v.push((
-        layout::GPREPORT_XML.to_string(),
-        report::gpreport_xml(&nb.report),
-    ));
-    v.push((
-        layout::BKUPINFO_XML.to_string(),
-        write::bkupinfo_xml(&b.inst()),
-    ));
-    v.push((
-        layout::BACKUP_XML.to_string(),
-        write::backup_xml(&b.scheme()),
-    ));
-    v
+    super::folder_files(&nb.backup, Some(&nb.report))
 }
 
 /// Adds (or replaces, by id) an entry in a manifest's entries.
@@ -306,21 +282,16 @@ pub fn policy_setting(
     state: crate::policy::PolicyState,
     culture: &str,
 ) -> Result<Vec<(Side, PolFile, ReportPolicy)>, Error> {
-    use crate::model::PolicyClass;
     use crate::policy::PolicyState;
     let p = store.policy(id);
     let qname = store.qualified_name(id);
-    let sides: &[Side] = match p.class() {
-        Some(PolicyClass::User) => &[Side::User],
-        Some(PolicyClass::Machine) => &[Side::Machine],
-        Some(PolicyClass::Both) => &[Side::Machine, Side::User],
-        None => {
-            return Err(Error::Invalid(format!(
-                "{qname}: expected class User, Machine or Both, found {:?}",
-                p.class.as_deref().unwrap_or("")
-            )));
-        }
-    };
+    let sides = Side::of_class(p.class());
+    if sides.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{qname}: expected class User, Machine or Both, found {:?}",
+            p.class.as_deref().unwrap_or("")
+        )));
+    }
     let state_text = match state {
         PolicyState::Enabled => "Enabled",
         PolicyState::Disabled => "Disabled",

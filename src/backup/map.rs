@@ -15,9 +15,10 @@ use std::collections::HashMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::model::{PolicyClass, PolicyElement, Value};
+use crate::model::{PolicyElement, Value};
 use crate::pol::{self, Data, Directive, Entry, PolFile};
 pub use crate::policy::PolicyState;
+use crate::policy::value_of;
 use crate::store::effects::{RegOp, RegValue, policy_effects};
 use crate::store::{PolicyId, Store};
 
@@ -180,15 +181,6 @@ fn lc(s: &str) -> String {
     s.to_lowercase()
 }
 
-fn applies(class: Option<PolicyClass>, side: Side) -> bool {
-    matches!(
-        (class, side),
-        (Some(PolicyClass::Both), _)
-            | (Some(PolicyClass::User), Side::User)
-            | (Some(PolicyClass::Machine), Side::Machine)
-    )
-}
-
 fn same_value(v: &RegValue, e: &Entry) -> bool {
     match (v, &e.data) {
         (RegValue::Dword(a), Data::Dword(b)) => a == b,
@@ -209,17 +201,10 @@ fn data_text(e: &Entry) -> String {
     }
 }
 
+/// Whether `e` holds the value a schema value writes ([`value_of`]: the
+/// conversion the effects use, so `-1` matches the DWORD 0xFFFFFFFF it writes).
 fn value_matches(v: Option<&Value>, e: &Entry) -> bool {
-    match v {
-        Some(Value::Decimal { value, .. }) => {
-            matches!(&e.data, Data::Dword(n) if value.as_deref().and_then(|s| s.trim().parse::<u32>().ok()) == Some(*n))
-        }
-        Some(Value::LongDecimal { value, .. }) => {
-            matches!(&e.data, Data::Qword(n) if value.as_deref().and_then(|s| s.trim().parse::<u64>().ok()) == Some(*n))
-        }
-        Some(Value::String { text, .. }) => matches!(&e.data, Data::String(s) if s == text),
-        _ => false,
-    }
+    v.and_then(value_of).is_some_and(|r| same_value(&r, e))
 }
 
 impl<'s> PolicyIndex<'s> {
@@ -229,7 +214,7 @@ impl<'s> PolicyIndex<'s> {
         let mut by_key: HashMap<String, Vec<Footprint>> = HashMap::new();
         for id in store.policies() {
             let p = store.policy(id);
-            if !applies(p.class(), side) {
+            if !Side::of_class(p.class()).contains(&side) {
                 continue;
             }
             let fx = policy_effects(p);
@@ -557,5 +542,27 @@ impl<'s> PolicyIndex<'s> {
         };
         let t = text.trim();
         (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decimal(s: &str) -> Value {
+        Value::Decimal {
+            node: Default::default(),
+            value: Some(s.into()),
+        }
+    }
+
+    #[test]
+    fn values_match_what_the_effects_write() {
+        let e = Entry::dword("k", "v", u32::MAX);
+        assert!(value_matches(Some(&decimal("-1")), &e));
+        assert!(value_matches(Some(&decimal("4294967295")), &e));
+        assert!(!value_matches(Some(&decimal("1")), &e));
+        assert!(!value_matches(Some(&decimal("x")), &e));
+        assert!(!value_matches(None, &e));
     }
 }

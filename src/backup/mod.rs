@@ -57,7 +57,6 @@ pub use model::{
     Backup, BackupInst, BackupScheme, Extension, FsKind, FsObject, GpoInfo, SecurityGroup, Side,
     SideInfo, SideSettings,
 };
-pub use xmlfile::TextEncoding;
 
 pub use rules::RULES;
 
@@ -79,7 +78,7 @@ pub enum Error {
     Xml {
         /// The file.
         path: PathBuf,
-        /// `line:column` (1-based, columns in characters) or `byte N`.
+        /// `line:column` (1-based, columns in characters).
         position: String,
         /// What was expected and found.
         message: String,
@@ -178,28 +177,38 @@ pub fn write_dir(
     report: Option<&report::Report>,
     dir: &std::path::Path,
 ) -> Result<(), Error> {
-    let put = |rel: &str, bytes: &[u8]| {
+    for (rel, bytes) in folder_files(backup, report) {
         let p = rel
             .split('/')
             .fold(dir.to_path_buf(), |p, part| p.join(part));
-        crate::fsutil::write_atomic(&p, bytes).map_err(|e| Error::Write(Box::new(e)))
-    };
-    for s in &backup.settings {
-        put(
-            &format!(
-                "DomainSysvol/GPO/{}/{}",
-                layout::side_folder(s.side),
-                layout::REGISTRY_POL
-            ),
-            &crate::pol::to_vec(&s.pol),
-        )?;
+        crate::fsutil::write_atomic(&p, &bytes).map_err(|e| Error::Write(Box::new(e)))?;
     }
-    if let Some(r) = report {
-        put(layout::GPREPORT_XML, &report::gpreport_xml(r))?;
-    }
-    put(layout::BKUPINFO_XML, &write::bkupinfo_xml(&backup.inst()))?;
-    put(layout::BACKUP_XML, &write::backup_xml(&backup.scheme()))?;
     Ok(())
+}
+
+/// The files [`write_dir`] writes: (path relative to the folder with `/`,
+/// bytes), in write order.
+fn folder_files(backup: &Backup, report: Option<&report::Report>) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = backup
+        .settings
+        .iter()
+        .map(|s| {
+            let rel = layout::registry_pol_location(s.side).replace('\\', "/");
+            (rel, crate::pol::to_vec(&s.pol))
+        })
+        .collect();
+    if let Some(r) = report {
+        v.push((layout::GPREPORT_XML.to_owned(), report::gpreport_xml(r)));
+    }
+    v.push((
+        layout::BKUPINFO_XML.to_owned(),
+        write::bkupinfo_xml(&backup.inst()),
+    ));
+    v.push((
+        layout::BACKUP_XML.to_owned(),
+        write::backup_xml(&backup.scheme()),
+    ));
+    v
 }
 
 impl Error {

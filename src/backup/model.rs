@@ -28,6 +28,18 @@ impl Side {
     /// Both sides, machine first (the order GPMC lists them in Backup.xml).
     pub const ALL: [Side; 2] = [Side::Machine, Side::User];
 
+    /// The sides a policy of `class` writes to, machine first (none for an
+    /// unknown class).
+    pub fn of_class(class: Option<crate::model::PolicyClass>) -> &'static [Side] {
+        use crate::model::PolicyClass;
+        match class {
+            Some(PolicyClass::User) => &[Side::User],
+            Some(PolicyClass::Machine) => &[Side::Machine],
+            Some(PolicyClass::Both) => &Side::ALL,
+            None => &[],
+        }
+    }
+
     /// `Machine` or `User`: the SYSVOL folder name.
     pub fn as_str(self) -> &'static str {
         match self {

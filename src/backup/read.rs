@@ -12,29 +12,16 @@ use super::model::{
 };
 use super::xmlfile::{self, Element};
 
-fn xml_error(path: &Path, position: String, message: String) -> Error {
-    Error::Xml {
-        path: path.to_path_buf(),
-        position,
-        message,
-    }
-}
-
 /// Parses XML bytes of a backup file into an element tree, naming `path` in errors.
 pub(crate) fn parse_xml(path: &Path, bytes: &[u8]) -> Result<xmlfile::Document, Error> {
-    let (text, _) = xmlfile::decode(bytes)
-        .map_err(|e| xml_error(path, format!("byte {}", e.offset), e.message))?;
-    match crate::xml::tree::read_tree(&text) {
-        Ok(root) => Ok(xmlfile::Document { text, root }),
-        Err(e) => {
-            let lc = e.line_col();
-            Err(xml_error(
-                path,
-                format!("{}:{}", lc.line, lc.column),
-                e.message().to_owned(),
-            ))
+    xmlfile::parse(bytes).map_err(|e| {
+        let lc = e.line_col();
+        Error::Xml {
+            path: path.to_path_buf(),
+            position: format!("{}:{}", lc.line, lc.column),
+            message: e.message().to_owned(),
         }
-    }
+    })
 }
 
 fn format_error(path: &Path, doc: &xmlfile::Document, el: &Element, message: String) -> Error {

@@ -39,9 +39,12 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 impl Timestamp {
     /// The current time.
     pub fn now() -> Timestamp {
-        let d = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        Timestamp::from_system(SystemTime::now())
+    }
+
+    /// The time `t` (a time before 1970 counts as 1970-01-01T00:00:00Z).
+    pub fn from_system(t: SystemTime) -> Timestamp {
+        let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
         Timestamp {
             secs: d.as_secs() as i64,
             ticks: d.subsec_nanos() / 100,

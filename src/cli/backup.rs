@@ -240,32 +240,13 @@ fn inspect_cmd(a: InspectArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus
     })
 }
 
-/// One folder or file: [`Store::open`]; several: every ADMX of each folder
-/// (with the culture folders beside it) loaded together.
+/// The templates of `--store` ([`Store::open_all`]).
 fn open_stores(paths: &[PathBuf]) -> anyhow::Result<Store> {
-    if let [one] = paths {
-        return Store::open(one)
-            .with_context(|| format!("loading templates from {}", one.display()));
+    let store = Store::open_all(paths);
+    match paths {
+        [one] => store.with_context(|| format!("loading templates from {}", one.display())),
+        _ => Ok(store?),
     }
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let rd = std::fs::read_dir(p).with_context(|| format!("listing {}", p.display()))?;
-            let mut admx: Vec<PathBuf> = rd
-                .flatten()
-                .map(|e| e.path())
-                .filter(|f| {
-                    f.extension()
-                        .is_some_and(|x| x.eq_ignore_ascii_case("admx"))
-                })
-                .collect();
-            admx.sort();
-            files.extend(admx);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    Ok(Store::from_files(&files)?)
 }
 
 fn entry_text(e: &Entry) -> String {

@@ -208,7 +208,7 @@ fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow:
                     "applied: {} added, {} replaced; backup and journal in {}",
                     report.plan.count(Action::Add),
                     report.plan.count(Action::Replace),
-                    Path::new(&common.store).join(".gpforge").join("backup").join(id).display()
+                    deploy::Journal::root(&common.store).join(id).display()
                 )?;
             }
         }

@@ -6,7 +6,7 @@
 //! either an untouched store or a journal that says how to undo what was done.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +15,11 @@ use super::{StoreError, TOOL_DIR};
 use crate::error::{Error, Result};
 
 /// Name of the journal file inside a backup folder.
-pub const JOURNAL_FILE: &str = "journal.json";
+pub(crate) const JOURNAL_FILE: &str = "journal.json";
 /// Folder of backup copies inside a backup folder.
-pub const FILES_DIR: &str = "files";
+pub(crate) const FILES_DIR: &str = "files";
 /// Journal format version this code writes and reads.
-pub const JOURNAL_FORMAT: u32 = 1;
+pub(crate) const JOURNAL_FORMAT: u32 = 1;
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,11 +69,11 @@ impl Digest {
 mod hex64 {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format!("{v:016x}"))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         let s = String::deserialize(d)?;
         u64::from_str_radix(&s, 16).map_err(serde::de::Error::custom)
     }
@@ -161,34 +161,17 @@ impl Journal {
     }
 }
 
-/// The UTC time as `YYYYMMDDTHHMMSSZ`.
-pub fn timestamp(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
-/// (H. Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// The UTC time as `YYYYMMDDTHHMMSSZ` (the calendar arithmetic is
+/// [`crate::backup::time::Timestamp`]'s).
+pub(crate) fn timestamp(t: SystemTime) -> String {
+    let t = crate::backup::time::Timestamp::from_system(t).to_backup_time();
+    format!("{}Z", t.replace(['-', ':'], ""))
 }
 
 /// Every journal below `store`, oldest first (by sequence number, then id). Backup folders without
 /// a journal (a run that stopped while copying backups, before touching the
 /// store) are left out.
-pub fn list(store: &Path) -> Result<Vec<Journal>> {
+pub(crate) fn list(store: &Path) -> Result<Vec<Journal>> {
     let root = Journal::root(store);
     check_tool_dir(store)?;
     let rd = match std::fs::read_dir(&root) {
@@ -220,7 +203,7 @@ pub fn list(store: &Path) -> Result<Vec<Journal>> {
 }
 
 /// Refuses a `.gpforge` or `.gpforge/backup` that is a link or a file.
-pub fn check_tool_dir(store: &Path) -> Result<()> {
+pub(crate) fn check_tool_dir(store: &Path) -> Result<()> {
     for p in [store.join(TOOL_DIR), Journal::root(store)] {
         if let Ok(m) = std::fs::symlink_metadata(&p) {
             if m.file_type().is_symlink() || !m.is_dir() {
@@ -236,6 +219,7 @@ pub fn check_tool_dir(store: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn timestamps_are_utc_and_sortable() {

@@ -17,7 +17,7 @@ use super::{StoreError, TOOL_DIR};
 use crate::error::{Error, Result};
 
 /// The lock file's name inside `.gpforge`.
-pub const LOCK_FILE: &str = "lock";
+pub(crate) const LOCK_FILE: &str = "lock";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Owner {
@@ -61,7 +61,7 @@ fn is_stale(owner: &Owner) -> bool {
 
 impl Lock {
     /// Takes the lock of `store`, whose `.gpforge` folder must exist.
-    pub fn acquire(store: &Path) -> Result<Lock> {
+    pub(crate) fn acquire(store: &Path) -> Result<Lock> {
         let path = store.join(TOOL_DIR).join(LOCK_FILE);
         let owner =
             Owner { host: host(), pid: std::process::id(), since: super::journal::timestamp(SystemTime::now()) };

@@ -129,7 +129,7 @@ pub fn canonical_culture(name: &str) -> Option<String> {
 }
 
 /// `name` ends with `.ext` (ASCII case-insensitive); returns the stem.
-pub fn stem_with_ext<'a>(name: &'a str, ext: &str) -> Option<&'a str> {
+pub(crate) fn stem_with_ext<'a>(name: &'a str, ext: &str) -> Option<&'a str> {
     let (stem, e) = name.rsplit_once('.')?;
     (e.eq_ignore_ascii_case(ext) && !stem.is_empty()).then_some(stem)
 }
@@ -137,7 +137,7 @@ pub fn stem_with_ext<'a>(name: &'a str, ext: &str) -> Option<&'a str> {
 /// Checks that writing `rel` below `store` stays inside the store: `store`
 /// itself may be anything (a mounted share, a link to one), but no component
 /// below it that already exists may be a link or, except the last, a file.
-pub fn check_inside(store: &Path, rel: &RelPath) -> Result<(), String> {
+pub(crate) fn check_inside(store: &Path, rel: &RelPath) -> Result<(), String> {
     let mut p = store.to_path_buf();
     for (i, c) in rel.parts().iter().enumerate() {
         p.push(c);

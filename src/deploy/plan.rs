@@ -233,7 +233,7 @@ pub(crate) struct StoreIndex {
 
 impl StoreIndex {
     /// Indexes `store` (a missing folder is an empty store).
-    pub fn read(store: &Path) -> Result<StoreIndex> {
+    pub(crate) fn read(store: &Path) -> Result<StoreIndex> {
         let mut ix = StoreIndex::default();
         let meta = match std::fs::metadata(store) {
             Ok(m) => m,

@@ -72,7 +72,7 @@ fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 
 impl Sources {
     /// Finds the templates in the given folders and files.
-    pub fn collect(inputs: &[PathBuf]) -> Result<Sources> {
+    pub(crate) fn collect(inputs: &[PathBuf]) -> Result<Sources> {
         let mut s = Sources::default();
         for input in inputs {
             let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
@@ -225,7 +225,7 @@ impl Sources {
     }
 
     /// Adds a file; two different files for the same slot are refused.
-    pub fn insert(&mut self, key: String, culture: &str, file: SourceFile) {
+    pub(crate) fn insert(&mut self, key: String, culture: &str, file: SourceFile) {
         let t = self.templates.entry(key.clone()).or_default();
         let existing = if culture.is_empty() { t.admx.as_ref() } else { t.admls.get(culture) };
         if let Some(old) = existing {

@@ -7,6 +7,7 @@ use super::{
     AdmlId, AdmxId, FileKind, LoadError, LoadErrorKind, Store, StoreBuilder, StoreIssue, file_stem,
 };
 use crate::error::{Error, Result};
+use crate::fsutil::read_dir_sorted;
 
 fn has_ext(path: &Path, ext: &str) -> bool {
     path.extension()
@@ -20,13 +21,10 @@ fn name_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The entries of a folder, sorted by name (byte order).
-fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    v.sort();
-    Ok(v)
+/// The `*.admx` files of a folder (not its sub-folders), sorted by name.
+pub(super) fn admx_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = read_dir_sorted(dir).map_err(|e| Error::io(dir, e))?;
+    Ok(entries.into_iter().filter(|p| has_ext(p, "admx")).collect())
 }
 
 fn add_admx(b: StoreBuilder, path: PathBuf) -> StoreBuilder {
@@ -69,7 +67,7 @@ fn culture_dirs(entries: &[PathBuf]) -> Vec<Vec<PathBuf>> {
 }
 
 pub(super) fn load_dir(dir: &Path) -> Result<Store> {
-    let entries = list(dir).map_err(|e| Error::io(dir, e))?;
+    let entries = read_dir_sorted(dir).map_err(|e| Error::io(dir, e))?;
     let mut b = StoreBuilder::default().root(dir);
     for p in entries.iter().filter(|p| p.is_file()) {
         if has_ext(p, "admx") {
@@ -83,7 +81,7 @@ pub(super) fn load_dir(dir: &Path) -> Result<Store> {
         let mut b2 = b;
         for folder in &group {
             let culture = name_of(folder);
-            let files = match list(folder) {
+            let files = match read_dir_sorted(folder) {
                 Ok(f) => f,
                 Err(e) => {
                     b2 = b2.load_error(LoadError {
@@ -143,10 +141,12 @@ pub(super) fn load_files(paths: &[PathBuf]) -> Result<Store> {
                 dir
             };
             let stem = file_stem(p).to_lowercase();
-            let entries = list(&dir).map_err(|e| Error::io(&dir, e))?;
+            let entries = read_dir_sorted(&dir).map_err(|e| Error::io(&dir, e))?;
             for group in culture_dirs(&entries) {
                 for folder in group {
-                    let Ok(files) = list(&folder) else { continue };
+                    let Ok(files) = read_dir_sorted(&folder) else {
+                        continue;
+                    };
                     for f in files {
                         if f.is_file()
                             && has_ext(&f, "adml")

@@ -302,6 +302,25 @@ impl Store {
         }
     }
 
+    /// [`Store::open`] for one path; for several, every `*.admx` of each
+    /// folder given and each file given, loaded together with
+    /// [`Store::from_files`] (so templates of different folders can refer to
+    /// each other).
+    pub fn open_all(paths: &[PathBuf]) -> Result<Store> {
+        if let [one] = paths {
+            return Store::open(one);
+        }
+        let mut files = Vec::new();
+        for p in paths {
+            if p.is_dir() {
+                files.extend(load::admx_in(p)?);
+            } else {
+                files.push(p.clone());
+            }
+        }
+        Store::from_files(&files)
+    }
+
     /// A builder for documents held in memory.
     pub fn builder() -> StoreBuilder {
         StoreBuilder::default()

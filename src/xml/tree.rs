@@ -15,33 +15,36 @@ use super::reader::{Event, ParseError, XmlReader, local};
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Element {
     /// Local name (prefix removed).
-    pub name: String,
+    pub(crate) name: String,
     /// Attributes: (local name, normalised value), in document order.
-    pub attrs: Vec<(String, String)>,
+    pub(crate) attrs: Vec<(String, String)>,
     /// Child elements in order.
-    pub children: Vec<Element>,
+    pub(crate) children: Vec<Element>,
     /// Concatenated text and CDATA directly inside this element (references
     /// resolved, line ends normalised).
-    pub text: String,
+    pub(crate) text: String,
     /// True when the element's content contained a CDATA section.
-    pub cdata: bool,
+    pub(crate) cdata: bool,
     /// Span of the start tag.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl Element {
     /// The first child with this local name.
-    pub fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
 
     /// All children with this local name.
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub(crate) fn children_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name == name)
     }
 
     /// The value of an attribute by local name.
-    pub fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(n, _)| n == name)
@@ -49,7 +52,7 @@ impl Element {
     }
 
     /// The text of a child element, `None` when the child is absent.
-    pub fn child_text(&self, name: &str) -> Option<&str> {
+    pub(crate) fn child_text(&self, name: &str) -> Option<&str> {
         self.child(name).map(|c| c.text.as_str())
     }
 }

@@ -301,15 +301,6 @@ fn visible_crlf(b: &[u8]) -> String {
     String::from_utf8(b.to_vec()).unwrap().replace('\r', "\\r")
 }
 
-fn utf16(b: &[u8]) -> String {
-    assert_eq!(&b[..2], &[0xFF, 0xFE], "UTF-16LE BOM");
-    let units: Vec<u16> = b[2..]
-        .chunks(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).unwrap()
-}
-
 #[test]
 fn created_linkedin_backup_snapshots() {
     let tmp = tempfile::tempdir().unwrap();
@@ -335,7 +326,7 @@ fn created_linkedin_backup_snapshots() {
     );
     insta::assert_snapshot!(
         "created_gpreport_xml",
-        utf16(&read(&dir, "gpreport.xml")).replace('\r', "\\r")
+        util::utf16le_bom_text(&read(&dir, "gpreport.xml")).replace('\r', "\\r")
     );
     insta::assert_snapshot!(
         "created_user_registry_pol",
@@ -474,7 +465,7 @@ fn gpreport_policies(folder: &Path, side: Side) -> Vec<(String, String)> {
     };
     let text = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         Some(rest) => String::from_utf8_lossy(rest).into_owned(),
-        None => utf16(&bytes),
+        None => util::utf16le_bom_text(&bytes),
     };
     let tag = if side == Side::User {
         "<User>"
@@ -595,7 +586,7 @@ fn corpus_settings_map_back_to_policies() {
 /// Decodes a backup file: UTF-16LE with BOM, or UTF-8 (BOM stripped).
 fn decode_any(b: &[u8]) -> String {
     if b.starts_with(&[0xFF, 0xFE]) {
-        utf16(b)
+        util::utf16le_bom_text(b)
     } else {
         String::from_utf8(b.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(b).to_vec()).unwrap()
     }

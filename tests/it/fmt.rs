@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{copy_dir, files_with_ext, fixture, gpforge};
+use crate::util::{copy_dir, files_with_ext, fixture, gpforge, utf16le_bom_text};
 
 /// Copies `fixtures/fmt/<case>` into a fresh temp folder; returns (guard, copy).
 fn copy_case(case: &str) -> (tempfile::TempDir, PathBuf) {
@@ -44,15 +44,6 @@ fn to_utf16le_bom(utf8: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&u.to_le_bytes());
     }
     out
-}
-
-fn from_utf16le_bom(bytes: &[u8]) -> String {
-    assert_eq!(&bytes[..2], &[0xFF, 0xFE], "expected a UTF-16LE BOM");
-    let units: Vec<u16> = bytes[2..]
-        .chunks(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).unwrap()
 }
 
 #[test]
@@ -138,7 +129,7 @@ fn keep_encoding_writes_utf16le_with_bom() {
 
     let (code, _, err) = gpforge(tmp.path(), &["fmt", "--keep-encoding", "office.admx"]);
     assert_eq!(code, 0, "{err}");
-    let kept = from_utf16le_bom(&std::fs::read(&utf16).unwrap());
+    let kept = utf16le_bom_text(&std::fs::read(&utf16).unwrap());
     assert!(
         kept.starts_with("<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n"),
         "{kept}"

@@ -586,12 +586,7 @@ fn utf16_output_is_the_same_text_with_a_bom() {
             encoding: OutputEncoding::Utf16LeBom,
         },
     );
-    assert_eq!(&utf16[..2], &[0xFF, 0xFE]);
-    let units: Vec<u16> = utf16[2..]
-        .chunks(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    let text = String::from_utf16(&units).unwrap();
+    let text = crate::util::utf16le_bom_text(&utf16);
     let utf8 = String::from_utf8(utf8).unwrap();
     assert_eq!(
         text,

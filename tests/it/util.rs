@@ -93,6 +93,16 @@ pub fn files_with_ext(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Text of UTF-16LE bytes that start with a BOM (asserts the BOM).
+pub fn utf16le_bom_text(bytes: &[u8]) -> String {
+    assert_eq!(&bytes[..2], &[0xFF, 0xFE], "expected a UTF-16LE BOM");
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
 /// Copies the folder `from` (recursively) into `to`, creating `to`.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

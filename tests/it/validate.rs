@@ -282,7 +282,7 @@ fn cli_exit_codes_and_flags() {
 #[test]
 fn config_file_in_the_store_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("validate/SCH004"), tmp.path());
+    util::copy_dir(&fixture("validate/SCH004"), tmp.path());
     let p = tmp.path().to_str().unwrap().to_string();
     assert_eq!(gpforge(&root(), &["validate", &p]).0, 0);
     std::fs::write(
@@ -317,17 +317,6 @@ fn config_file_in_the_store_folder() {
     assert!(err.contains(".gpforge.json"), "{err}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let t = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
-}
 
 // ------------------------------------------------------------------ oracle
 
