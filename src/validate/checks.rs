@@ -195,8 +195,7 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
     };
     let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
     let (ma, mb) = l.adml.split_at(l.adml.len() / 2);
-    let parallel = l.admx.len() + l.adml.len() >= 16
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let parallel = two_threads(l);
     let ((mut x1, mut m1), (mut x2, mut m2)) = if parallel {
         std::thread::scope(|s| {
             let h = s.spawn(|| per_file(xb, mb));
@@ -989,8 +988,10 @@ fn reference_checks(cx: &mut Ctx<'_>) {
     for m in l.adml.iter().filter(|m| m.culture.is_some()) {
         admls_by_stem.entry(m.stem.as_str()).or_default().push(m);
     }
-    for a in &l.admx {
-        let Some(d) = &a.doc else { continue };
+    // one ADMX against its ADMLs; ADMXs are independent (see `run`)
+    let one = |a: &AdmxFile, out: &mut Vec<Diagnostic>| {
+        let cx = &mut Ctx { l, out };
+        let Some(d) = &a.doc else { return };
         let f = a.file;
         // this ADMX's ADMLs by culture (first file wins when en-US and en-us both have one)
         let mut by_culture: BTreeMap<String, &AdmlFile> = BTreeMap::new();
@@ -1089,7 +1090,35 @@ fn reference_checks(cx: &mut Ctx<'_>) {
                 }
             }
         }
-    }
+    };
+    let half = |files: &[AdmxFile]| {
+        let mut out = Vec::new();
+        for a in files {
+            one(a, &mut out);
+        }
+        out
+    };
+    let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
+    let (mut first, mut second) = if two_threads(l) {
+        std::thread::scope(|s| {
+            let h = s.spawn(|| half(xb));
+            let first = half(xa);
+            (
+                first,
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            )
+        })
+    } else {
+        (half(xa), half(xb))
+    };
+    cx.out.append(&mut first);
+    cx.out.append(&mut second);
+}
+
+/// Whether per-file work is worth splitting over two threads.
+fn two_threads(l: &Loaded) -> bool {
+    l.admx.len() + l.adml.len() >= 16
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
 fn adml_name(cx: &Ctx<'_>, m: &AdmlFile) -> String {

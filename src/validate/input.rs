@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
 use crate::span::Span;
-use crate::xml::decode::EncodingConflict;
+use crate::xml::decode::{Decoded, EncodingConflict};
 
 use super::SourceFile;
 use super::schema::{self, diag};
@@ -31,9 +31,36 @@ fn ext_is(p: &Path, ext: &str) -> bool {
 }
 
 fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+    Ok(read_dir_typed(dir)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// What a folder entry is.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Dir,
+    File,
+    Other,
+}
+
+/// Folder entries, sorted, with their kind (from the directory entry: no
+/// `stat` per file, except for symbolic links, which are followed).
+fn read_dir_typed(dir: &Path) -> Result<Vec<(PathBuf, Kind)>> {
+    let mut v: Vec<(PathBuf, Kind)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let p = e.path();
+            let (is_dir, is_file) = match e.file_type() {
+                Ok(t) if !t.is_symlink() => (t.is_dir(), t.is_file()),
+                _ => (p.is_dir(), p.is_file()),
+            };
+            let kind = match (is_dir, is_file) {
+                (true, _) => Kind::Dir,
+                (_, true) => Kind::File,
+                _ => Kind::Other,
+            };
+            Some((p, kind))
+        })
         .collect();
     v.sort();
     Ok(v)
@@ -45,7 +72,7 @@ pub(crate) fn discover(path: &Path) -> Result<InputSet> {
     if meta.is_dir() {
         let mut dir = path.to_path_buf();
         let entries = read_dir_sorted(&dir)?;
-        if !entries.iter().any(|p| p.is_file() && ext_is(p, "admx")) {
+        if !entries.iter().any(|p| ext_is(p, "admx") && p.is_file()) {
             if let Some(pd) = entries.iter().find(|p| {
                 p.is_dir()
                     && p.file_name()
@@ -59,15 +86,15 @@ pub(crate) fn discover(path: &Path) -> Result<InputSet> {
             store: true,
             ..InputSet::default()
         };
-        for p in read_dir_sorted(&dir)? {
-            if p.is_dir() {
+        for (p, kind) in read_dir_typed(&dir)? {
+            if kind == Kind::Dir {
                 let culture = p
                     .file_name()
                     .and_then(|n| n.to_str())
                     .unwrap_or("")
                     .to_string();
-                for f in read_dir_sorted(&p)? {
-                    if f.is_file() && ext_is(&f, "adml") {
+                for (f, f_kind) in read_dir_typed(&p)? {
+                    if f_kind == Kind::File && ext_is(&f, "adml") {
                         set.adml.push((Some(culture.clone()), f));
                     }
                 }
@@ -164,8 +191,24 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
+    /// The files read; the models are freed, half of them on a helper
+    /// thread (they are many small allocations).
     pub fn into_files(self) -> Vec<SourceFile> {
-        self.files
+        let Loaded {
+            files,
+            mut admx,
+            mut adml,
+            ..
+        } = self;
+        if admx.len() + adml.len() >= 16 {
+            let admx2 = admx.split_off(admx.len() / 2);
+            let adml2 = adml.split_off(adml.len() / 2);
+            std::thread::scope(|s| {
+                s.spawn(move || drop((admx2, adml2)));
+                drop((admx, adml));
+            });
+        }
+        files
     }
 
     pub fn path(&self, file: usize) -> &Path {
@@ -378,9 +421,18 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                 ));
             }
             if outcome.well_formed && root_ok {
-                doc = parse_model(&dec.text, is_admx);
+                // the model reader takes the decoded text and hands it back: no copy
+                let (d, text) = parse_model(dec, is_admx);
+                doc = d;
+                match text {
+                    Some(text) => text,
+                    // the reader refused the file and kept the text: decode it again
+                    None => crate::xml::decode::decode(&bytes)
+                        .map_or_else(|_| lossy(&bytes), |d| d.text),
+                }
+            } else {
+                dec.text
             }
-            dec.text
         }
     };
     for d in &mut found {
@@ -389,16 +441,19 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     Ok((SourceFile::new(path.to_path_buf(), text), found, doc))
 }
 
-/// Parses the model with the reader (`gpforge::admx`).
-fn parse_model(text: &str, is_admx: bool) -> Option<Doc> {
+/// Parses the model with the reader (`gpforge::admx`); returns the model and
+/// the decoded text (`None` when the reader refused the file).
+fn parse_model(dec: Decoded, is_admx: bool) -> (Option<Doc>, Option<String>) {
     if is_admx {
-        crate::admx::parse_admx_str(text)
-            .ok()
-            .map(|p| Doc::Admx(Box::new(p.doc)))
+        match crate::admx::parse_admx_decoded(dec) {
+            Ok(p) => (Some(Doc::Admx(Box::new(p.doc))), Some(p.text)),
+            Err(_) => (None, None),
+        }
     } else {
-        crate::admx::parse_adml_str(text)
-            .ok()
-            .map(|p| Doc::Adml(Box::new(p.doc)))
+        match crate::admx::parse_adml_decoded(dec) {
+            Ok(p) => (Some(Doc::Adml(Box::new(p.doc))), Some(p.text)),
+            Err(_) => (None, None),
+        }
     }
 }
 

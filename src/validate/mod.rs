@@ -167,11 +167,47 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Rep
     deny.extend(opts.deny.iter().cloned());
     grade(&mut diagnostics, profile, &config, &allow, &deny);
     sort(&mut diagnostics);
+    index_lines(&files, &diagnostics);
     Ok(Report {
         diagnostics,
         files,
         profile,
     })
+}
+
+/// Builds the line index of every file a finding points into, on two
+/// threads (rendering needs line:column; files without findings are skipped).
+fn index_lines(files: &[SourceFile], diags: &[Diagnostic]) {
+    let wanted: std::collections::HashSet<&Path> = diags
+        .iter()
+        .flat_map(|d| {
+            d.file
+                .iter()
+                .chain(d.labels.iter().filter_map(|l| l.file.as_ref()))
+        })
+        .map(PathBuf::as_path)
+        .collect();
+    let todo: Vec<&SourceFile> = files
+        .iter()
+        .filter(|f| wanted.contains(f.path.as_path()))
+        .collect();
+    let (a, b) = todo.split_at(todo.len() / 2);
+    if b.len() < 4 {
+        for f in &todo {
+            f.lines();
+        }
+        return;
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for f in b {
+                f.lines();
+            }
+        });
+        for f in a {
+            f.lines();
+        }
+    });
 }
 
 fn matches_code(list: &[String], code: &str) -> bool {

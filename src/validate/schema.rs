@@ -788,6 +788,8 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
     let mut root_ns: Option<String> = None;
     let mut root_decls = 0usize;
     let mut seen_root = false;
+    // one attribute buffer for the whole file (not one allocation per tag)
+    let mut attrs: Vec<(&str, std::borrow::Cow<'_, str>)> = Vec::new();
     loop {
         let ev = match reader.next_event() {
             Ok(ev) => ev,
@@ -821,7 +823,7 @@ pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
                 let qname = tag.name();
                 let local = tag.local_name();
                 let tspan = tag.span;
-                let mut attrs: Vec<(&str, std::borrow::Cow<'_, str>)> = Vec::new();
+                attrs.clear();
                 for a in tag.attributes() {
                     match a {
                         Ok((n, v)) => attrs.push((n, v)),
