@@ -1489,12 +1489,12 @@ fn store_checks(cx: &mut Ctx<'_>) {
         }
     }
     // same value written by policies of two files
-    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::default();
+    let mut owner: HashMap<(String, String), (usize, PolicyClass, &str)> = HashMap::default();
     for (ai, a) in l.admx.iter().enumerate() {
         let Some(d) = &a.doc else { continue };
         for p in d.policies() {
             let class = p.class().unwrap_or(PolicyClass::Both);
-            let pname = p.name.clone().unwrap_or_default();
+            let pname = p.name.as_deref().unwrap_or_default();
             let mut reported = false;
             for w in writes(d, p) {
                 match owner.get(&w) {
@@ -1516,7 +1516,7 @@ fn store_checks(cx: &mut Ctx<'_>) {
                     }
                     Some(_) => {}
                     None => {
-                        owner.insert(w, (ai, class, pname.clone()));
+                        owner.insert(w, (ai, class, pname));
                     }
                 }
             }
