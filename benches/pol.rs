@@ -36,7 +36,9 @@ fn corpus() -> Vec<Vec<u8>> {
     let mut files = Vec::new();
     let mut stack = vec![root.join("corpus/pol")];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -47,7 +49,10 @@ fn corpus() -> Vec<Vec<u8>> {
         }
     }
     files.sort();
-    files.iter().map(|p| std::fs::read(p).expect("read corpus file")).collect()
+    files
+        .iter()
+        .map(|p| std::fs::read(p).expect("read corpus file"))
+        .collect()
 }
 
 /// Timing of one measurement: the corpus is processed in rounds; the median
@@ -59,10 +64,19 @@ struct Timing {
 }
 
 /// Runs `f` over the whole corpus in rounds for about `budget`; MB/s.
-fn measure(name: &str, files: &[Vec<u8>], total: usize, budget: Duration, mut f: impl FnMut(&[u8])) -> Timing {
+fn measure(
+    name: &str,
+    files: &[Vec<u8>],
+    total: usize,
+    budget: Duration,
+    mut f: impl FnMut(&[u8]),
+) -> Timing {
     // POL_BENCH_FILTER=decode runs only the measurements whose name contains it (for profiling).
     if std::env::var("POL_BENCH_FILTER").is_ok_and(|w| !name.contains(&w)) {
-        return Timing { median: f64::NAN, best: f64::NAN };
+        return Timing {
+            median: f64::NAN,
+            best: f64::NAN,
+        };
     }
     // Warm-up round.
     for b in files {
@@ -79,8 +93,16 @@ fn measure(name: &str, files: &[Vec<u8>], total: usize, budget: Duration, mut f:
     }
     rounds.sort_by(f64::total_cmp);
     let mbps = |secs: f64| total as f64 / secs / 1e6;
-    let t = Timing { median: mbps(rounds[rounds.len() / 2]), best: mbps(rounds[0]) };
-    println!("{name:<36} median {:>8.1} MB/s   best {:>8.1} MB/s   ({} rounds)", t.median, t.best, rounds.len());
+    let t = Timing {
+        median: mbps(rounds[rounds.len() / 2]),
+        best: mbps(rounds[0]),
+    };
+    println!(
+        "{name:<36} median {:>8.1} MB/s   best {:>8.1} MB/s   ({} rounds)",
+        t.median,
+        t.best,
+        rounds.len()
+    );
     t
 }
 
@@ -98,7 +120,8 @@ fn heap(f: &PolFile) -> usize {
         n += match &e.data {
             Data::String(s) => s.capacity(),
             Data::MultiString(v) => {
-                v.capacity() * std::mem::size_of::<String>() + v.iter().map(String::capacity).sum::<usize>()
+                v.capacity() * std::mem::size_of::<String>()
+                    + v.iter().map(String::capacity).sum::<usize>()
             }
             Data::Bytes(b) => b.capacity(),
             _ => 0,
@@ -114,19 +137,39 @@ fn main() {
         return;
     }
     let total: usize = files.iter().map(Vec::len).sum();
-    let budget = Duration::from_millis(std::env::var("POL_BENCH_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1500));
-    println!("registry.pol corpus: {} files, {} bytes", files.len(), total);
+    let budget = Duration::from_millis(
+        std::env::var("POL_BENCH_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1500),
+    );
+    println!(
+        "registry.pol corpus: {} files, {} bytes",
+        files.len(),
+        total
+    );
 
-    let models: Vec<PolFile> = files.iter().map(|b| pol::from_slice(b).expect("corpus decodes")).collect();
-    let pregs: Vec<preg::PolicyFile> =
-        files.iter().map(|b| preg::PolicyFile::parse(b).expect("preg decodes corpus")).collect();
+    let models: Vec<PolFile> = files
+        .iter()
+        .map(|b| pol::from_slice(b).expect("corpus decodes"))
+        .collect();
+    let pregs: Vec<preg::PolicyFile> = files
+        .iter()
+        .map(|b| preg::PolicyFile::parse(b).expect("preg decodes corpus"))
+        .collect();
 
     let ours = measure("gpforge decode (from_slice)", &files, total, budget, |b| {
         black_box(pol::from_slice(black_box(b)).ok());
     });
-    let theirs = measure("preg 0.1 decode (PolicyFile::parse)", &files, total, budget, |b| {
-        black_box(preg::PolicyFile::parse(black_box(b)).ok());
-    });
+    let theirs = measure(
+        "preg 0.1 decode (PolicyFile::parse)",
+        &files,
+        total,
+        budget,
+        |b| {
+            black_box(preg::PolicyFile::parse(black_box(b)).ok());
+        },
+    );
     let mut i = 0;
     let enc = measure("gpforge encode (to_vec)", &files, total, budget, |_| {
         black_box(pol::to_vec(black_box(&models[i % models.len()])));
@@ -186,7 +229,10 @@ fn main() {
             preg_worst = preg_worst.max(p as f64 / b.len() as f64);
         }
     }
-    let largest = files.iter().max_by_key(|b| b.len()).expect("corpus is not empty");
+    let largest = files
+        .iter()
+        .max_by_key(|b| b.len())
+        .expect("corpus is not empty");
     println!(
         "peak heap while decoding: gpforge {:.2} bytes per file byte (worst file {:.2}), preg {:.2} (worst {:.2}); largest file {} bytes: gpforge {} bytes peak",
         ours_sum as f64 / total as f64,

@@ -85,7 +85,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding with the given code, severity and message, without place.
-    pub fn new(code: impl Into<String>, severity: Severity, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        code: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code: code.into(),
             severity,
@@ -110,8 +114,17 @@ impl Diagnostic {
     }
 
     /// Adds a label.
-    pub fn with_label(mut self, file: Option<PathBuf>, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { file, span, message: message.into() });
+    pub fn with_label(
+        mut self,
+        file: Option<PathBuf>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.labels.push(Label {
+            file,
+            span,
+            message: message.into(),
+        });
         self
     }
 

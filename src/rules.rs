@@ -26,10 +26,22 @@ mod tests {
         for r in all() {
             assert!(seen.insert(r.code), "duplicate code {}", r.code);
             let (letters, digits) = r.code.split_at(r.code.len() - 3);
-            assert!(!letters.is_empty() && letters.chars().all(|c| c.is_ascii_uppercase()), "{}", r.code);
+            assert!(
+                !letters.is_empty() && letters.chars().all(|c| c.is_ascii_uppercase()),
+                "{}",
+                r.code
+            );
             assert!(digits.chars().all(|c| c.is_ascii_digit()), "{}", r.code);
-            assert!(!r.explanation.trim().is_empty(), "{} has no explanation", r.code);
-            assert!(!r.summary.ends_with('.'), "{}: summary ends with a period", r.code);
+            assert!(
+                !r.explanation.trim().is_empty(),
+                "{} has no explanation",
+                r.code
+            );
+            assert!(
+                !r.summary.ends_with('.'),
+                "{}: summary ends with a period",
+                r.code
+            );
         }
     }
 }

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `start..end`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct Span {
     /// First byte (0-based).
     pub start: u32,
@@ -92,13 +94,18 @@ impl LineIndex {
             end -= 1;
         }
         let column = text[start..end].chars().count() + 1;
-        LineCol { line: line as u32 + 1, column: column as u32 }
+        LineCol {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
     }
 
     /// The text of 1-based `line`, without its line break.
     pub fn line_text<'a>(&self, text: &'a str, line: u32) -> &'a str {
         let i = (line.max(1) - 1) as usize;
-        let Some(&start) = self.starts.get(i) else { return "" };
+        let Some(&start) = self.starts.get(i) else {
+            return "";
+        };
         let end = self.starts.get(i + 1).map_or(text.len(), |&e| e as usize);
         text[start as usize..end].trim_end_matches(['\r', '\n'])
     }

@@ -6,14 +6,14 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
-mod pol;
-mod fmt;
-mod build;
 mod backup;
+mod build;
+mod fmt;
+mod pol;
 mod rules;
 mod show;
-mod validate;
 mod store;
+mod validate;
 
 /// How the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -154,14 +154,23 @@ pub fn pol(args: PolArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
 }
 
 fn entries_word(n: usize) -> String {
-    if n == 1 { "1 entry".to_string() } else { format!("{n} entries") }
+    if n == 1 {
+        "1 entry".to_string()
+    } else {
+        format!("{n} entries")
+    }
 }
 
 fn read_pol(path: &Path, options: &ParseOptions) -> anyhow::Result<PolFile> {
     let bytes = gpforge::fsutil::read(path)?;
     pol::from_slice_with(&bytes, options)
         .map_err(gpforge::Error::Pol)
-        .with_context(|| format!("{}: cannot read (`gpforge pol check` shows the diagnosis)", path.display()))
+        .with_context(|| {
+            format!(
+                "{}: cannot read (`gpforge pol check` shows the diagnosis)",
+                path.display()
+            )
+        })
 }
 
 fn scope_of(arg: Option<&str>, path: &Path) -> Scope {
@@ -173,7 +182,11 @@ fn scope_of(arg: Option<&str>, path: &Path) -> Scope {
 }
 
 fn dump(a: DumpArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let mode = if a.permissive { pol::Mode::Permissive } else { pol::Mode::Strict };
+    let mode = if a.permissive {
+        pol::Mode::Permissive
+    } else {
+        pol::Mode::Strict
+    };
     let file = read_pol(&a.file, &ParseOptions { mode })?;
     let text = match a.format.as_str() {
         "json" => pol::json::to_json(&file),
@@ -189,18 +202,26 @@ fn dump(a: DumpArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
 }
 
 fn parse_input(text: &str, path: &Path, format: Option<&str>) -> anyhow::Result<PolFile> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     let json = match (format, ext.as_deref()) {
         (Some(f), _) => f == "json",
         (None, Some("json" | "jsonl" | "ndjson")) => true,
         (None, Some("txt" | "lgpo")) => false,
-        _ => text.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '[']),
+        _ => text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with(['{', '[']),
     };
     let name = path.display();
     if json {
         Ok(pol::json::from_str(text).with_context(|| format!("{name}: not registry.pol JSON"))?)
     } else {
-        Ok(pol::text::from_text(text).with_context(|| format!("{name}: not LGPO text"))?.0)
+        Ok(pol::text::from_text(text)
+            .with_context(|| format!("{name}: not LGPO text"))?
+            .0)
     }
 }
 
@@ -209,7 +230,10 @@ fn write_new(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
     if !force && path.exists() {
         let old = gpforge::fsutil::read(path)?;
         if old != bytes {
-            return Err(gpforge::Error::WouldOverwrite { path: path.to_path_buf() }.into());
+            return Err(gpforge::Error::WouldOverwrite {
+                path: path.to_path_buf(),
+            }
+            .into());
         }
     }
     gpforge::fsutil::write_atomic(path, bytes)?;
@@ -221,7 +245,8 @@ fn build(a: BuildArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         std::io::read_to_string(std::io::stdin()).context("reading standard input")?
     } else {
         let bytes = gpforge::fsutil::read(&a.input)?;
-        String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", a.input.display()))?
+        String::from_utf8(bytes)
+            .with_context(|| format!("{}: not UTF-8 text", a.input.display()))?
     };
     let mut file = parse_input(&text, &a.input, a.format.as_deref())?;
     if a.sort {
@@ -229,7 +254,13 @@ fn build(a: BuildArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     }
     let bytes = pol::to_vec(&file);
     write_new(&a.out, &bytes, a.force)?;
-    writeln!(out, "wrote {}: {}, {} bytes", a.out.display(), entries_word(file.len()), bytes.len())?;
+    writeln!(
+        out,
+        "wrote {}: {}, {} bytes",
+        a.out.display(),
+        entries_word(file.len()),
+        bytes.len()
+    )?;
     Ok(ExitStatus::Clean)
 }
 
@@ -271,10 +302,13 @@ fn data_from_args(t: RegType, data: &[String]) -> anyhow::Result<Data> {
             Some(h) => u64::from_str_radix(h, 16).ok(),
             None => t.parse::<u64>().ok(),
         };
-        v.filter(|&v| v <= max).with_context(|| format!("expected a number from 0 to {max}, found {t:?}"))
+        v.filter(|&v| v <= max)
+            .with_context(|| format!("expected a number from 0 to {max}, found {t:?}"))
     };
     Ok(match t {
-        RegType::Dword | RegType::DwordBigEndian => Data::Dword(number(one()?, u64::from(u32::MAX))? as u32),
+        RegType::Dword | RegType::DwordBigEndian => {
+            Data::Dword(number(one()?, u64::from(u32::MAX))? as u32)
+        }
         RegType::Qword => Data::Qword(number(one()?, u64::MAX)?),
         RegType::Sz | RegType::ExpandSz | RegType::Link => Data::String(one()?.to_string()),
         RegType::MultiSz => Data::MultiString(data.to_vec()),
@@ -282,13 +316,21 @@ fn data_from_args(t: RegType, data: &[String]) -> anyhow::Result<Data> {
         _ => {
             let b = pol::json::unhex(one()?).map_err(anyhow::Error::msg)?;
             let d = pol::data_bytes(t, &Data::Bytes(b));
-            if d.is_empty() { Data::None } else { Data::Bytes(d) }
+            if d.is_empty() {
+                Data::None
+            } else {
+                Data::Bytes(d)
+            }
         }
     })
 }
 
 fn load_or_new(path: &Path) -> anyhow::Result<PolFile> {
-    if path.exists() { read_pol(path, &ParseOptions::default()) } else { Ok(PolFile::new()) }
+    if path.exists() {
+        read_pol(path, &ParseOptions::default())
+    } else {
+        Ok(PolFile::new())
+    }
 }
 
 fn describe(e: &Entry) -> String {
@@ -311,7 +353,12 @@ fn set(a: SetArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         if entries.is_empty() {
             let n: usize = targets.iter().map(|(k, v)| file.delete(k, v)).sum();
             gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
-            writeln!(out, "{}: {p} not configured ({} removed)", a.file.display(), entries_word(n))?;
+            writeln!(
+                out,
+                "{}: {p} not configured ({} removed)",
+                a.file.display(),
+                entries_word(n)
+            )?;
             return Ok(ExitStatus::Clean);
         }
         let mut lines = Vec::new();
@@ -326,7 +373,8 @@ fn set(a: SetArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         }
         return Ok(ExitStatus::Clean);
     } else {
-        let t = RegType::parse(&a.reg_type).with_context(|| format!("unknown registry type '{}'", a.reg_type))?;
+        let t = RegType::parse(&a.reg_type)
+            .with_context(|| format!("unknown registry type '{}'", a.reg_type))?;
         let key = a.key.unwrap_or_default();
         let data = data_from_args(t, &a.data)?;
         Entry::new(key, a.value.unwrap_or_default(), t, data)
@@ -344,13 +392,26 @@ fn delete(a: DeleteArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     if a.mark {
         file.delete_and_mark(&a.key, &a.value);
         gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
-        writeln!(out, "{}: marked {}\\{} for deletion (**del.)", a.file.display(), a.key, a.value)?;
+        writeln!(
+            out,
+            "{}: marked {}\\{} for deletion (**del.)",
+            a.file.display(),
+            a.key,
+            a.value
+        )?;
     } else {
         let n = file.delete(&a.key, &a.value);
         if n > 0 {
             gpforge::fsutil::write_atomic(&a.file, &pol::to_vec(&file))?;
         }
-        writeln!(out, "{}: removed {} for {}\\{}", a.file.display(), entries_word(n), a.key, a.value)?;
+        writeln!(
+            out,
+            "{}: removed {} for {}\\{}",
+            a.file.display(),
+            entries_word(n),
+            a.key,
+            a.value
+        )?;
     }
     Ok(ExitStatus::Clean)
 }
@@ -363,8 +424,12 @@ fn diff(a: DiffArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         let items: Vec<serde_json::Value> = changes
             .iter()
             .map(|c| match c {
-                Change::Added(e) => serde_json::json!({"change": "added", "entry": pol::json::entry_to_value(e)}),
-                Change::Removed(e) => serde_json::json!({"change": "removed", "entry": pol::json::entry_to_value(e)}),
+                Change::Added(e) => {
+                    serde_json::json!({"change": "added", "entry": pol::json::entry_to_value(e)})
+                }
+                Change::Removed(e) => {
+                    serde_json::json!({"change": "removed", "entry": pol::json::entry_to_value(e)})
+                }
                 Change::Changed { before, after } => serde_json::json!({
                     "change": "changed",
                     "before": pol::json::entry_to_value(before),
@@ -394,7 +459,11 @@ fn diff(a: DiffArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         }
         writeln!(out, "{add} added, {del} removed, {chg} changed")?;
     }
-    Ok(if changes.is_empty() { ExitStatus::Clean } else { ExitStatus::Findings })
+    Ok(if changes.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    })
 }
 
 fn check(a: CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -404,7 +473,11 @@ fn check(a: CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         let bytes = gpforge::fsutil::read(path)?;
         let d = pol::diagnose(&bytes);
         damaged |= d.is_damaged();
-        let diags: Vec<_> = d.diagnostics().into_iter().map(|x| x.with_file(path)).collect();
+        let diags: Vec<_> = d
+            .diagnostics()
+            .into_iter()
+            .map(|x| x.with_file(path))
+            .collect();
         if a.format == "json" {
             reports.push(serde_json::json!({
                 "file": path,
@@ -417,7 +490,14 @@ fn check(a: CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
             continue;
         }
         for x in &diags {
-            writeln!(out, "{}: {} {}: {}", path.display(), x.severity, x.code, x.message)?;
+            writeln!(
+                out,
+                "{}: {} {}: {}",
+                path.display(),
+                x.severity,
+                x.code,
+                x.message
+            )?;
             if let Some(h) = &x.help {
                 writeln!(out, "  help: {h}")?;
             }
@@ -428,7 +508,11 @@ fn check(a: CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         serde_json::to_writer_pretty(&mut *out, &reports)?;
         writeln!(out)?;
     }
-    Ok(if damaged { ExitStatus::Findings } else { ExitStatus::Clean })
+    Ok(if damaged {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
 }
 
 fn salvage(a: SalvageArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -437,6 +521,12 @@ fn salvage(a: SalvageArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let saved = d.salvaged_bytes();
     write_new(&a.out, &saved, a.force)?;
     writeln!(out, "{}: {}", a.file.display(), d.summary())?;
-    writeln!(out, "wrote {}: {}, {} bytes", a.out.display(), entries_word(d.sound_entries()), saved.len())?;
+    writeln!(
+        out,
+        "wrote {}: {}, {} bytes",
+        a.out.display(),
+        entries_word(d.sound_entries()),
+        saved.len()
+    )?;
     Ok(ExitStatus::Clean)
 }

@@ -26,7 +26,11 @@ pub fn rules(args: RulesArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
         writeln!(out)?;
     } else {
         for r in all {
-            writeln!(out, "{:<8} {:<8} {:<10} {:<34} {}", r.code, r.severity, r.group, r.name, r.summary)?;
+            writeln!(
+                out,
+                "{:<8} {:<8} {:<10} {:<34} {}",
+                r.code, r.severity, r.group, r.name, r.summary
+            )?;
         }
     }
     Ok(ExitStatus::Clean)

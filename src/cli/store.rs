@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use gpforge::deploy::{self, Action, ApplyOptions, ApplyReport, CheckReport, Outcome, Plan, PlanOptions};
+use gpforge::deploy::{
+    self, Action, ApplyOptions, ApplyReport, CheckReport, Outcome, Plan, PlanOptions,
+};
 
 use gpforge::Severity;
 
@@ -102,7 +104,10 @@ struct RollbackArgs {
 pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.command {
         StoreCommand::Plan(a) => {
-            let opts = PlanOptions { langs: a.common.lang.clone(), force: a.force };
+            let opts = PlanOptions {
+                langs: a.common.lang.clone(),
+                force: a.force,
+            };
             let plan = deploy::plan(&a.sources, &a.common.store, &opts)?;
             if a.common.format == "json" {
                 serde_json::to_writer_pretty(&mut *out, &plan)?;
@@ -110,11 +115,18 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             } else {
                 render_plan(&plan, out)?;
             }
-            Ok(if plan.has_refusals() { ExitStatus::Findings } else { ExitStatus::Clean })
+            Ok(if plan.has_refusals() {
+                ExitStatus::Findings
+            } else {
+                ExitStatus::Clean
+            })
         }
         StoreCommand::Apply(a) => {
             let opts = ApplyOptions {
-                plan: PlanOptions { langs: a.plan.common.lang.clone(), force: a.plan.force },
+                plan: PlanOptions {
+                    langs: a.plan.common.lang.clone(),
+                    force: a.plan.force,
+                },
                 dry_run: a.dry_run,
                 allow: a.allow,
             };
@@ -123,7 +135,10 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
         }
         StoreCommand::AddBuiltin(a) => {
             let opts = ApplyOptions {
-                plan: PlanOptions { langs: a.common.lang.clone(), force: false },
+                plan: PlanOptions {
+                    langs: a.common.lang.clone(),
+                    force: false,
+                },
                 dry_run: a.dry_run,
                 allow: Vec::new(),
             };
@@ -138,7 +153,11 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             } else {
                 render_check(&report, &a.store, out)?;
             }
-            Ok(if report.has_errors() { ExitStatus::Findings } else { ExitStatus::Clean })
+            Ok(if report.has_errors() {
+                ExitStatus::Findings
+            } else {
+                ExitStatus::Clean
+            })
         }
         StoreCommand::Rollback(a) => {
             let runs = deploy::rollback(&a.store, a.to.as_deref())?;
@@ -148,7 +167,11 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
                 return Ok(ExitStatus::Clean);
             }
             for r in runs {
-                let how = if r.was == deploy::RunState::InProgress { " (interrupted run)" } else { "" };
+                let how = if r.was == deploy::RunState::InProgress {
+                    " (interrupted run)"
+                } else {
+                    ""
+                };
                 writeln!(out, "rolled back run {}{how}", r.id)?;
                 for p in &r.restored {
                     writeln!(out, "  restored  {p}")?;
@@ -162,7 +185,11 @@ pub fn store(args: StoreArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
     }
 }
 
-fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+fn finish(
+    report: &ApplyReport,
+    common: &Common,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
     if common.format == "json" {
         serde_json::to_writer_pretty(&mut *out, report)?;
         writeln!(out)?;
@@ -190,9 +217,11 @@ fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow:
         }
         match &report.outcome {
             Outcome::DryRun => writeln!(out, "dry run: nothing was written")?,
-            Outcome::Refused => {
-                writeln!(out, "nothing was written: the plan refuses {} file(s)", report.plan.count(Action::Refuse))?
-            }
+            Outcome::Refused => writeln!(
+                out,
+                "nothing was written: the plan refuses {} file(s)",
+                report.plan.count(Action::Refuse)
+            )?,
             Outcome::Invalid => writeln!(
                 out,
                 "nothing was written: incoming templates have errors (--allow CODE accepts a known quirk)"
@@ -213,14 +242,29 @@ fn finish(report: &ApplyReport, common: &Common, out: &mut dyn Write) -> anyhow:
             }
         }
     }
-    Ok(if report.has_findings() { ExitStatus::Findings } else { ExitStatus::Clean })
+    Ok(if report.has_findings() {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
 }
 
 fn render_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "plan for {}", plan.store.display())?;
-    let width = plan.entries.iter().map(|e| e.path.chars().count()).max().unwrap_or(0);
+    let width = plan
+        .entries
+        .iter()
+        .map(|e| e.path.chars().count())
+        .max()
+        .unwrap_or(0);
     for e in &plan.entries {
-        writeln!(out, "  {:<7}  {:<width$}  {}", e.action.as_str(), e.path, e.reason)?;
+        writeln!(
+            out,
+            "  {:<7}  {:<width$}  {}",
+            e.action.as_str(),
+            e.path,
+            e.reason
+        )?;
     }
     for n in &plan.notes {
         writeln!(out, "note: {n}")?;
@@ -235,7 +279,10 @@ fn render_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     )
 }
 
-fn render_validation(report: &gpforge::validate::Report, out: &mut dyn Write) -> std::io::Result<()> {
+fn render_validation(
+    report: &gpforge::validate::Report,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     if !report.diagnostics.is_empty() {
         out.write_all(gpforge::validate::render::human(report).as_bytes())?;
     }
@@ -245,23 +292,52 @@ fn render_validation(report: &gpforge::validate::Report, out: &mut dyn Write) ->
 fn render_check(r: &CheckReport, store: &Path, out: &mut dyn Write) -> std::io::Result<()> {
     render_validation(&r.validation, out)?;
     let n = r.templates.len();
-    let cultures = if r.cultures.is_empty() { "none".to_string() } else { r.cultures.join(", ") };
-    writeln!(out, "store {}: {n} template{}, cultures: {cultures}", store.display(), if n == 1 { "" } else { "s" })?;
+    let cultures = if r.cultures.is_empty() {
+        "none".to_string()
+    } else {
+        r.cultures.join(", ")
+    };
+    writeln!(
+        out,
+        "store {}: {n} template{}, cultures: {cultures}",
+        store.display(),
+        if n == 1 { "" } else { "s" }
+    )?;
     let incomplete: Vec<_> = r.incomplete().collect();
     if incomplete.is_empty() {
         writeln!(out, "every template has an ADML in every culture")?;
     } else {
-        let width = r.cultures.iter().map(|c| c.len()).max().unwrap_or(0).max("culture".len());
+        let width = r
+            .cultures
+            .iter()
+            .map(|c| c.len())
+            .max()
+            .unwrap_or(0)
+            .max("culture".len());
         writeln!(out, "{:<width$}  templates with an ADML", "culture")?;
         for c in &r.cultures {
             let have = r.templates.iter().filter(|t| t.present.contains(c)).count();
             writeln!(out, "{c:<width$}  {have} of {n}")?;
         }
-        let width = incomplete.iter().map(|t| t.template.chars().count()).max().unwrap_or(0).max("template".len());
+        let width = incomplete
+            .iter()
+            .map(|t| t.template.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("template".len());
         writeln!(out, "{:<width$}  missing cultures", "template")?;
         for t in incomplete {
-            let mark = if t.lacks_fallback() { "  (fallback culture missing: Windows cannot show it)" } else { "" };
-            writeln!(out, "{:<width$}  {}{mark}", t.template, t.missing.join(", "))?;
+            let mark = if t.lacks_fallback() {
+                "  (fallback culture missing: Windows cannot show it)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{:<width$}  {}{mark}",
+                t.template,
+                t.missing.join(", ")
+            )?;
         }
     }
     for o in &r.orphans {

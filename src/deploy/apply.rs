@@ -90,7 +90,12 @@ impl ApplyReport {
     /// Whether the plan refuses something or an incoming template has errors
     /// (a dry run reports what would block the real one).
     pub fn has_findings(&self) -> bool {
-        self.blocked() || self.plan.has_refusals() || self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.blocked()
+            || self.plan.has_refusals()
+            || self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -100,15 +105,28 @@ pub fn apply(sources: &[PathBuf], store: &Path, opts: &ApplyOptions) -> Result<A
 }
 
 /// [`apply`] with every change going through `ops` (fault-injection tests).
-pub fn apply_with(sources: &[PathBuf], store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) -> Result<ApplyReport> {
+pub fn apply_with(
+    sources: &[PathBuf],
+    store: &Path,
+    opts: &ApplyOptions,
+    ops: &dyn FileOps,
+) -> Result<ApplyReport> {
     let src = Sources::collect(sources)?;
     let recovered = recover_unless_dry(store, opts, ops)?;
     run(src, store, opts, ops, "apply", recovered)
 }
 
 /// Undoes interrupted runs first, except in a dry run (which changes nothing).
-pub(crate) fn recover_unless_dry(store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) -> Result<Vec<UndoneRun>> {
-    if opts.dry_run { Ok(Vec::new()) } else { recover_with(store, ops) }
+pub(crate) fn recover_unless_dry(
+    store: &Path,
+    opts: &ApplyOptions,
+    ops: &dyn FileOps,
+) -> Result<Vec<UndoneRun>> {
+    if opts.dry_run {
+        Ok(Vec::new())
+    } else {
+        recover_with(store, ops)
+    }
 }
 
 /// Plans `src` against `store` and carries the plan out (`recovered`: what
@@ -157,7 +175,11 @@ fn finish(
         Outcome::DryRun
     } else if report.plan.has_refusals() {
         Outcome::Refused
-    } else if report.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    } else if report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error)
+    {
         Outcome::Invalid
     } else if report.plan.is_noop() {
         Outcome::NothingToDo
@@ -191,20 +213,30 @@ pub(crate) fn validate_incoming(plan: &Plan, allow: &[String]) -> Result<crate::
     let mut shown: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     for (i, key) in changing.iter().enumerate() {
         let dir = tmp.path().join(format!("t{i}"));
-        let entries: Vec<&PlanEntry> =
-            plan.entries.iter().filter(|e| e.template == *key && e.in_result() && e.rel.is_some()).collect();
+        let entries: Vec<&PlanEntry> = plan
+            .entries
+            .iter()
+            .filter(|e| e.template == *key && e.in_result() && e.rel.is_some())
+            .collect();
         let has_admx = entries.iter().any(|e| e.is_admx());
         for e in entries {
             let rel = e.rel.as_ref().expect("filtered");
             let staged = rel.under(&dir);
             crate::fsutil::write_atomic(&staged, &e.bytes)?;
-            shown.insert(staged.clone(), e.source.clone().unwrap_or_else(|| rel.under(&plan.store)));
+            shown.insert(
+                staged.clone(),
+                e.source.clone().unwrap_or_else(|| rel.under(&plan.store)),
+            );
             if e.is_admx() || !has_admx {
                 inputs.push(staged);
             }
         }
     }
-    let opts = crate::validate::Options { allow: allow.to_vec(), no_config: true, ..Default::default() };
+    let opts = crate::validate::Options {
+        allow: allow.to_vec(),
+        no_config: true,
+        ..Default::default()
+    };
     let mut report = crate::validate::validate_paths(&inputs, &opts)?;
     let remap = |p: &mut PathBuf| {
         if let Some(s) = shown.get(p.as_path()) {

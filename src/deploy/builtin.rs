@@ -20,7 +20,12 @@ const BUILTIN: &str = "(built-in)";
 /// (the plan keeps the requested ones, the fallback and the store's).
 fn builtin_sources(langs: &[String]) -> Result<Sources> {
     let mut s = Sources::default();
-    for l in langs.iter().flat_map(|l| l.split(',')).map(str::trim).filter(|l| !l.is_empty()) {
+    for l in langs
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         if policy::resources(l).is_none() {
             let known: Vec<&str> = policy::culture_names().collect();
             return Err(Error::Invalid(format!(
@@ -36,12 +41,28 @@ fn builtin_sources(langs: &[String]) -> Result<Sources> {
         name: name.to_string(),
         bytes,
     };
-    s.insert(key.clone(), "", file(policy::ADMX_FILE.into(), admx, policy::ADMX_FILE));
+    s.insert(
+        key.clone(),
+        "",
+        file(policy::ADMX_FILE.into(), admx, policy::ADMX_FILE),
+    );
     for c in policy::culture_names() {
-        let Some(res) = policy::resources(c) else { continue };
-        let Some(canon) = canonical_culture(c) else { continue };
+        let Some(res) = policy::resources(c) else {
+            continue;
+        };
+        let Some(canon) = canonical_culture(c) else {
+            continue;
+        };
         let bytes = write_adml(&res, &WriteOptions::default());
-        s.insert(key.clone(), &canon, file(format!("{canon}/{}", policy::ADML_FILE), bytes, policy::ADML_FILE));
+        s.insert(
+            key.clone(),
+            &canon,
+            file(
+                format!("{canon}/{}", policy::ADML_FILE),
+                bytes,
+                policy::ADML_FILE,
+            ),
+        );
     }
     Ok(s)
 }
@@ -92,24 +113,44 @@ pub fn add_builtin(store: &Path, opts: &ApplyOptions) -> Result<ApplyReport> {
 }
 
 /// [`add_builtin`] with every change going through `ops`.
-pub fn add_builtin_with(store: &Path, opts: &ApplyOptions, ops: &dyn FileOps) -> Result<ApplyReport> {
+pub fn add_builtin_with(
+    store: &Path,
+    opts: &ApplyOptions,
+    ops: &dyn FileOps,
+) -> Result<ApplyReport> {
     let src = builtin_sources(&opts.plan.langs)?;
     let mut plan_opts = opts.plan.clone();
     // Never replace anything fuller, whatever the caller asked.
     plan_opts.force = false;
     let recovered = recover_unless_dry(store, opts, ops)?;
     if let Some((kind, name, reason)) = store_keeps_its_own(store)? {
-        let mut plan = Plan { store: store.to_path_buf(), entries: Vec::new(), notes: Vec::new() };
-        let mut e =
-            PlanEntry::new(Action::Skip, name, Some(PathBuf::from(BUILTIN).join(policy::ADMX_FILE)), reason.clone());
+        let mut plan = Plan {
+            store: store.to_path_buf(),
+            entries: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut e = PlanEntry::new(
+            Action::Skip,
+            name,
+            Some(PathBuf::from(BUILTIN).join(policy::ADMX_FILE)),
+            reason.clone(),
+        );
         if kind == Refusal::Unreadable {
             e.refuse(kind, reason.clone());
         }
         let refused = e.action == Action::Refuse;
         plan.entries.push(e);
-        let outcome = if refused { Outcome::Refused } else { Outcome::AlreadyCovered { reason } };
+        let outcome = if refused {
+            Outcome::Refused
+        } else {
+            Outcome::AlreadyCovered { reason }
+        };
         return Ok(ApplyReport::new(recovered, plan, outcome));
     }
-    let opts = ApplyOptions { plan: plan_opts, dry_run: opts.dry_run, allow: opts.allow.clone() };
+    let opts = ApplyOptions {
+        plan: plan_opts,
+        dry_run: opts.dry_run,
+        allow: opts.allow.clone(),
+    };
     run(src, store, &opts, ops, "add-builtin", recovered)
 }

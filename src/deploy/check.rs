@@ -55,7 +55,9 @@ impl CheckReport {
     /// Whether anything is an error: a validator error or a template
     /// without its fallback-culture ADML, or an interrupted run.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
             || self.templates.iter().any(TemplateCultures::lacks_fallback)
             || !self.interrupted.is_empty()
     }
@@ -69,7 +71,11 @@ impl CheckReport {
 /// Checks a store folder.
 pub fn check(store: &Path) -> Result<CheckReport> {
     if !store.is_dir() {
-        return Err(StoreError::NotAStore { path: store.to_path_buf(), why: "no such folder".into() }.into());
+        return Err(StoreError::NotAStore {
+            path: store.to_path_buf(),
+            why: "no such folder".into(),
+        }
+        .into());
     }
     let ix = StoreIndex::read(store)?;
     let cultures: Vec<String> = ix.cultures.keys().cloned().collect();
@@ -86,9 +92,16 @@ pub fn check(store: &Path) -> Result<CheckReport> {
                 .and_then(|i| i.fallback.as_deref())
                 .and_then(canonical_culture)
                 .unwrap_or_else(|| DEFAULT_FALLBACK.to_string());
-            let (present, missing): (Vec<String>, Vec<String>) =
-                cultures.iter().cloned().partition(|c| ix.adml.contains_key(&(c.clone(), stem.clone())));
-            let mut row = TemplateCultures { template: name.clone(), fallback: fallback.clone(), present, missing };
+            let (present, missing): (Vec<String>, Vec<String>) = cultures
+                .iter()
+                .cloned()
+                .partition(|c| ix.adml.contains_key(&(c.clone(), stem.clone())));
+            let mut row = TemplateCultures {
+                template: name.clone(),
+                fallback: fallback.clone(),
+                present,
+                missing,
+            };
             if !cultures.contains(&fallback) {
                 row.missing.push(fallback);
                 row.missing.sort();
@@ -104,10 +117,14 @@ pub fn check(store: &Path) -> Result<CheckReport> {
             }
         }
     }
-    let interrupted =
-        journal::list(store)?.into_iter().filter(|j| j.state == RunState::InProgress).map(|j| j.id).collect();
+    let interrupted = journal::list(store)?
+        .into_iter()
+        .filter(|j| j.state == RunState::InProgress)
+        .map(|j| j.id)
+        .collect();
     // The store's own `.gpforge.json` (allow/deny, profile) applies.
-    let validation = crate::validate::validate_paths(&[store], &crate::validate::Options::default())?;
+    let validation =
+        crate::validate::validate_paths(&[store], &crate::validate::Options::default())?;
     Ok(CheckReport {
         cultures,
         templates,

@@ -35,10 +35,21 @@ pub(crate) fn admx_info(bytes: &[u8]) -> Result<AdmxInfo, String> {
     encoding_problem(&doc.source).map_or(Ok(()), Err)?;
     Ok(AdmxInfo {
         namespace: doc.target().and_then(|t| t.namespace.clone()),
-        uses: doc.usings().iter().filter_map(|u| u.namespace.clone()).collect(),
+        uses: doc
+            .usings()
+            .iter()
+            .filter_map(|u| u.namespace.clone())
+            .collect(),
         revision: doc.revision.clone(),
-        policies: doc.policies().iter().filter_map(|p| p.name.clone()).collect(),
-        fallback: doc.resources.as_ref().and_then(|r| r.fallback_culture.clone()),
+        policies: doc
+            .policies()
+            .iter()
+            .filter_map(|p| p.name.clone())
+            .collect(),
+        fallback: doc
+            .resources
+            .as_ref()
+            .and_then(|r| r.fallback_culture.clone()),
     })
 }
 
@@ -46,7 +57,9 @@ pub(crate) fn admx_info(bytes: &[u8]) -> Result<AdmxInfo, String> {
 pub(crate) fn adml_info(bytes: &[u8]) -> Result<AdmlInfo, String> {
     let parsed = crate::admx::parse_adml(bytes).map_err(|e| e.to_string())?;
     encoding_problem(&parsed.doc.source).map_or(Ok(()), Err)?;
-    Ok(AdmlInfo { revision: parsed.doc.revision.clone() })
+    Ok(AdmlInfo {
+        revision: parsed.doc.revision.clone(),
+    })
 }
 
 /// A file whose byte-order mark and XML declaration contradict each other:
@@ -62,7 +75,8 @@ fn encoding_problem(src: &SourceInfo) -> Option<String> {
 /// Compares two `revision` strings (`major.minor`, any number of parts)
 /// numerically; `None` when either is missing or not numeric.
 pub(crate) fn compare_revisions(a: Option<&str>, b: Option<&str>) -> Option<Ordering> {
-    let parse = |s: &str| -> Option<Vec<u64>> { s.trim().split('.').map(|p| p.parse().ok()).collect() };
+    let parse =
+        |s: &str| -> Option<Vec<u64>> { s.trim().split('.').map(|p| p.parse().ok()).collect() };
     let (mut x, mut y) = (parse(a?)?, parse(b?)?);
     let n = x.len().max(y.len());
     x.resize(n, 0);
@@ -76,8 +90,14 @@ mod tests {
 
     #[test]
     fn revisions_compare_numerically() {
-        assert_eq!(compare_revisions(Some("1.10"), Some("1.9")), Some(Ordering::Greater));
-        assert_eq!(compare_revisions(Some("1.0"), Some("1")), Some(Ordering::Equal));
+        assert_eq!(
+            compare_revisions(Some("1.10"), Some("1.9")),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            compare_revisions(Some("1.0"), Some("1")),
+            Some(Ordering::Equal)
+        );
         assert_eq!(compare_revisions(Some("x"), Some("1")), None);
         assert_eq!(compare_revisions(None, Some("1")), None);
     }

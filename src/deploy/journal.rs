@@ -62,7 +62,10 @@ impl Digest {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
-        Digest { len: bytes.len() as u64, fnv64: h }
+        Digest {
+            len: bytes.len() as u64,
+            fnv64: h,
+        }
     }
 }
 
@@ -131,16 +134,25 @@ impl Journal {
     /// Reads and checks a journal: every path in it must stay below the store.
     pub fn read(path: &Path) -> Result<Journal> {
         let bytes = crate::fsutil::read(path)?;
-        let bad = |why: String| Error::from(StoreError::BadJournal { path: path.to_path_buf(), why });
+        let bad = |why: String| {
+            Error::from(StoreError::BadJournal {
+                path: path.to_path_buf(),
+                why,
+            })
+        };
         let j: Journal = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
         if j.format != JOURNAL_FORMAT {
-            return Err(bad(format!("expected format {JOURNAL_FORMAT}, found {}", j.format)));
+            return Err(bad(format!(
+                "expected format {JOURNAL_FORMAT}, found {}",
+                j.format
+            )));
         }
         if super::paths::name_problem(&j.id).is_some() {
             return Err(bad(format!("unusable run id '{}'", j.id)));
         }
         for p in j.entries.iter().map(|e| &e.path).chain(&j.created_dirs) {
-            let rel = RelPath::parse(p).ok_or_else(|| bad(format!("path '{p}' would leave the store")))?;
+            let rel = RelPath::parse(p)
+                .ok_or_else(|| bad(format!("path '{p}' would leave the store")))?;
             if rel.parts()[0].eq_ignore_ascii_case(TOOL_DIR) {
                 return Err(bad(format!("path '{p}' points into gpforge's own folder")));
             }
@@ -192,9 +204,11 @@ pub(crate) fn list(store: &Path) -> Result<Vec<Journal>> {
         }
         let j = Journal::read(&jp)?;
         if ent.file_name().to_str() != Some(j.id.as_str()) {
-            return Err(
-                StoreError::BadJournal { path: jp, why: format!("id '{}' does not match its folder", j.id) }.into()
-            );
+            return Err(StoreError::BadJournal {
+                path: jp,
+                why: format!("id '{}' does not match its folder", j.id),
+            }
+            .into());
         }
         out.push(j);
     }
@@ -207,9 +221,11 @@ pub(crate) fn check_tool_dir(store: &Path) -> Result<()> {
     for p in [store.join(TOOL_DIR), Journal::root(store)] {
         if let Ok(m) = std::fs::symlink_metadata(&p) {
             if m.file_type().is_symlink() || !m.is_dir() {
-                return Err(
-                    StoreError::UnsafePath { path: p, why: "expected a folder, found a link or file".into() }.into()
-                );
+                return Err(StoreError::UnsafePath {
+                    path: p,
+                    why: "expected a folder, found a link or file".into(),
+                }
+                .into());
             }
         }
     }

@@ -63,17 +63,28 @@ impl Lock {
     /// Takes the lock of `store`, whose `.gpforge` folder must exist.
     pub(crate) fn acquire(store: &Path) -> Result<Lock> {
         let path = store.join(TOOL_DIR).join(LOCK_FILE);
-        let owner =
-            Owner { host: host(), pid: std::process::id(), since: super::journal::timestamp(SystemTime::now()) };
+        let owner = Owner {
+            host: host(),
+            pid: std::process::id(),
+            since: super::journal::timestamp(SystemTime::now()),
+        };
         let body = serde_json::to_vec(&owner).unwrap_or_default();
         for attempt in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(mut f) => {
-                    f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| Error::io(&path, e))?;
+                    f.write_all(&body)
+                        .and_then(|()| f.sync_all())
+                        .map_err(|e| Error::io(&path, e))?;
                     return Ok(Lock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let held: Option<Owner> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+                    let held: Option<Owner> = std::fs::read(&path)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok());
                     if attempt == 0 && held.as_ref().is_some_and(is_stale) {
                         // The owner died on this machine: take over.
                         let _ = std::fs::remove_file(&path);
@@ -88,7 +99,11 @@ impl Lock {
                 Err(e) => return Err(Error::io(&path, e)),
             }
         }
-        Err(StoreError::Locked { path, who: "a run that keeps coming back".into() }.into())
+        Err(StoreError::Locked {
+            path,
+            who: "a run that keeps coming back".into(),
+        }
+        .into())
     }
 }
 
@@ -120,12 +135,20 @@ mod tests {
         std::fs::create_dir(dir.path().join(TOOL_DIR)).unwrap();
         let path = dir.path().join(TOOL_DIR).join(LOCK_FILE);
         // No process has this pid (above the kernel's pid_max of 2^22).
-        let dead = Owner { host: host(), pid: 4_194_305, since: "19700101T000000Z".into() };
+        let dead = Owner {
+            host: host(),
+            pid: 4_194_305,
+            since: "19700101T000000Z".into(),
+        };
         std::fs::write(&path, serde_json::to_vec(&dead).unwrap()).unwrap();
         let _l = Lock::acquire(dir.path()).unwrap();
         // Another machine's lock is never taken over.
         drop(_l);
-        let other = Owner { host: format!("{}-elsewhere", host()), pid: 4_194_305, since: "19700101T000000Z".into() };
+        let other = Owner {
+            host: format!("{}-elsewhere", host()),
+            pid: 4_194_305,
+            since: "19700101T000000Z".into(),
+        };
         std::fs::write(&path, serde_json::to_vec(&other).unwrap()).unwrap();
         let e = Lock::acquire(dir.path()).unwrap_err();
         assert!(e.to_string().contains("-elsewhere"), "{e}");

@@ -104,7 +104,9 @@ pub enum StoreError {
         cause: Box<Error>,
     },
     /// A write failed; everything the run had done was undone.
-    #[error("the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}")]
+    #[error(
+        "the run failed and was rolled back, the store is as it was (journal .gpforge/backup/{id}): {cause}"
+    )]
     RolledBack {
         /// The run.
         id: String,

@@ -75,7 +75,13 @@ pub struct FaultyOps<O> {
 impl<O: FileOps> FaultyOps<O> {
     /// Injects `fault` at change number `at` (1-based). `at = 0` never fails.
     pub fn new(inner: O, at: usize, fault: Fault) -> FaultyOps<O> {
-        FaultyOps { inner, at, fault, calls: Cell::new(0), stopped: Cell::new(false) }
+        FaultyOps {
+            inner,
+            at,
+            fault,
+            calls: Cell::new(0),
+            stopped: Cell::new(false),
+        }
     }
 
     /// How many changes were asked for so far (failed ones included).
@@ -92,7 +98,10 @@ impl<O: FileOps> FaultyOps<O> {
         let n = self.calls.get() + 1;
         self.calls.set(n);
         if self.stopped.get() {
-            return Err(injected(path, &format!("{what} #{n} after the simulated stop")));
+            return Err(injected(
+                path,
+                &format!("{what} #{n} after the simulated stop"),
+            ));
         }
         if n != self.at {
             return Ok(());
@@ -114,7 +123,10 @@ impl<O: FileOps> FaultyOps<O> {
 }
 
 fn injected(path: &Path, what: &str) -> Error {
-    Error::io(path, std::io::Error::other(format!("injected fault at {what}")))
+    Error::io(
+        path,
+        std::io::Error::other(format!("injected fault at {what}")),
+    )
 }
 
 impl<O: FileOps> FileOps for FaultyOps<O> {

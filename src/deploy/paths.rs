@@ -77,9 +77,15 @@ pub fn name_problem(name: &str) -> Option<String> {
         return Some(format!("'{name}' refers to a folder, not a file name"));
     }
     if let Some(c) = name.chars().find(|c| matches!(c, '/' | '\\')) {
-        return Some(format!("name '{}' contains a path separator '{c}'", name.escape_debug()));
+        return Some(format!(
+            "name '{}' contains a path separator '{c}'",
+            name.escape_debug()
+        ));
     }
-    if let Some(c) = name.chars().find(|c| c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+    {
         return Some(format!(
             "name '{}' contains '{}', which Windows does not allow",
             name.escape_debug(),
@@ -87,7 +93,9 @@ pub fn name_problem(name: &str) -> Option<String> {
         ));
     }
     if name.ends_with('.') || name.ends_with(' ') {
-        return Some(format!("name '{name}' ends with a dot or space, which Windows drops"));
+        return Some(format!(
+            "name '{name}' ends with a dot or space, which Windows drops"
+        ));
     }
     let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
     let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
@@ -143,7 +151,10 @@ pub(crate) fn check_inside(store: &Path, rel: &RelPath) -> Result<(), String> {
         p.push(c);
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => {
-                return Err(format!("{} is a link; links inside the store are refused", p.display()));
+                return Err(format!(
+                    "{} is a link; links inside the store are refused",
+                    p.display()
+                ));
             }
             Ok(m) if i + 1 < rel.parts().len() && !m.is_dir() => {
                 return Err(format!("{} is not a folder", p.display()));
@@ -165,21 +176,43 @@ mod tests {
     fn cultures_are_canonicalised() {
         assert_eq!(canonical_culture("en-us").as_deref(), Some("en-US"));
         assert_eq!(canonical_culture("EN-US").as_deref(), Some("en-US"));
-        assert_eq!(canonical_culture("zh-hant-tw").as_deref(), Some("zh-Hant-TW"));
+        assert_eq!(
+            canonical_culture("zh-hant-tw").as_deref(),
+            Some("zh-Hant-TW")
+        );
         assert_eq!(canonical_culture("de").as_deref(), Some("de"));
         assert_eq!(canonical_culture("es-419").as_deref(), Some("es-419"));
         assert_eq!(canonical_culture("fi-FL").as_deref(), Some("fi-FL"));
-        for bad in ["", "..", "e", "english", "en_US", "en-", "a/b", "12-US", ".gpforge"] {
+        for bad in [
+            "", "..", "e", "english", "en_US", "en-", "a/b", "12-US", ".gpforge",
+        ] {
             assert_eq!(canonical_culture(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn unsafe_names_are_refused() {
-        for bad in ["..", ".", "", "a/b", "..\\x.admx", "c:x.admx", "x.admx.", "CON.admx", "com1.adml", "a\u{0}b"] {
+        for bad in [
+            "..",
+            ".",
+            "",
+            "a/b",
+            "..\\x.admx",
+            "c:x.admx",
+            "x.admx.",
+            "CON.admx",
+            "com1.adml",
+            "a\u{0}b",
+        ] {
             assert!(name_problem(bad).is_some(), "{bad:?}");
         }
-        for good in ["office16.admx", "Microsoft-Windows-Foo.admx", "a..b.admx", "conf.admx", "en-US"] {
+        for good in [
+            "office16.admx",
+            "Microsoft-Windows-Foo.admx",
+            "a..b.admx",
+            "conf.admx",
+            "en-US",
+        ] {
             assert_eq!(name_problem(good), None, "{good}");
         }
     }
@@ -187,7 +220,15 @@ mod tests {
     #[test]
     fn journal_paths_cannot_escape() {
         assert!(RelPath::parse("en-US/x.adml").is_some());
-        for bad in ["../x", "/etc/passwd", "a//b", "a/../../b", "c:/x", "a\\..\\b", ""] {
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "a//b",
+            "a/../../b",
+            "c:/x",
+            "a\\..\\b",
+            "",
+        ] {
             assert!(RelPath::parse(bad).is_none(), "{bad}");
         }
     }

@@ -118,7 +118,12 @@ pub struct PlanEntry {
 }
 
 impl PlanEntry {
-    pub(crate) fn new(action: Action, path: String, source: Option<PathBuf>, reason: impl Into<String>) -> PlanEntry {
+    pub(crate) fn new(
+        action: Action,
+        path: String,
+        source: Option<PathBuf>,
+        reason: impl Into<String>,
+    ) -> PlanEntry {
         PlanEntry {
             action,
             path,
@@ -196,16 +201,36 @@ impl Plan {
         let change = |e: &PlanEntry| Change {
             path: e.rel.clone().expect("writable entries have a store path"),
             bytes: e.bytes.clone(),
-            action: if e.action == Action::Add { FileAction::Add } else { FileAction::Replace },
+            action: if e.action == Action::Add {
+                FileAction::Add
+            } else {
+                FileAction::Replace
+            },
         };
-        let mut out: Vec<Change> = self.entries.iter().filter(write).filter(|e| !e.is_admx()).map(change).collect();
-        let mut admx: Vec<&PlanEntry> = self.entries.iter().filter(write).filter(|e| e.is_admx()).collect();
-        let incoming: BTreeSet<&str> = admx.iter().filter_map(|e| e.admx.as_ref()?.namespace.as_deref()).collect();
+        let mut out: Vec<Change> = self
+            .entries
+            .iter()
+            .filter(write)
+            .filter(|e| !e.is_admx())
+            .map(change)
+            .collect();
+        let mut admx: Vec<&PlanEntry> = self
+            .entries
+            .iter()
+            .filter(write)
+            .filter(|e| e.is_admx())
+            .collect();
+        let incoming: BTreeSet<&str> = admx
+            .iter()
+            .filter_map(|e| e.admx.as_ref()?.namespace.as_deref())
+            .collect();
         let mut placed: BTreeSet<&str> = BTreeSet::new();
         while !admx.is_empty() {
             let ready = admx.iter().position(|e| {
                 e.admx.as_ref().is_none_or(|i| {
-                    i.uses.iter().all(|u| !incoming.contains(u.as_str()) || placed.contains(u.as_str()))
+                    i.uses
+                        .iter()
+                        .all(|u| !incoming.contains(u.as_str()) || placed.contains(u.as_str()))
                 })
             });
             let e = admx.remove(ready.unwrap_or(0));
@@ -241,7 +266,11 @@ impl StoreIndex {
             Err(e) => return Err(Error::io(store, e)),
         };
         if !meta.is_dir() {
-            return Err(StoreError::NotAStore { path: store.to_path_buf(), why: "not a folder".into() }.into());
+            return Err(StoreError::NotAStore {
+                path: store.to_path_buf(),
+                why: "not a folder".into(),
+            }
+            .into());
         }
         for e in std::fs::read_dir(store).map_err(|e| Error::io(store, e))? {
             let e = e.map_err(|e| Error::io(store, e))?;
@@ -249,19 +278,27 @@ impl StoreIndex {
             let ft = e.file_type().map_err(|err| Error::io(&e.path(), err))?;
             if ft.is_file() {
                 if let Some(stem) = stem_with_ext(&name, "admx") {
-                    ix.admx.entry(stem.to_lowercase()).or_default().push(name.clone());
+                    ix.admx
+                        .entry(stem.to_lowercase())
+                        .or_default()
+                        .push(name.clone());
                     let bytes = crate::fsutil::read(&e.path())?;
                     ix.info.insert(name, admx_info(&bytes));
                 }
             } else if ft.is_dir() && name != TOOL_DIR {
-                let Some(c) = canonical_culture(&name) else { continue };
+                let Some(c) = canonical_culture(&name) else {
+                    continue;
+                };
                 ix.cultures.entry(c.clone()).or_default().push(name.clone());
                 for f in std::fs::read_dir(e.path()).map_err(|err| Error::io(&e.path(), err))? {
                     let f = f.map_err(|err| Error::io(&e.path(), err))?;
                     let fname = f.file_name().to_string_lossy().into_owned();
                     if let Some(stem) = stem_with_ext(&fname, "adml") {
                         if let Some(rel) = RelPath::new([name.clone(), fname.clone()]) {
-                            ix.adml.entry((c.clone(), stem.to_lowercase())).or_default().push(rel);
+                            ix.adml
+                                .entry((c.clone(), stem.to_lowercase()))
+                                .or_default()
+                                .push(rel);
                         }
                     }
                 }
@@ -313,7 +350,9 @@ fn requested(opts: &PlanOptions) -> Result<BTreeSet<String>> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|l| {
-            canonical_culture(l).ok_or_else(|| Error::Invalid(format!("expected a culture such as en-US, found '{l}'")))
+            canonical_culture(l).ok_or_else(|| {
+                Error::Invalid(format!("expected a culture such as en-US, found '{l}'"))
+            })
         })
         .collect()
 }
@@ -330,7 +369,12 @@ fn compare_file(rel: &RelPath, store: &Path) -> std::result::Result<Option<Vec<u
 /// Compares the incoming `bytes` with the store's copy at `rel`: refuses an
 /// unusable name or a link, turns an identical file into a skip, and returns
 /// the store's bytes when they differ (the caller then judges the replacement).
-fn compare_with_store(e: &mut PlanEntry, rel: Option<&RelPath>, store: &Path, bytes: &[u8]) -> Option<Vec<u8>> {
+fn compare_with_store(
+    e: &mut PlanEntry,
+    rel: Option<&RelPath>,
+    store: &Path,
+    bytes: &[u8],
+) -> Option<Vec<u8>> {
     match rel.map(|r| compare_file(r, store)) {
         None => e.refuse(Refusal::UnsafeName, "unusable file name"),
         Some(Err(why)) => e.refuse(Refusal::Link, why),
@@ -346,21 +390,39 @@ fn compare_with_store(e: &mut PlanEntry, rel: Option<&RelPath>, store: &Path, by
 }
 
 fn policies(n: usize) -> String {
-    if n == 1 { "1 policy".to_string() } else { format!("{n} policies") }
+    if n == 1 {
+        "1 policy".to_string()
+    } else {
+        format!("{n} policies")
+    }
 }
 
 /// How `new` compares with `old`: the downgrade reasons, if any, and a summary.
 fn judge(old: &AdmxInfo, new: &AdmxInfo) -> (Vec<String>, String) {
     let mut down = Vec::new();
     let rev = |r: &Option<String>| r.clone().unwrap_or_else(|| "?".into());
-    if compare_revisions(new.revision.as_deref(), old.revision.as_deref()) == Some(std::cmp::Ordering::Less) {
-        down.push(format!("revision {} is lower than the store's {}", rev(&new.revision), rev(&old.revision)));
+    if compare_revisions(new.revision.as_deref(), old.revision.as_deref())
+        == Some(std::cmp::Ordering::Less)
+    {
+        down.push(format!(
+            "revision {} is lower than the store's {}",
+            rev(&new.revision),
+            rev(&old.revision)
+        ));
     }
     if new.policies.len() < old.policies.len() {
         let have: BTreeSet<&str> = new.policies.iter().map(String::as_str).collect();
-        let missing: Vec<&str> = old.policies.iter().map(String::as_str).filter(|p| !have.contains(p)).collect();
-        let mut s =
-            format!("defines {} where the store's copy defines {}", policies(new.policies.len()), old.policies.len());
+        let missing: Vec<&str> = old
+            .policies
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !have.contains(p))
+            .collect();
+        let mut s = format!(
+            "defines {} where the store's copy defines {}",
+            policies(new.policies.len()),
+            old.policies.len()
+        );
         if !missing.is_empty() {
             let shown: Vec<&str> = missing.iter().take(3).copied().collect();
             s.push_str(&format!(" (missing {}", shown.join(", ")));
@@ -373,16 +435,28 @@ fn judge(old: &AdmxInfo, new: &AdmxInfo) -> (Vec<String>, String) {
     }
     let mut parts = Vec::new();
     if old.revision != new.revision {
-        parts.push(format!("revision {} -> {}", rev(&old.revision), rev(&new.revision)));
+        parts.push(format!(
+            "revision {} -> {}",
+            rev(&old.revision),
+            rev(&new.revision)
+        ));
     }
     if old.policies.len() != new.policies.len() {
-        parts.push(format!("policies {} -> {}", old.policies.len(), new.policies.len()));
+        parts.push(format!(
+            "policies {} -> {}",
+            old.policies.len(),
+            new.policies.len()
+        ));
     }
     let newer = compare_revisions(new.revision.as_deref(), old.revision.as_deref())
         == Some(std::cmp::Ordering::Greater)
         || new.policies.len() > old.policies.len();
     let summary = match (parts.is_empty(), newer) {
-        (true, _) => format!("changed: same revision {} and {}", rev(&new.revision), policies(new.policies.len())),
+        (true, _) => format!(
+            "changed: same revision {} and {}",
+            rev(&new.revision),
+            policies(new.policies.len())
+        ),
         (false, true) => format!("newer: {}", parts.join(", ")),
         (false, false) => format!("changed: {}", parts.join(", ")),
     };
@@ -394,7 +468,11 @@ pub(crate) fn plan_sources(src: Sources, store: &Path, opts: &PlanOptions) -> Re
     let langs = requested(opts)?;
     let ix = StoreIndex::read(store)?;
     let store_ns = ix.namespaces();
-    let mut plan = Plan { store: store.to_path_buf(), entries: Vec::new(), notes: Vec::new() };
+    let mut plan = Plan {
+        store: store.to_path_buf(),
+        entries: Vec::new(),
+        notes: Vec::new(),
+    };
 
     // Read every incoming ADMX once; namespaces used by more than one incoming file name clash.
     let mut infos: BTreeMap<&str, std::result::Result<AdmxInfo, String>> = BTreeMap::new();
@@ -416,21 +494,45 @@ pub(crate) fn plan_sources(src: Sources, store: &Path, opts: &PlanOptions) -> Re
             .filter(|p| p.template.as_deref() == Some(key.as_str()))
             .filter_map(|p| Some((p.slot.as_deref()?, p.why.as_str())))
             .collect();
-        let ctx = Ctx { ix: &ix, store_ns: &store_ns, src_ns: &src_ns, langs: &langs, store, opts, slotted: &slotted };
+        let ctx = Ctx {
+            ix: &ix,
+            store_ns: &store_ns,
+            src_ns: &src_ns,
+            langs: &langs,
+            store,
+            opts,
+            slotted: &slotted,
+        };
         let mut notes = Vec::new();
         let mut unit = plan_template(key, t, infos.remove(key.as_str()), &ctx, &mut notes);
-        for p in src.problems.iter().filter(|p| p.template.as_deref() == Some(key.as_str()) && p.slot.is_none()) {
-            let mut e = PlanEntry::new(Action::Refuse, p.path.display().to_string(), Some(p.path.clone()), "");
+        for p in src
+            .problems
+            .iter()
+            .filter(|p| p.template.as_deref() == Some(key.as_str()) && p.slot.is_none())
+        {
+            let mut e = PlanEntry::new(
+                Action::Refuse,
+                p.path.display().to_string(),
+                Some(p.path.clone()),
+                "",
+            );
             e.refuse(p.kind, p.why.clone());
             e.template = key.clone();
             unit.push(e);
         }
         // A template goes in whole or not at all.
-        if let Some(first) =
-            unit.iter().find(|e| e.action == Action::Refuse && e.refusal != Some(Refusal::WithTemplate))
+        if let Some(first) = unit
+            .iter()
+            .find(|e| e.action == Action::Refuse && e.refusal != Some(Refusal::WithTemplate))
         {
-            let why = format!("refused with its template ({}: {})", first.path, first.reason);
-            for e in unit.iter_mut().filter(|e| matches!(e.action, Action::Add | Action::Replace)) {
+            let why = format!(
+                "refused with its template ({}: {})",
+                first.path, first.reason
+            );
+            for e in unit
+                .iter_mut()
+                .filter(|e| matches!(e.action, Action::Add | Action::Replace))
+            {
                 e.refuse(Refusal::WithTemplate, why.clone());
                 e.forced = false;
             }
@@ -440,8 +542,17 @@ pub(crate) fn plan_sources(src: Sources, store: &Path, opts: &PlanOptions) -> Re
         }
         plan.entries.extend(unit);
     }
-    for p in src.problems.iter().filter(|p| p.template.as_ref().is_none_or(|t| !src.templates.contains_key(t))) {
-        let mut e = PlanEntry::new(Action::Refuse, p.path.display().to_string(), Some(p.path.clone()), "");
+    for p in src.problems.iter().filter(|p| {
+        p.template
+            .as_ref()
+            .is_none_or(|t| !src.templates.contains_key(t))
+    }) {
+        let mut e = PlanEntry::new(
+            Action::Refuse,
+            p.path.display().to_string(),
+            Some(p.path.clone()),
+            "",
+        );
         e.refuse(p.kind, p.why.clone());
         plan.entries.push(e);
     }
@@ -467,18 +578,40 @@ fn plan_template(
     ctx: &Ctx<'_>,
     notes: &mut Vec<String>,
 ) -> Vec<PlanEntry> {
-    let Ctx { ix, store_ns, src_ns, langs, store, opts, slotted } = *ctx;
+    let Ctx {
+        ix,
+        store_ns,
+        src_ns,
+        langs,
+        store,
+        opts,
+        slotted,
+    } = *ctx;
     let mut unit = Vec::new();
     let store_names = ix.admx.get(key).map_or(&[][..], Vec::as_slice);
-    let store_info = store_names.first().and_then(|n| ix.info.get(n)).and_then(|r| r.as_ref().ok());
+    let store_info = store_names
+        .first()
+        .and_then(|n| ix.info.get(n))
+        .and_then(|r| r.as_ref().ok());
     let mut admx_action = None;
     let mut fallback = None;
-    let display = t.admx.as_ref().map_or_else(|| key.to_string(), |f| f.name.clone());
+    let display = t
+        .admx
+        .as_ref()
+        .map_or_else(|| key.to_string(), |f| f.name.clone());
 
     if let Some(f) = &t.admx {
-        let name = store_names.first().cloned().unwrap_or_else(|| f.name.clone());
+        let name = store_names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| f.name.clone());
         let rel = RelPath::new([name.clone()]);
-        let mut e = PlanEntry::new(Action::Add, name.clone(), Some(f.path.clone()), "new template");
+        let mut e = PlanEntry::new(
+            Action::Add,
+            name.clone(),
+            Some(f.path.clone()),
+            "new template",
+        );
         e.template = key.to_string();
         e.bytes = f.bytes.clone();
         e.rel = rel.clone();
@@ -503,12 +636,16 @@ fn plan_template(
                         .map(|v| {
                             v.iter()
                                 .copied()
-                                .filter(|n| stem_with_ext(n, "admx").is_none_or(|s| s.to_lowercase() != key))
+                                .filter(|n| {
+                                    stem_with_ext(n, "admx").is_none_or(|s| s.to_lowercase() != key)
+                                })
                                 .collect()
                         })
                         .unwrap_or_default();
-                    let other_src: Vec<&String> =
-                        src_ns.get(ns).map(|v| v.iter().filter(|n| **n != f.name).collect()).unwrap_or_default();
+                    let other_src: Vec<&String> = src_ns
+                        .get(ns)
+                        .map(|v| v.iter().filter(|n| **n != f.name).collect())
+                        .unwrap_or_default();
                     if !other_store.is_empty() {
                         e.refuse(
                             Refusal::NamespaceClash,
@@ -528,9 +665,14 @@ fn plan_template(
                         );
                     }
                 } else {
-                    e.refuse(Refusal::Unreadable, "no target namespace (policyNamespaces/target)");
+                    e.refuse(
+                        Refusal::Unreadable,
+                        "no target namespace (policyNamespaces/target)",
+                    );
                 }
-                if e.action != Action::Refuse && compare_with_store(&mut e, rel.as_ref(), store, &f.bytes).is_some() {
+                if e.action != Action::Refuse
+                    && compare_with_store(&mut e, rel.as_ref(), store, &f.bytes).is_some()
+                {
                     e.action = Action::Replace;
                     match store_info {
                         None => {
@@ -556,7 +698,8 @@ fn plan_template(
                                 e.reason = summary;
                             } else if opts.force {
                                 e.forced = true;
-                                e.reason = format!("downgrade allowed by --force: {}", down.join("; "));
+                                e.reason =
+                                    format!("downgrade allowed by --force: {}", down.join("; "));
                             } else {
                                 e.refuse(
                                     Refusal::Downgrade,
@@ -575,9 +718,17 @@ fn plan_template(
         unit.push(e);
     } else if store_names.is_empty() {
         for (c, f) in &t.admls {
-            let mut e = PlanEntry::new(Action::Refuse, format!("{c}/{}", f.name), Some(f.path.clone()), "");
+            let mut e = PlanEntry::new(
+                Action::Refuse,
+                format!("{c}/{}", f.name),
+                Some(f.path.clone()),
+                "",
+            );
             e.template = key.to_string();
-            e.refuse(Refusal::MissingAdmx, format!("no {key}.admx in the sources or the store"));
+            e.refuse(
+                Refusal::MissingAdmx,
+                format!("no {key}.admx in the sources or the store"),
+            );
             unit.push(e);
         }
         return unit;
@@ -585,19 +736,27 @@ fn plan_template(
         fallback = store_info.and_then(|i| i.fallback.clone());
     }
 
-    let fallback = fallback.as_deref().and_then(canonical_culture).unwrap_or_else(|| DEFAULT_FALLBACK.to_string());
+    let fallback = fallback
+        .as_deref()
+        .and_then(canonical_culture)
+        .unwrap_or_else(|| DEFAULT_FALLBACK.to_string());
     let mut wanted: BTreeSet<String> = langs.clone();
     wanted.insert(fallback.clone());
     wanted.extend(ix.cultures.keys().cloned());
     let changing = matches!(admx_action, Some(Action::Add | Action::Replace));
 
     for (c, f) in &t.admls {
-        let existing = ix.adml.get(&(c.clone(), key.to_string())).map_or(&[][..], Vec::as_slice);
+        let existing = ix
+            .adml
+            .get(&(c.clone(), key.to_string()))
+            .map_or(&[][..], Vec::as_slice);
         let rel = match existing.first() {
             Some(r) => Some(r.clone()),
             None => RelPath::new([ix.culture_dir(c), f.name.clone()]),
         };
-        let path = rel.as_ref().map_or_else(|| format!("{c}/{}", f.name), RelPath::to_string);
+        let path = rel
+            .as_ref()
+            .map_or_else(|| format!("{c}/{}", f.name), RelPath::to_string);
         let mut e = PlanEntry::new(Action::Add, path, Some(f.path.clone()), "");
         e.template = key.to_string();
         e.bytes = f.bytes.clone();
@@ -608,7 +767,11 @@ fn plan_template(
             unit.push(e);
             continue;
         }
-        e.reason = if *c == fallback { format!("fallback culture {c}") } else { format!("culture {c}") };
+        e.reason = if *c == fallback {
+            format!("fallback culture {c}")
+        } else {
+            format!("culture {c}")
+        };
         if let Some(why) = slotted.get(c.as_str()) {
             e.refuse(Refusal::DuplicateSource, *why);
             unit.push(e);
@@ -626,7 +789,10 @@ fn plan_template(
             let names: Vec<String> = existing.iter().map(RelPath::to_string).collect();
             e.refuse(
                 Refusal::Ambiguous,
-                format!("the store holds {} (names differing only in case); keep one first", names.join(", ")),
+                format!(
+                    "the store holds {} (names differing only in case); keep one first",
+                    names.join(", ")
+                ),
             );
             unit.push(e);
             continue;
@@ -646,7 +812,10 @@ fn plan_template(
                     e.forced = true;
                     e.reason = format!("downgrade allowed by --force: {revs}");
                 } else {
-                    e.refuse(Refusal::Downgrade, format!("downgrade: {revs} (--force allows it)"));
+                    e.refuse(
+                        Refusal::Downgrade,
+                        format!("downgrade: {revs} (--force allows it)"),
+                    );
                 }
             } else {
                 e.reason = format!("{} ({revs})", e.reason);

@@ -81,15 +81,19 @@ impl Sources {
             } else if let Some(stem) = file_stem(input, "admx") {
                 s.add_admx_file(input, stem)?;
             } else if file_stem(input, "adml").is_some() {
-                let culture =
-                    input.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).and_then(canonical_culture);
+                let culture = input
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .and_then(|n| n.to_str())
+                    .and_then(canonical_culture);
                 match culture {
                     Some(c) => s.add(input, &c),
                     None => s.problem(
                         input,
                         None,
                         Refusal::UnsafeName,
-                        "cannot tell the culture of this ADML: its folder is not named like en-US".into(),
+                        "cannot tell the culture of this ADML: its folder is not named like en-US"
+                            .into(),
                     ),
                 }
             } else {
@@ -103,7 +107,13 @@ impl Sources {
     }
 
     fn problem(&mut self, path: &Path, template: Option<String>, kind: Refusal, why: String) {
-        self.problems.push(Problem { path: path.to_path_buf(), template, slot: None, kind, why });
+        self.problems.push(Problem {
+            path: path.to_path_buf(),
+            template,
+            slot: None,
+            kind,
+            why,
+        });
     }
 
     /// A folder: a template root when it holds ADMX files (or is called
@@ -111,15 +121,24 @@ impl Sources {
     /// are searched further down.
     fn walk(&mut self, dir: &Path, depth: usize) -> Result<()> {
         let entries = sorted_entries(dir)?;
-        let is_root =
-            dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.eq_ignore_ascii_case("PolicyDefinitions"))
-                || entries.iter().any(|(n, _)| stem_with_ext(n, "admx").is_some());
+        let is_root = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("PolicyDefinitions"))
+            || entries
+                .iter()
+                .any(|(n, _)| stem_with_ext(n, "admx").is_some());
         for (name, path) in &entries {
             let link = is_link(path);
             if is_root && stem_with_ext(name, "admx").is_some() {
                 if link {
                     let t = stem_with_ext(name, "admx").map(str::to_lowercase);
-                    self.problem(path, t, Refusal::Link, "is a link; links in sources are refused".into());
+                    self.problem(
+                        path,
+                        t,
+                        Refusal::Link,
+                        "is a link; links in sources are refused".into(),
+                    );
                 } else {
                     self.add(path, "")
                 }
@@ -145,7 +164,12 @@ impl Sources {
                     }
                     if is_link(&fpath) {
                         let t = stem_with_ext(&fname, "adml").map(str::to_lowercase);
-                        self.problem(&fpath, t, Refusal::Link, "is a link; links in sources are refused".into());
+                        self.problem(
+                            &fpath,
+                            t,
+                            Refusal::Link,
+                            "is a link; links in sources are refused".into(),
+                        );
                     } else {
                         self.add(&fpath, &culture);
                     }
@@ -154,7 +178,12 @@ impl Sources {
             }
             if link {
                 if is_root || entries_look_relevant(name) {
-                    self.problem(path, None, Refusal::Link, "is a link; links in sources are refused".into());
+                    self.problem(
+                        path,
+                        None,
+                        Refusal::Link,
+                        "is a link; links in sources are refused".into(),
+                    );
                 }
                 continue;
             }
@@ -173,7 +202,9 @@ impl Sources {
             _ => PathBuf::from("."),
         };
         for (name, sub) in sorted_entries(&dir)? {
-            let Some(culture) = canonical_culture(&name) else { continue };
+            let Some(culture) = canonical_culture(&name) else {
+                continue;
+            };
             if !sub.is_dir() {
                 continue;
             }
@@ -206,9 +237,14 @@ impl Sources {
 
     /// Reads one file into its template (`culture` empty for the ADMX).
     fn add(&mut self, path: &Path, culture: &str) {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let ext = if culture.is_empty() { "admx" } else { "adml" };
-        let Some(stem) = stem_with_ext(&name, ext) else { return };
+        let Some(stem) = stem_with_ext(&name, ext) else {
+            return;
+        };
         let key = stem.to_lowercase();
         if let Some(why) = name_problem(&name) {
             self.problem(path, Some(key), Refusal::UnsafeName, why);
@@ -217,17 +253,34 @@ impl Sources {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                self.problem(path, Some(key), Refusal::Unreadable, format!("cannot read: {e}"));
+                self.problem(
+                    path,
+                    Some(key),
+                    Refusal::Unreadable,
+                    format!("cannot read: {e}"),
+                );
                 return;
             }
         };
-        self.insert(key, culture, SourceFile { path: path.to_path_buf(), name, bytes });
+        self.insert(
+            key,
+            culture,
+            SourceFile {
+                path: path.to_path_buf(),
+                name,
+                bytes,
+            },
+        );
     }
 
     /// Adds a file; two different files for the same slot are refused.
     pub(crate) fn insert(&mut self, key: String, culture: &str, file: SourceFile) {
         let t = self.templates.entry(key.clone()).or_default();
-        let existing = if culture.is_empty() { t.admx.as_ref() } else { t.admls.get(culture) };
+        let existing = if culture.is_empty() {
+            t.admx.as_ref()
+        } else {
+            t.admls.get(culture)
+        };
         if let Some(old) = existing {
             if old.bytes != file.bytes {
                 let why = format!(
@@ -255,7 +308,9 @@ impl Sources {
 
 /// Links whose names look like templates or culture folders are worth a refusal line.
 fn entries_look_relevant(name: &str) -> bool {
-    stem_with_ext(name, "admx").is_some() || stem_with_ext(name, "adml").is_some() || canonical_culture(name).is_some()
+    stem_with_ext(name, "admx").is_some()
+        || stem_with_ext(name, "adml").is_some()
+        || canonical_culture(name).is_some()
 }
 
 fn file_stem(path: &Path, ext: &str) -> Option<String> {

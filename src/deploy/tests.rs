@@ -47,11 +47,31 @@ fn setup() -> (tempfile::TempDir, Vec<Change>) {
     std::fs::write(s.join("en-US/a.adml"), b"old a adml").unwrap();
     std::fs::write(s.join("other.admx"), b"not ours").unwrap();
     let changes = vec![
-        Change { path: rel("en-US/a.adml"), bytes: b"new a adml".to_vec(), action: FileAction::Replace },
-        Change { path: rel("de-DE/b.adml"), bytes: b"new b adml de".to_vec(), action: FileAction::Add },
-        Change { path: rel("en-US/b.adml"), bytes: b"new b adml".to_vec(), action: FileAction::Add },
-        Change { path: rel("a.admx"), bytes: b"new a admx, longer".to_vec(), action: FileAction::Replace },
-        Change { path: rel("b.admx"), bytes: b"new b admx".to_vec(), action: FileAction::Add },
+        Change {
+            path: rel("en-US/a.adml"),
+            bytes: b"new a adml".to_vec(),
+            action: FileAction::Replace,
+        },
+        Change {
+            path: rel("de-DE/b.adml"),
+            bytes: b"new b adml de".to_vec(),
+            action: FileAction::Add,
+        },
+        Change {
+            path: rel("en-US/b.adml"),
+            bytes: b"new b adml".to_vec(),
+            action: FileAction::Add,
+        },
+        Change {
+            path: rel("a.admx"),
+            bytes: b"new a admx, longer".to_vec(),
+            action: FileAction::Replace,
+        },
+        Change {
+            path: rel("b.admx"),
+            bytes: b"new b admx".to_vec(),
+            action: FileAction::Add,
+        },
     ];
     (dir, changes)
 }
@@ -66,18 +86,31 @@ fn a_run_completes_and_rolls_back() {
     assert_eq!(j.created_dirs, vec!["de-DE".to_string()]);
     let after = snapshot(s);
     assert_eq!(after["a.admx"].as_deref(), Some(&b"new a admx, longer"[..]));
-    assert_eq!(after["de-DE/b.adml"].as_deref(), Some(&b"new b adml de"[..]));
+    assert_eq!(
+        after["de-DE/b.adml"].as_deref(),
+        Some(&b"new b adml de"[..])
+    );
     assert_eq!(after["other.admx"].as_deref(), Some(&b"not ours"[..]));
-    let backup = s.join(TOOL_DIR).join("backup").join(&j.id).join("files/a.admx");
+    let backup = s
+        .join(TOOL_DIR)
+        .join("backup")
+        .join(&j.id)
+        .join("files/a.admx");
     assert_eq!(std::fs::read(backup).unwrap(), b"old a admx");
 
     let undone = rollback_with(s, None, &RealFs).unwrap();
     assert_eq!(undone.len(), 1);
     assert_eq!(undone[0].restored, vec!["a.admx", "en-US/a.adml"]);
-    assert_eq!(undone[0].removed, vec!["b.admx", "en-US/b.adml", "de-DE/b.adml"]);
+    assert_eq!(
+        undone[0].removed,
+        vec!["b.admx", "en-US/b.adml", "de-DE/b.adml"]
+    );
     assert_eq!(snapshot(s), before);
     let again = rollback_with(s, None, &RealFs).unwrap_err();
-    assert!(matches!(again, Error::Store(StoreError::NothingToRollBack)), "{again}");
+    assert!(
+        matches!(again, Error::Store(StoreError::NothingToRollBack)),
+        "{again}"
+    );
 }
 
 #[test]
@@ -98,11 +131,18 @@ fn rollback_to_undoes_later_runs_first() {
     let s = dir.path();
     let before = snapshot(s);
     let first = execute(s, "apply", &changes, &RealFs).unwrap();
-    let second_changes = vec![Change { path: rel("a.admx"), bytes: b"third a".to_vec(), action: FileAction::Replace }];
+    let second_changes = vec![Change {
+        path: rel("a.admx"),
+        bytes: b"third a".to_vec(),
+        action: FileAction::Replace,
+    }];
     let second = execute(s, "apply", &second_changes, &RealFs).unwrap();
     assert!(second.id > first.id, "{} > {}", second.id, first.id);
     let undone = rollback_with(s, Some(&first.id), &RealFs).unwrap();
-    assert_eq!(undone.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), vec![second.id.as_str(), first.id.as_str()]);
+    assert_eq!(
+        undone.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
+        vec![second.id.as_str(), first.id.as_str()]
+    );
     assert_eq!(snapshot(s), before);
     let e = rollback_with(s, Some("19990101T000000Z"), &RealFs).unwrap_err();
     assert!(matches!(e, Error::Store(StoreError::UnknownRun(_))), "{e}");
@@ -182,7 +222,11 @@ fn links_inside_the_store_are_refused() {
         let e = execute(s, "apply", &changes, &RealFs).unwrap_err();
         assert!(e.to_string().contains("is a link"), "{e}");
         assert_eq!(snapshot(s), before);
-        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0, "nothing written outside");
+        assert_eq!(
+            std::fs::read_dir(outside.path()).unwrap().count(),
+            0,
+            "nothing written outside"
+        );
         assert!(!s.join(TOOL_DIR).exists(), "not even a backup folder");
     }
 }
@@ -193,7 +237,9 @@ fn hostile_journals_are_refused() {
     let s = dir.path();
     let j = execute(s, "apply", &changes, &RealFs).unwrap();
     let jp = j.dir(s).join("journal.json");
-    let text = std::fs::read_to_string(&jp).unwrap().replace("\"b.admx\"", "\"../escape.admx\"");
+    let text = std::fs::read_to_string(&jp)
+        .unwrap()
+        .replace("\"b.admx\"", "\"../escape.admx\"");
     std::fs::write(&jp, text).unwrap();
     let e = rollback_with(s, None, &RealFs).unwrap_err();
     assert!(e.to_string().contains("would leave the store"), "{e}");
@@ -204,7 +250,11 @@ fn runs_are_ordered_by_sequence_not_clock() {
     let (dir, changes) = setup();
     let s = dir.path();
     let first = execute(s, "apply", &changes, &RealFs).unwrap();
-    let second_changes = vec![Change { path: rel("a.admx"), bytes: b"third a".to_vec(), action: FileAction::Replace }];
+    let second_changes = vec![Change {
+        path: rel("a.admx"),
+        bytes: b"third a".to_vec(),
+        action: FileAction::Replace,
+    }];
     let second = execute(s, "apply", &second_changes, &RealFs).unwrap();
     assert_eq!((first.seq, second.seq), (1, 2));
     // The second run came from an admin whose clock is a day behind: its id sorts first.
@@ -212,9 +262,17 @@ fn runs_are_ordered_by_sequence_not_clock() {
     let early = "19990101T000000Z";
     std::fs::rename(root.join(&second.id), root.join(early)).unwrap();
     let jp = root.join(early).join("journal.json");
-    let text = std::fs::read_to_string(&jp).unwrap().replace(&second.id, early);
+    let text = std::fs::read_to_string(&jp)
+        .unwrap()
+        .replace(&second.id, early);
     std::fs::write(&jp, text).unwrap();
     let undone = rollback_with(s, None, &RealFs).unwrap();
-    assert_eq!(undone[0].id, early, "the last run is the one with the highest sequence number");
-    assert_eq!(std::fs::read(s.join("a.admx")).unwrap(), b"new a admx, longer");
+    assert_eq!(
+        undone[0].id, early,
+        "the last run is the one with the highest sequence number"
+    );
+    assert_eq!(
+        std::fs::read(s.join("a.admx")).unwrap(),
+        b"new a admx, longer"
+    );
 }

@@ -20,7 +20,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::journal::{self, Digest, FILES_DIR, FileAction, JOURNAL_FILE, Journal, JournalEntry, RunState};
+use super::journal::{
+    self, Digest, FILES_DIR, FileAction, JOURNAL_FILE, Journal, JournalEntry, RunState,
+};
 use super::lock::Lock;
 use super::ops::FileOps;
 use super::paths::{RelPath, check_inside};
@@ -79,17 +81,30 @@ fn unique_id(store: &Path, now: SystemTime) -> String {
     if !exists_nofollow(&root.join(&base)) {
         return base;
     }
-    (1..).map(|n| format!("{base}-{n:03}")).find(|id| !exists_nofollow(&root.join(id))).unwrap_or(base)
+    (1..)
+        .map(|n| format!("{base}-{n:03}"))
+        .find(|id| !exists_nofollow(&root.join(id)))
+        .unwrap_or(base)
 }
 
 /// Runs `changes` against `store` as one transaction (see the module docs).
 /// Returns the completed journal.
-pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -> Result<Journal> {
+pub(crate) fn execute(
+    store: &Path,
+    command: &str,
+    changes: &[Change],
+    ops: &dyn FileOps,
+) -> Result<Journal> {
     let not_started = |cause: Error| match cause {
         e @ Error::Store(
-            StoreError::UnsafePath { .. } | StoreError::AppearedSincePlan { .. } | StoreError::Locked { .. },
+            StoreError::UnsafePath { .. }
+            | StoreError::AppearedSincePlan { .. }
+            | StoreError::Locked { .. },
         ) => e,
-        cause => StoreError::NotStarted { cause: Box::new(cause) }.into(),
+        cause => StoreError::NotStarted {
+            cause: Box::new(cause),
+        }
+        .into(),
     };
     ensure_dirs(store, changes, ops).map_err(not_started)?;
     let _lock = Lock::acquire(store).map_err(not_started)?;
@@ -120,11 +135,17 @@ pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn
             Ok(journal)
         }
         Err(cause) => match undo(store, &journal, ops) {
-            Ok(_) => Err(StoreError::RolledBack { id: journal.id, cause: Box::new(cause) }.into()),
-            Err(again) => {
-                Err(StoreError::Interrupted { id: journal.id, cause: Box::new(cause), rollback: Box::new(again) }
-                    .into())
+            Ok(_) => Err(StoreError::RolledBack {
+                id: journal.id,
+                cause: Box::new(cause),
             }
+            .into()),
+            Err(again) => Err(StoreError::Interrupted {
+                id: journal.id,
+                cause: Box::new(cause),
+                rollback: Box::new(again),
+            }
+            .into()),
         },
     }
 }
@@ -133,7 +154,10 @@ pub(crate) fn execute(store: &Path, command: &str, changes: &[Change], ops: &dyn
 fn ensure_dirs(store: &Path, changes: &[Change], ops: &dyn FileOps) -> Result<()> {
     journal::check_tool_dir(store)?;
     for c in changes {
-        check_inside(store, &c.path).map_err(|why| StoreError::UnsafePath { path: c.path.under(store), why })?;
+        check_inside(store, &c.path).map_err(|why| StoreError::UnsafePath {
+            path: c.path.under(store),
+            why,
+        })?;
     }
     if !exists_nofollow(store) {
         ops.create_dir(store)?;
@@ -147,7 +171,12 @@ fn ensure_dirs(store: &Path, changes: &[Change], ops: &dyn FileOps) -> Result<()
 }
 
 /// Steps 1 and 2: backups and the journal. The store is not changed.
-fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -> Result<(Journal, PathBuf)> {
+fn prepare(
+    store: &Path,
+    command: &str,
+    changes: &[Change],
+    ops: &dyn FileOps,
+) -> Result<(Journal, PathBuf)> {
     let id = unique_id(store, SystemTime::now());
     let bdir = Journal::root(store).join(&id);
     ops.create_dir(&bdir)?;
@@ -159,9 +188,13 @@ fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -
         let before = match c.action {
             FileAction::Replace => {
                 let old = crate::fsutil::read(&target)?;
-                let copy_rel =
-                    RelPath::new(std::iter::once(FILES_DIR.to_string()).chain(c.path.parts().iter().cloned()))
-                        .ok_or_else(|| StoreError::UnsafePath { path: target.clone(), why: "unusable name".into() })?;
+                let copy_rel = RelPath::new(
+                    std::iter::once(FILES_DIR.to_string()).chain(c.path.parts().iter().cloned()),
+                )
+                .ok_or_else(|| StoreError::UnsafePath {
+                    path: target.clone(),
+                    why: "unusable name".into(),
+                })?;
                 create_parents(&bdir, &copy_rel, ops)?;
                 let copy = copy_rel.under(&bdir);
                 ops.write(&copy, &old)?;
@@ -177,7 +210,12 @@ fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -
                 None
             }
         };
-        entries.push(JournalEntry { path: c.path.to_string(), action: c.action, before, after: Digest::of(&c.bytes) });
+        entries.push(JournalEntry {
+            path: c.path.to_string(),
+            action: c.action,
+            before,
+            after: Digest::of(&c.bytes),
+        });
     }
     let mut created = Vec::new();
     let mut seen = BTreeSet::new();
@@ -191,7 +229,12 @@ fn prepare(store: &Path, command: &str, changes: &[Change], ops: &dyn FileOps) -
             }
         }
     }
-    let seq = journal::list(store)?.iter().map(|j| j.seq).max().unwrap_or(0) + 1;
+    let seq = journal::list(store)?
+        .iter()
+        .map(|j| j.seq)
+        .max()
+        .unwrap_or(0)
+        + 1;
     let journal = Journal {
         format: journal::JOURNAL_FORMAT,
         id,
@@ -221,7 +264,10 @@ pub(crate) fn undo(store: &Path, journal: &Journal, ops: &dyn FileOps) -> Result
     let mut todo = Vec::new();
     for e in &journal.entries {
         let rel = RelPath::parse(&e.path).expect("checked when read");
-        check_inside(store, &rel).map_err(|why| StoreError::UnsafePath { path: rel.under(store), why })?;
+        check_inside(store, &rel).map_err(|why| StoreError::UnsafePath {
+            path: rel.under(store),
+            why,
+        })?;
         let target = rel.under(store);
         let current = read_opt(&target)?.map(|b| Digest::of(&b));
         match (e.action, current) {
@@ -229,9 +275,11 @@ pub(crate) fn undo(store: &Path, journal: &Journal, ops: &dyn FileOps) -> Result
             (FileAction::Add, Some(d)) if d == e.after => todo.push((e, rel, None)),
             (FileAction::Replace, Some(d)) if Some(d) == e.before => {}
             (FileAction::Replace, Some(d)) if d == e.after => {
-                let copy = RelPath::new(std::iter::once(FILES_DIR.to_string()).chain(rel.parts().iter().cloned()))
-                    .expect("checked")
-                    .under(&bdir);
+                let copy = RelPath::new(
+                    std::iter::once(FILES_DIR.to_string()).chain(rel.parts().iter().cloned()),
+                )
+                .expect("checked")
+                .under(&bdir);
                 let old = read_opt(&copy)?;
                 match old {
                     Some(b) if Some(Digest::of(&b)) == e.before => todo.push((e, rel, Some(b))),
@@ -243,10 +291,18 @@ pub(crate) fn undo(store: &Path, journal: &Journal, ops: &dyn FileOps) -> Result
         }
     }
     if !conflicts.is_empty() {
-        return Err(StoreError::Conflict { id: journal.id.clone(), files: conflicts }.into());
+        return Err(StoreError::Conflict {
+            id: journal.id.clone(),
+            files: conflicts,
+        }
+        .into());
     }
-    let mut report =
-        UndoneRun { id: journal.id.clone(), was: journal.state, restored: Vec::new(), removed: Vec::new() };
+    let mut report = UndoneRun {
+        id: journal.id.clone(),
+        was: journal.state,
+        restored: Vec::new(),
+        removed: Vec::new(),
+    };
     for (e, rel, old) in todo.into_iter().rev() {
         let target = rel.under(store);
         match old {
@@ -273,7 +329,10 @@ pub(crate) fn undo(store: &Path, journal: &Journal, ops: &dyn FileOps) -> Result
         for ent in rd.flatten() {
             let name = ent.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(".gpforge-") && name.ends_with(".tmp") && ent.file_type().is_ok_and(|t| t.is_file()) {
+            if name.starts_with(".gpforge-")
+                && name.ends_with(".tmp")
+                && ent.file_type().is_ok_and(|t| t.is_file())
+            {
                 ops.remove_file(&ent.path())?;
             }
         }
@@ -293,7 +352,10 @@ pub(crate) fn undo(store: &Path, journal: &Journal, ops: &dyn FileOps) -> Result
 
 /// Undoes every interrupted run (journal `in-progress`), newest first.
 pub fn recover_with(store: &Path, ops: &dyn FileOps) -> Result<Vec<UndoneRun>> {
-    if !journal::list(store)?.iter().any(|j| j.state == RunState::InProgress) {
+    if !journal::list(store)?
+        .iter()
+        .any(|j| j.state == RunState::InProgress)
+    {
         return Ok(Vec::new());
     }
     let _lock = Lock::acquire(store)?;
@@ -315,7 +377,11 @@ fn recover_locked(store: &Path, ops: &dyn FileOps) -> Result<Vec<UndoneRun>> {
 /// every complete run from `to` on, newest first.
 pub fn rollback_with(store: &Path, to: Option<&str>, ops: &dyn FileOps) -> Result<Vec<UndoneRun>> {
     if !store.is_dir() {
-        return Err(StoreError::NotAStore { path: store.to_path_buf(), why: "no such folder".into() }.into());
+        return Err(StoreError::NotAStore {
+            path: store.to_path_buf(),
+            why: "no such folder".into(),
+        }
+        .into());
     }
     let journals = journal::list(store)?;
     if journals.is_empty() {
@@ -331,17 +397,27 @@ pub fn rollback_with(store: &Path, to: Option<&str>, ops: &dyn FileOps) -> Resul
     match to {
         None if !out.is_empty() => {}
         None => {
-            let last =
-                journals.iter().rev().find(|j| j.state == RunState::Complete).ok_or(StoreError::NothingToRollBack)?;
+            let last = journals
+                .iter()
+                .rev()
+                .find(|j| j.state == RunState::Complete)
+                .ok_or(StoreError::NothingToRollBack)?;
             out.push(undo(store, last, ops)?);
         }
         Some(id) => {
-            let named = journals.iter().find(|j| j.id == id).ok_or_else(|| StoreError::UnknownRun(id.to_string()))?;
+            let named = journals
+                .iter()
+                .find(|j| j.id == id)
+                .ok_or_else(|| StoreError::UnknownRun(id.to_string()))?;
             if named.state == RunState::RolledBack {
                 return Err(StoreError::AlreadyRolledBack(id.to_string()).into());
             }
             let from = (named.seq, named.id.clone());
-            for j in journals.iter().rev().filter(|j| (j.seq, j.id.clone()) >= from && j.state == RunState::Complete) {
+            for j in journals
+                .iter()
+                .rev()
+                .filter(|j| (j.seq, j.id.clone()) >= from && j.state == RunState::Complete)
+            {
                 out.push(undo(store, j, ops)?);
             }
         }

@@ -52,7 +52,9 @@ impl PolicyDefinitionResources {
 
     /// The first presentation with this id.
     pub fn presentation(&self, id: &str) -> Option<&Presentation> {
-        self.presentations().iter().find(|p| p.id.as_deref() == Some(id))
+        self.presentations()
+            .iter()
+            .find(|p| p.id.as_deref() == Some(id))
     }
 }
 

@@ -65,7 +65,10 @@ impl PolicyDefinitions {
 
     /// All products.
     pub fn products(&self) -> &[Product] {
-        self.supported_on.as_ref().and_then(|s| s.products.as_ref()).map_or(&[], |l| &l.items)
+        self.supported_on
+            .as_ref()
+            .and_then(|s| s.products.as_ref())
+            .map_or(&[], |l| &l.items)
     }
 }
 
@@ -264,7 +267,10 @@ pub struct ItemRef {
 impl ItemRef {
     /// A reference with no span.
     pub fn new(r: impl Into<String>) -> ItemRef {
-        ItemRef { node: Node::default(), ref_: Some(r.into()) }
+        ItemRef {
+            node: Node::default(),
+            ref_: Some(r.into()),
+        }
     }
 }
 
@@ -395,7 +401,10 @@ pub struct ValueSlot {
 impl ValueSlot {
     /// A slot with a value and no span.
     pub fn new(value: Value) -> ValueSlot {
-        ValueSlot { node: Node::default(), value: Some(value) }
+        ValueSlot {
+            node: Node::default(),
+            value: Some(value),
+        }
     }
 }
 
@@ -448,7 +457,10 @@ impl Value {
 
     /// `<decimal value="n"/>` with no span.
     pub fn decimal(n: u32) -> Value {
-        Value::Decimal { node: Node::default(), value: Some(n.to_string()) }
+        Value::Decimal {
+            node: Node::default(),
+            value: Some(n.to_string()),
+        }
     }
 }
 

@@ -20,7 +20,10 @@ pub struct Node {
 impl Node {
     /// A node with a span and nothing unknown.
     pub fn at(span: Span) -> Node {
-        Node { span, ..Node::default() }
+        Node {
+            span,
+            ..Node::default()
+        }
     }
 }
 
@@ -90,14 +93,20 @@ pub struct List<T> {
 
 impl<T> Default for List<T> {
     fn default() -> Self {
-        List { node: Node::default(), items: Vec::new() }
+        List {
+            node: Node::default(),
+            items: Vec::new(),
+        }
     }
 }
 
 impl<T> List<T> {
     /// A list of items with no span.
     pub fn new(items: Vec<T>) -> List<T> {
-        List { node: Node::default(), items }
+        List {
+            node: Node::default(),
+            items,
+        }
     }
 }
 
@@ -114,7 +123,10 @@ pub struct TextElement {
 impl TextElement {
     /// A text element with no span.
     pub fn new(text: impl Into<String>) -> TextElement {
-        TextElement { node: Node::default(), text: text.into() }
+        TextElement {
+            node: Node::default(),
+            text: text.into(),
+        }
     }
 }
 
@@ -165,7 +177,8 @@ pub struct SourceInfo {
 /// The root namespace forms real templates use.
 pub mod namespaces {
     /// The namespace Windows' own templates use.
-    pub const SCHEMAS_2006: &str = "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions";
+    pub const SCHEMAS_2006: &str =
+        "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions";
     /// The XSD's target namespace (a few inbox files, admxgen output).
     pub const WWW: &str = "http://www.microsoft.com/GroupPolicy/PolicyDefinitions";
 }

@@ -47,7 +47,9 @@ impl Diagnosis {
 
     /// The sound entries as a file.
     pub fn salvage(&self) -> PolFile {
-        PolFile { entries: self.entries.clone() }
+        PolFile {
+            entries: self.entries.clone(),
+        }
     }
 
     /// The salvaged file's bytes: exactly the intact prefix of the original
@@ -61,7 +63,9 @@ impl Diagnosis {
         match &self.error {
             None if self.entries.len() == 1 => format!("ok: 1 entry, {} bytes", self.len),
             None => format!("ok: {} entries, {} bytes", self.entries.len(), self.len),
-            Some(_) if self.sound_len < HEADER_LEN => "damaged header: nothing can be read".to_string(),
+            Some(_) if self.sound_len < HEADER_LEN => {
+                "damaged header: nothing can be read".to_string()
+            }
             Some(_) => format!(
                 "damaged from byte {} on: {} before it ({} of {} bytes intact)",
                 self.sound_len,
@@ -119,7 +123,12 @@ pub(crate) fn diagnose(b: &[u8]) -> Diagnosis {
 }
 
 fn finding(code: &str, severity: Severity, i: usize, span: Span, msg: String) -> Diagnostic {
-    Diagnostic::new(code, severity, format!("entry {} at byte {}: {msg}", i + 1, span.start)).with_span(span)
+    Diagnostic::new(
+        code,
+        severity,
+        format!("entry {} at byte {}: {msg}", i + 1, span.start),
+    )
+    .with_span(span)
 }
 
 fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> {
@@ -140,24 +149,32 @@ fn findings(entries: &[Entry], starts: &[usize], end: usize) -> Vec<Diagnostic> 
             out.push(finding("POL009", Severity::Warning, i, span, msg));
         }
         if let Some(root) = hive_prefix(&e.key) {
-            let msg = format!("key starts with the hive '{root}': the hive comes from the Machine or User folder");
+            let msg = format!(
+                "key starts with the hive '{root}': the hive comes from the Machine or User folder"
+            );
             out.push(finding("POL010", Severity::Warning, i, span, msg));
         }
         if e.key.is_empty() {
-            out.push(finding("POL013", Severity::Warning, i, span, "empty key".into()));
+            out.push(finding(
+                "POL013",
+                Severity::Warning,
+                i,
+                span,
+                "empty key".into(),
+            ));
         }
         let size = super::write::data_len(&e.data);
         if size > MAX_DOCUMENTED_SIZE as usize {
-            let msg = format!("data of {size} bytes is larger than the documented maximum of 65535");
+            let msg =
+                format!("data of {size} bytes is larger than the documented maximum of 65535");
             out.push(finding("POL012", Severity::Warning, i, span, msg));
         }
         let key_only = e.value_name.is_empty() && e.data == Data::None;
         if !key_only {
             let slot = seen.entry(fold_hash(&e.key, &e.value_name)).or_default();
-            let first = slot
-                .iter()
-                .copied()
-                .find(|&j| eq_ci(&entries[j].key, &e.key) && eq_ci(&entries[j].value_name, &e.value_name));
+            let first = slot.iter().copied().find(|&j| {
+                eq_ci(&entries[j].key, &e.key) && eq_ci(&entries[j].value_name, &e.value_name)
+            });
             slot.push(i);
             if let Some(first) = first {
                 let msg = format!(
@@ -182,9 +199,12 @@ fn fold_hash(key: &str, name: &str) -> u64 {
     };
     for s in [key, name] {
         if s.is_ascii() {
-            s.bytes().for_each(|b| eat(u32::from(b.to_ascii_uppercase())));
+            s.bytes()
+                .for_each(|b| eat(u32::from(b.to_ascii_uppercase())));
         } else {
-            s.chars().flat_map(char::to_uppercase).for_each(|c| eat(c as u32));
+            s.chars()
+                .flat_map(char::to_uppercase)
+                .for_each(|c| eat(c as u32));
         }
         eat(u32::MAX);
     }
@@ -193,10 +213,21 @@ fn fold_hash(key: &str, name: &str) -> u64 {
 
 fn hive_prefix(key: &str) -> Option<&str> {
     let first = key.split('\\').next()?;
-    const HIVES: [&str; 8] =
-        ["HKLM", "HKCU", "HKU", "HKCR", "HKEY_LOCAL_MACHINE", "HKEY_CURRENT_USER", "HKEY_USERS", "HKEY_CLASSES_ROOT"];
+    const HIVES: [&str; 8] = [
+        "HKLM",
+        "HKCU",
+        "HKU",
+        "HKCR",
+        "HKEY_LOCAL_MACHINE",
+        "HKEY_CURRENT_USER",
+        "HKEY_USERS",
+        "HKEY_CLASSES_ROOT",
+    ];
     let f = first.trim_end_matches(':');
-    HIVES.iter().any(|h| h.eq_ignore_ascii_case(f)).then_some(first)
+    HIVES
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(f))
+        .then_some(first)
 }
 
 /// Why the data of `e` does not have the form of its type, if it does not.

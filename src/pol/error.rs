@@ -99,7 +99,11 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub(crate) fn new(offset: usize, entry: Option<usize>, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError { offset: offset as u64, entry, kind }
+        DecodeError {
+            offset: offset as u64,
+            entry,
+            kind,
+        }
     }
 
     /// Byte offset of the problem in the file.
@@ -135,7 +139,10 @@ impl DecodeError {
         match &self.kind {
             DecodeErrorKind::BadSignature { found } => {
                 let hex: Vec<String> = found.iter().map(|b| format!("{b:02x}")).collect();
-                let mut m = format!("expected signature 'PReg' at byte 0, found {}", describe_bytes(found, &hex));
+                let mut m = format!(
+                    "expected signature 'PReg' at byte 0, found {}",
+                    describe_bytes(found, &hex)
+                );
                 if let Some(h) = signature_hint(found) {
                     m.push_str(": ");
                     m.push_str(h);
@@ -145,15 +152,29 @@ impl DecodeError {
             DecodeErrorKind::BadVersion { found } => {
                 format!("expected version 1 at byte {at}, found {found}")
             }
-            DecodeErrorKind::Truncated { field, field_start, len } => {
+            DecodeErrorKind::Truncated {
+                field,
+                field_start,
+                len,
+            } => {
                 if *field == Field::Header {
                     format!("expected an 8-byte header, found end of file at byte {len}")
                 } else {
-                    format!("expected the {field} at byte {field_start}, found end of file at byte {len}")
+                    format!(
+                        "expected the {field} at byte {field_start}, found end of file at byte {len}"
+                    )
                 }
             }
-            DecodeErrorKind::Expected { delimiter, found, hint } => {
-                let mut m = format!("expected '{}' at byte {at}, found {}", delimiter.as_char(), describe_unit(*found));
+            DecodeErrorKind::Expected {
+                delimiter,
+                found,
+                hint,
+            } => {
+                let mut m = format!(
+                    "expected '{}' at byte {at}, found {}",
+                    delimiter.as_char(),
+                    describe_unit(*found)
+                );
                 if let Some(h) = hint {
                     m.push_str(": ");
                     m.push_str(h);
@@ -161,7 +182,9 @@ impl DecodeError {
                 m
             }
             DecodeErrorKind::SizePastEnd { size, available } => {
-                format!("size {size} at byte {at} runs past the end of the file: only {available} bytes follow")
+                format!(
+                    "size {size} at byte {at} runs past the end of the file: only {available} bytes follow"
+                )
             }
             DecodeErrorKind::InvalidUtf16 { field, field_start } => {
                 format!(
@@ -176,7 +199,16 @@ fn describe_bytes(found: &[u8], hex: &[String]) -> String {
     if found.is_empty() {
         return "an empty file".into();
     }
-    let printable: String = found.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+    let printable: String = found
+        .iter()
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
     format!("{} (\"{printable}\")", hex.join(" "))
 }
 
@@ -193,7 +225,11 @@ fn signature_hint(found: &[u8]) -> Option<&'static str> {
 }
 
 fn describe_unit(u: u16) -> String {
-    if (0x20..0x7f).contains(&u) { format!("0x{u:04x} ('{}')", u as u8 as char) } else { format!("0x{u:04x}") }
+    if (0x20..0x7f).contains(&u) {
+        format!("0x{u:04x} ('{}')", u as u8 as char)
+    } else {
+        format!("0x{u:04x}")
+    }
 }
 
 impl fmt::Display for DecodeError {

@@ -73,7 +73,12 @@ pub fn entry_to_value(e: &Entry) -> Value {
 }
 
 fn line(e: &Entry) -> String {
-    let o = Out { key: &e.key, value: &e.value_name, reg_type: e.reg_type.to_u32(), data: data_to_value(e) };
+    let o = Out {
+        key: &e.key,
+        value: &e.value_name,
+        reg_type: e.reg_type.to_u32(),
+        data: data_to_value(e),
+    };
     // Serialising strings, numbers and arrays into a String cannot fail.
     serde_json::to_string(&o).unwrap_or_default()
 }
@@ -93,7 +98,12 @@ pub fn to_json(file: &PolFile) -> String {
     let items: Vec<Out<'_>> = file
         .entries
         .iter()
-        .map(|e| Out { key: &e.key, value: &e.value_name, reg_type: e.reg_type.to_u32(), data: data_to_value(e) })
+        .map(|e| Out {
+            key: &e.key,
+            value: &e.value_name,
+            reg_type: e.reg_type.to_u32(),
+            data: data_to_value(e),
+        })
         .collect();
     let mut s = serde_json::to_string_pretty(&items).unwrap_or_default();
     s.push('\n');
@@ -113,14 +123,26 @@ pub fn hex(b: &[u8]) -> String {
 
 /// Bytes from hex (upper or lower case; spaces, commas and colons ignored).
 pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = s.bytes().filter(|c| !matches!(c, b' ' | b',' | b':' | b'\t')).collect();
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(|c| !matches!(c, b' ' | b',' | b':' | b'\t'))
+        .collect();
     if digits.len() % 2 != 0 {
-        return Err(format!("hex data has an odd number of digits ({})", digits.len()));
+        return Err(format!(
+            "hex data has an odd number of digits ({})",
+            digits.len()
+        ));
     }
     let val = |c: u8| -> Result<u8, String> {
-        (c as char).to_digit(16).map(|d| d as u8).ok_or_else(|| format!("expected a hex digit, found '{}'", c as char))
+        (c as char)
+            .to_digit(16)
+            .map(|d| d as u8)
+            .ok_or_else(|| format!("expected a hex digit, found '{}'", c as char))
     };
-    digits.chunks_exact(2).map(|p| Ok(val(p[0])? << 4 | val(p[1])?)).collect()
+    digits
+        .chunks_exact(2)
+        .map(|p| Ok(val(p[0])? << 4 | val(p[1])?))
+        .collect()
 }
 
 /// Reads JSON (an array of entry objects) or JSON Lines (one object per line).
@@ -134,7 +156,11 @@ pub fn from_str(s: &str) -> Result<PolFile, JsonError> {
         })?;
         let mut entries = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            entries.push(entry_from_value(item).map_err(|m| JsonError { line: None, entry: Some(i), message: m })?);
+            entries.push(entry_from_value(item).map_err(|m| JsonError {
+                line: None,
+                entry: Some(i),
+                message: m,
+            })?);
         }
         return Ok(PolFile::from_entries(entries));
     }
@@ -144,7 +170,11 @@ pub fn from_str(s: &str) -> Result<PolFile, JsonError> {
         if l.is_empty() {
             continue;
         }
-        let err = |m: String| JsonError { line: Some(n + 1), entry: Some(entries.len()), message: m };
+        let err = |m: String| JsonError {
+            line: Some(n + 1),
+            entry: Some(entries.len()),
+            message: m,
+        };
         let v: Value = serde_json::from_str(l).map_err(|e| err(e.to_string()))?;
         let e = entry_from_value(&v).map_err(err)?;
         entries.push(e);
@@ -159,8 +189,13 @@ fn type_of(v: &Value) -> Result<RegType, String> {
             .and_then(|n| u32::try_from(n).ok())
             .map(RegType::from_u32)
             .ok_or_else(|| format!("expected a type code from 0 to 4294967295, found {n}")),
-        Value::String(s) => RegType::parse(s).ok_or_else(|| format!("expected a registry type, found \"{s}\"")),
-        other => Err(format!("expected \"type\" as a number or a name, found {}", what(other))),
+        Value::String(s) => {
+            RegType::parse(s).ok_or_else(|| format!("expected a registry type, found \"{s}\""))
+        }
+        other => Err(format!(
+            "expected \"type\" as a number or a name, found {}",
+            what(other)
+        )),
     }
 }
 
@@ -182,13 +217,18 @@ pub fn entry_from_value(v: &Value) -> Result<Entry, String> {
     };
     for k in o.keys() {
         if !matches!(k.as_str(), "key" | "value" | "type" | "data") {
-            return Err(format!("unknown field \"{k}\" (expected key, value, type, data)"));
+            return Err(format!(
+                "unknown field \"{k}\" (expected key, value, type, data)"
+            ));
         }
     }
     let text = |name: &str| -> Result<String, String> {
         match o.get(name) {
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => Err(format!("expected \"{name}\" as a string, found {}", what(other))),
+            Some(other) => Err(format!(
+                "expected \"{name}\" as a string, found {}",
+                what(other)
+            )),
             None => Err(format!("missing \"{name}\"")),
         }
     };
@@ -196,7 +236,12 @@ pub fn entry_from_value(v: &Value) -> Result<Entry, String> {
     let value_name = text("value")?;
     let reg_type = type_of(o.get("type").ok_or("missing \"type\"")?)?;
     let data = data_from_value(reg_type, o.get("data").unwrap_or(&Value::Null))?;
-    let e = Entry { key: key.into(), value_name, reg_type, data };
+    let e = Entry {
+        key: key.into(),
+        value_name,
+        reg_type,
+        data,
+    };
     e.validate()?;
     Ok(e)
 }
@@ -217,23 +262,30 @@ pub fn data_from_value(t: RegType, v: &Value) -> Result<Data, String> {
         }
         Value::String(s) if t.is_string() => Data::String(s.clone()),
         Value::String(_) => return Err(mismatch(want_for(t))),
-        Value::Number(n) => match t {
-            RegType::Dword | RegType::DwordBigEndian => {
-                let x = n.as_u64().and_then(|x| u32::try_from(x).ok());
-                Data::Dword(x.ok_or_else(|| format!("expected a number from 0 to 4294967295 for {t}, found {n}"))?)
+        Value::Number(n) => {
+            match t {
+                RegType::Dword | RegType::DwordBigEndian => {
+                    let x = n.as_u64().and_then(|x| u32::try_from(x).ok());
+                    Data::Dword(x.ok_or_else(|| {
+                        format!("expected a number from 0 to 4294967295 for {t}, found {n}")
+                    })?)
+                }
+                RegType::Qword => Data::Qword(n.as_u64().ok_or_else(|| {
+                    format!("expected a number from 0 to 2^64-1 for {t}, found {n}")
+                })?),
+                _ => return Err(mismatch(want_for(t))),
             }
-            RegType::Qword => {
-                Data::Qword(n.as_u64().ok_or_else(|| format!("expected a number from 0 to 2^64-1 for {t}, found {n}"))?)
-            }
-            _ => return Err(mismatch(want_for(t))),
-        },
+        }
         Value::Array(items) if t == RegType::MultiSz => {
             let mut out = Vec::with_capacity(items.len());
             for it in items {
                 match it {
                     Value::String(s) => out.push(s.clone()),
                     other => {
-                        return Err(format!("expected strings in the REG_MULTI_SZ list, found {}", what(other)));
+                        return Err(format!(
+                            "expected strings in the REG_MULTI_SZ list, found {}",
+                            what(other)
+                        ));
                     }
                 }
             }
@@ -269,23 +321,35 @@ mod tests {
             Entry::new("K", "u", RegType::Unknown(99), Data::Bytes(vec![9])),
         ]);
         let text = to_jsonl(&f);
-        assert!(text.starts_with("{\"key\":\"K\",\"value\":\"d\",\"type\":4,\"data\":7}\n"), "{text}");
+        assert!(
+            text.starts_with("{\"key\":\"K\",\"value\":\"d\",\"type\":4,\"data\":7}\n"),
+            "{text}"
+        );
         assert_eq!(from_str(&text).unwrap(), f);
         assert_eq!(from_str(&to_json(&f)).unwrap(), f);
     }
 
     #[test]
     fn hex_that_fits_the_type_becomes_typed() {
-        let f = from_str(r#"{"key":"K","value":"v","type":"REG_DWORD","data":{"hex":"01000000"}}"#).unwrap();
+        let f = from_str(r#"{"key":"K","value":"v","type":"REG_DWORD","data":{"hex":"01000000"}}"#)
+            .unwrap();
         assert_eq!(f.entries[0], Entry::dword("K", "v", 1));
     }
 
     #[test]
     fn errors_name_the_line_and_the_problem() {
-        let e = from_str("{\"key\":\"K\",\"value\":\"v\",\"type\":4,\"data\":\"x\"}\n").unwrap_err();
-        assert_eq!(e.to_string(), "line 1: expected a number or {\"hex\"} for REG_DWORD data, found a string");
-        let e = from_str("\n{\"key\":\"K\",\"value\":\"v\",\"type\":4,\"data\":4294967296}").unwrap_err();
-        assert_eq!(e.to_string(), "line 2: expected a number from 0 to 4294967295 for REG_DWORD, found 4294967296");
+        let e =
+            from_str("{\"key\":\"K\",\"value\":\"v\",\"type\":4,\"data\":\"x\"}\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1: expected a number or {\"hex\"} for REG_DWORD data, found a string"
+        );
+        let e = from_str("\n{\"key\":\"K\",\"value\":\"v\",\"type\":4,\"data\":4294967296}")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: expected a number from 0 to 4294967295 for REG_DWORD, found 4294967296"
+        );
         assert!(unhex("0g").is_err());
     }
 }

@@ -42,8 +42,8 @@ pub use diagnose::Diagnosis;
 pub use error::{DecodeError, DecodeErrorKind, Field};
 pub use key::Key;
 pub use model::{
-    Change, DEL_PREFIX, DELETE_KEYS, DELETE_VALUES, DELVALS, Data, Directive, Entry, MARKER_DATA, PolFile, RegType,
-    SECURE_KEY, SOFT_PREFIX, cmp_ci, compare_keys, diff, eq_ci,
+    Change, DEL_PREFIX, DELETE_KEYS, DELETE_VALUES, DELVALS, Data, Directive, Entry, MARKER_DATA,
+    PolFile, RegType, SECURE_KEY, SOFT_PREFIX, cmp_ci, compare_keys, diff, eq_ci,
 };
 pub use read::{Mode, ParseOptions};
 pub use rules::RULES;
@@ -88,12 +88,20 @@ mod tests {
     /// The reference bytes of docs/formats.md §1.6 ("Disabled").
     #[test]
     fn linkedin_disabled_is_144_bytes_as_documented() {
-        let f =
-            PolFile::from_entries(vec![Entry::dword(r"software\policies\microsoft\office\16.0\common", "linkedin", 0)]);
+        let f = PolFile::from_entries(vec![Entry::dword(
+            r"software\policies\microsoft\office\16.0\common",
+            "linkedin",
+            0,
+        )]);
         let b = to_vec(&f);
         assert_eq!(b.len(), 144);
         assert_eq!(&b[..10], b"PReg\x01\x00\x00\x00[\x00");
-        assert_eq!(&b[0x7c..], &[0x3b, 0, 4, 0, 0, 0, 0x3b, 0, 4, 0, 0, 0, 0x3b, 0, 0, 0, 0, 0, 0x5d, 0]);
+        assert_eq!(
+            &b[0x7c..],
+            &[
+                0x3b, 0, 4, 0, 0, 0, 0x3b, 0, 4, 0, 0, 0, 0x3b, 0, 0, 0, 0, 0, 0x5d, 0
+            ]
+        );
         assert_eq!(from_slice(&b).unwrap(), f);
     }
 

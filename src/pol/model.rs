@@ -136,7 +136,10 @@ impl RegType {
             "DWORD_BE" => "DWORD_BIG_ENDIAN",
             other => other,
         };
-        NAMES.iter().position(|n| &n[4..] == alias).map(|i| RegType::from_u32(i as u32))
+        NAMES
+            .iter()
+            .position(|n| &n[4..] == alias)
+            .map(|i| RegType::from_u32(i as u32))
     }
 
     /// `true` for the string types whose data is one NUL-terminated string.
@@ -210,7 +213,10 @@ impl<'a> Directive<'a> {
     /// Recognises the control code of a value name, if it has one.
     pub fn parse(value_name: &'a str) -> Option<Directive<'a>> {
         let rest = value_name.strip_prefix("**")?;
-        let has = |p: &str| rest.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+        let has = |p: &str| {
+            rest.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        };
         let is = |p: &str| rest.eq_ignore_ascii_case(p);
         Some(if has("del.") {
             Directive::Delete(&rest[4..])
@@ -261,8 +267,18 @@ pub struct Entry {
 
 impl Entry {
     /// An entry from its parts.
-    pub fn new(key: impl Into<Key>, value_name: impl Into<String>, reg_type: RegType, data: Data) -> Entry {
-        Entry { key: key.into(), value_name: value_name.into(), reg_type, data }
+    pub fn new(
+        key: impl Into<Key>,
+        value_name: impl Into<String>,
+        reg_type: RegType,
+        data: Data,
+    ) -> Entry {
+        Entry {
+            key: key.into(),
+            value_name: value_name.into(),
+            reg_type,
+            data,
+        }
     }
 
     /// A REG_DWORD value.
@@ -276,13 +292,26 @@ impl Entry {
     }
 
     /// A REG_SZ value (the terminating NUL is added when written).
-    pub fn sz(key: impl Into<Key>, value_name: impl Into<String>, value: impl Into<String>) -> Entry {
+    pub fn sz(
+        key: impl Into<Key>,
+        value_name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Entry {
         Entry::new(key, value_name, RegType::Sz, Data::String(value.into()))
     }
 
     /// A REG_EXPAND_SZ value.
-    pub fn expand_sz(key: impl Into<Key>, value_name: impl Into<String>, value: impl Into<String>) -> Entry {
-        Entry::new(key, value_name, RegType::ExpandSz, Data::String(value.into()))
+    pub fn expand_sz(
+        key: impl Into<Key>,
+        value_name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Entry {
+        Entry::new(
+            key,
+            value_name,
+            RegType::ExpandSz,
+            Data::String(value.into()),
+        )
     }
 
     /// A REG_MULTI_SZ value.
@@ -296,9 +325,17 @@ impl Entry {
     }
 
     /// A REG_BINARY value.
-    pub fn binary(key: impl Into<Key>, value_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Entry {
+    pub fn binary(
+        key: impl Into<Key>,
+        value_name: impl Into<String>,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Entry {
         let bytes = bytes.into();
-        let data = if bytes.is_empty() { Data::None } else { Data::Bytes(bytes) };
+        let data = if bytes.is_empty() {
+            Data::None
+        } else {
+            Data::Bytes(bytes)
+        };
         Entry::new(key, value_name, RegType::Binary, data)
     }
 
@@ -350,7 +387,9 @@ impl Entry {
     /// (lower-case prefix, REG_SZ `" "`).
     pub fn is_gpedit_marker(&self) -> bool {
         let canonical_name = self.value_name.starts_with(DEL_PREFIX) || self.value_name == DELVALS;
-        canonical_name && self.reg_type == RegType::Sz && matches!(&self.data, Data::String(s) if s == MARKER_DATA)
+        canonical_name
+            && self.reg_type == RegType::Sz
+            && matches!(&self.data, Data::String(s) if s == MARKER_DATA)
     }
 
     /// The value this entry sets or deletes: the value name itself, the name
@@ -394,7 +433,10 @@ impl Entry {
             return Err(format!("key {:?} contains a NUL character", self.key));
         }
         if self.value_name.contains('\0') {
-            return Err(format!("value name {:?} contains a NUL character", self.value_name));
+            return Err(format!(
+                "value name {:?} contains a NUL character",
+                self.value_name
+            ));
         }
         if let RegType::Unknown(n) = self.reg_type {
             if n <= 11 {
@@ -416,7 +458,11 @@ impl Entry {
             _ => {}
         }
         if !matches!(self.data, Data::Bytes(_)) && !self.data_fits_type() {
-            return Err(format!("{} data cannot be stored as {}", self.data.kind(), self.reg_type));
+            return Err(format!(
+                "{} data cannot be stored as {}",
+                self.data.kind(),
+                self.reg_type
+            ));
         }
         Ok(())
     }
@@ -547,7 +593,10 @@ impl PolFile {
     /// The entry that finally decides `key`\\`value_name` (the last one that
     /// sets or deletes it), compared case-insensitively.
     pub fn get(&self, key: &str, value_name: &str) -> Option<&Entry> {
-        self.entries.iter().rev().find(|e| eq_ci(&e.key, key) && e.target_value().is_some_and(|v| eq_ci(v, value_name)))
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| eq_ci(&e.key, key) && e.target_value().is_some_and(|v| eq_ci(v, value_name)))
     }
 
     /// Checks every entry with [`Entry::validate`]; the error names the entry (0-based).
@@ -592,7 +641,9 @@ impl PolFile {
     /// Returns how many entries were removed.
     pub fn delete(&mut self, key: &str, value_name: &str) -> usize {
         let before = self.entries.len();
-        self.entries.retain(|e| !(eq_ci(&e.key, key) && e.target_value().is_some_and(|v| eq_ci(v, value_name))));
+        self.entries.retain(|e| {
+            !(eq_ci(&e.key, key) && e.target_value().is_some_and(|v| eq_ci(v, value_name)))
+        });
         before - self.entries.len()
     }
 
@@ -608,7 +659,10 @@ impl PolFile {
         if let Some(i) = self.entries.iter().rposition(|e| eq_ci(&e.key, key)) {
             return i + 1;
         }
-        self.entries.iter().position(|e| compare_keys(&e.key, key) == Ordering::Greater).unwrap_or(self.entries.len())
+        self.entries
+            .iter()
+            .position(|e| compare_keys(&e.key, key) == Ordering::Greater)
+            .unwrap_or(self.entries.len())
     }
 }
 
@@ -649,7 +703,10 @@ pub fn diff(a: &PolFile, b: &PolFile) -> Vec<Change> {
                 used[i] = true;
                 let old = &a.entries[i];
                 if old != e {
-                    out.push(Change::Changed { before: old.clone(), after: e.clone() });
+                    out.push(Change::Changed {
+                        before: old.clone(),
+                        after: e.clone(),
+                    });
                 }
             }
             None => out.push(Change::Added(e.clone())),
@@ -683,11 +740,26 @@ mod tests {
 
     #[test]
     fn directives_are_case_insensitive() {
-        assert_eq!(Directive::parse("**Del.Foo"), Some(Directive::Delete("Foo")));
-        assert_eq!(Directive::parse("**DELVALS."), Some(Directive::DeleteAllValues));
-        assert_eq!(Directive::parse("**delvals"), Some(Directive::DeleteAllValues));
-        assert_eq!(Directive::parse("**deletevalues"), Some(Directive::DeleteValues));
-        assert_eq!(Directive::parse("**DeleteKeys"), Some(Directive::DeleteKeys));
+        assert_eq!(
+            Directive::parse("**Del.Foo"),
+            Some(Directive::Delete("Foo"))
+        );
+        assert_eq!(
+            Directive::parse("**DELVALS."),
+            Some(Directive::DeleteAllValues)
+        );
+        assert_eq!(
+            Directive::parse("**delvals"),
+            Some(Directive::DeleteAllValues)
+        );
+        assert_eq!(
+            Directive::parse("**deletevalues"),
+            Some(Directive::DeleteValues)
+        );
+        assert_eq!(
+            Directive::parse("**DeleteKeys"),
+            Some(Directive::DeleteKeys)
+        );
         assert_eq!(Directive::parse("**securekey"), Some(Directive::SecureKey));
         assert_eq!(Directive::parse("**SOFT.x"), Some(Directive::Soft("x")));
         assert_eq!(Directive::parse("**what"), Some(Directive::Unknown("what")));
@@ -721,7 +793,11 @@ mod tests {
         f.set(Entry::dword("C", "z", 3));
         f.set(Entry::dword("A", "w", 0));
         f.set(Entry::dword("B", "v", 9));
-        let got: Vec<_> = f.entries.iter().map(|e| format!("{}\\{}", e.key, e.value_name)).collect();
+        let got: Vec<_> = f
+            .entries
+            .iter()
+            .map(|e| format!("{}\\{}", e.key, e.value_name))
+            .collect();
         assert_eq!(got, [r"A\w", r"b\X", r"B\v", r"C\z", r"D\y"]);
         f.delete_and_mark("b", "x");
         assert_eq!(f.entries[1], Entry::delete_marker("b", "x"));
@@ -733,9 +809,21 @@ mod tests {
     #[test]
     fn validate_refuses_what_cannot_round_trip() {
         assert!(Entry::sz("k", "v", "a\0b").validate().is_err());
-        assert!(Entry::new("k", "v", RegType::Dword, Data::String("x".into())).validate().is_err());
-        assert!(Entry::new("k", "v", RegType::Unknown(4), Data::None).validate().is_err());
-        assert!(Entry::new("k", "v", RegType::Dword, Data::Bytes(vec![1, 2, 3])).validate().is_ok());
+        assert!(
+            Entry::new("k", "v", RegType::Dword, Data::String("x".into()))
+                .validate()
+                .is_err()
+        );
+        assert!(
+            Entry::new("k", "v", RegType::Unknown(4), Data::None)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            Entry::new("k", "v", RegType::Dword, Data::Bytes(vec![1, 2, 3]))
+                .validate()
+                .is_ok()
+        );
         assert!(Entry::delete_marker("k", "v").is_gpedit_marker());
     }
 

@@ -39,19 +39,35 @@ pub(crate) struct Prefix {
 pub(crate) fn read_header(b: &[u8], mode: Mode) -> Result<(), DecodeError> {
     if b.len() < 4 || b[..4] != SIGNATURE {
         if b.len() < 4 && SIGNATURE.starts_with(b) && !b.is_empty() {
-            let kind = DecodeErrorKind::Truncated { field: Field::Header, field_start: 0, len: b.len() as u64 };
+            let kind = DecodeErrorKind::Truncated {
+                field: Field::Header,
+                field_start: 0,
+                len: b.len() as u64,
+            };
             return Err(DecodeError::new(b.len(), None, kind));
         }
         let found = b[..b.len().min(4)].to_vec();
-        return Err(DecodeError::new(0, None, DecodeErrorKind::BadSignature { found }));
+        return Err(DecodeError::new(
+            0,
+            None,
+            DecodeErrorKind::BadSignature { found },
+        ));
     }
     if b.len() < HEADER_LEN {
-        let kind = DecodeErrorKind::Truncated { field: Field::Header, field_start: 0, len: b.len() as u64 };
+        let kind = DecodeErrorKind::Truncated {
+            field: Field::Header,
+            field_start: 0,
+            len: b.len() as u64,
+        };
         return Err(DecodeError::new(b.len(), None, kind));
     }
     let version = u32_at(b, 4);
     if version != VERSION && mode == Mode::Strict {
-        return Err(DecodeError::new(4, None, DecodeErrorKind::BadVersion { found: version }));
+        return Err(DecodeError::new(
+            4,
+            None,
+            DecodeErrorKind::BadVersion { found: version },
+        ));
     }
     Ok(())
 }
@@ -73,7 +89,12 @@ pub(crate) fn read(b: &[u8], opts: &ParseOptions) -> Result<PolFile, DecodeError
 /// Reads entries until the end or the first damage.
 pub(crate) fn read_prefix(b: &[u8]) -> Prefix {
     if let Err(e) = read_header(b, Mode::Strict) {
-        return Prefix { entries: Vec::new(), starts: Vec::new(), sound_len: 0, error: Some(e) };
+        return Prefix {
+            entries: Vec::new(),
+            starts: Vec::new(),
+            sound_len: 0,
+            error: Some(e),
+        };
     }
     let mut r = Reader::new(b, Mode::Strict);
     let mut entries = Vec::new();
@@ -87,11 +108,21 @@ pub(crate) fn read_prefix(b: &[u8]) -> Prefix {
                 r.index += 1;
             }
             Err(err) => {
-                return Prefix { entries, starts, sound_len: start, error: Some(err) };
+                return Prefix {
+                    entries,
+                    starts,
+                    sound_len: start,
+                    error: Some(err),
+                };
             }
         }
     }
-    Prefix { entries, starts, sound_len: b.len(), error: None }
+    Prefix {
+        entries,
+        starts,
+        sound_len: b.len(),
+        error: None,
+    }
 }
 
 struct Reader<'a> {
@@ -124,7 +155,11 @@ impl<'a> Reader<'a> {
     }
 
     fn truncated(&self, field: Field, field_start: usize) -> DecodeError {
-        let kind = DecodeErrorKind::Truncated { field, field_start: field_start as u64, len: self.b.len() as u64 };
+        let kind = DecodeErrorKind::Truncated {
+            field,
+            field_start: field_start as u64,
+            len: self.b.len() as u64,
+        };
         self.err(self.b.len(), kind)
     }
 
@@ -153,13 +188,21 @@ impl<'a> Reader<'a> {
         let reg_type = RegType::from_u32(ty);
         let available = self.b.len() - self.pos;
         if size as usize > available {
-            let kind = DecodeErrorKind::SizePastEnd { size, available: available as u64 };
+            let kind = DecodeErrorKind::SizePastEnd {
+                size,
+                available: available as u64,
+            };
             return Err(self.err(size_at, kind));
         }
         let data = &self.b[self.pos..self.pos + size as usize];
         self.pos += size as usize;
         self.expect(Delimiter::Close)?;
-        Ok(Entry { key, value_name, reg_type, data: decode_data(reg_type, data) })
+        Ok(Entry {
+            key,
+            value_name,
+            reg_type,
+            data: decode_data(reg_type, data),
+        })
     }
 
     #[inline(always)]
@@ -183,7 +226,14 @@ impl<'a> Reader<'a> {
         }
         let found = u16_at(self.b, at);
         let hint = misalignment_hint(self.b, at, d);
-        self.err(at, DecodeErrorKind::Expected { delimiter: d, found, hint })
+        self.err(
+            at,
+            DecodeErrorKind::Expected {
+                delimiter: d,
+                found,
+                hint,
+            },
+        )
     }
 
     #[inline]
@@ -203,7 +253,11 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let rest = &self.b[start..];
         let n = self.prev_key_units.len();
-        if n > 0 && rest.len() >= n + 2 && rest[..n] == *self.prev_key_units && rest[n..n + 2] == [0, 0] {
+        if n > 0
+            && rest.len() >= n + 2
+            && rest[..n] == *self.prev_key_units
+            && rest[n..n + 2] == [0, 0]
+        {
             self.pos = start + n + 2;
             return Ok(self.prev_key.clone());
         }
@@ -247,7 +301,10 @@ impl<'a> Reader<'a> {
             return Ok(String::from_utf16_lossy(&to_u16(units)));
         }
         let bad = first_bad_unit(units).unwrap_or(0);
-        let kind = DecodeErrorKind::InvalidUtf16 { field, field_start: start as u64 };
+        let kind = DecodeErrorKind::InvalidUtf16 {
+            field,
+            field_start: start as u64,
+        };
         Err(self.err(start + bad, kind))
     }
 }
@@ -283,7 +340,11 @@ fn scan_utf16z(b: &[u8]) -> Option<(usize, bool)> {
         let zero = x.wrapping_sub(ONES) & !x & HIGHS;
         if zero != 0 {
             let lane = (zero.trailing_zeros() / 16) as usize;
-            let before = if lane == 0 { 0 } else { x & ((1u64 << (lane * 16)) - 1) };
+            let before = if lane == 0 {
+                0
+            } else {
+                x & ((1u64 << (lane * 16)) - 1)
+            };
             return Some((at + lane * 2, (seen | before) & NON_ASCII == 0));
         }
         seen |= x;
@@ -310,17 +371,24 @@ fn ascii_units_to_string(units: &[u8]) -> String {
 }
 
 fn to_u16(units: &[u8]) -> Vec<u16> {
-    units.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect()
+    units
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect()
 }
 
 /// UTF-16LE bytes (even length) to a `String`, `None` on an unpaired surrogate.
 pub(crate) fn decode_utf16(units: &[u8]) -> Option<String> {
-    let it = units.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let it = units
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]));
     char::decode_utf16(it).collect::<Result<String, _>>().ok()
 }
 
 fn first_bad_unit(units: &[u8]) -> Option<usize> {
-    let it = units.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let it = units
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]));
     let mut at = 0;
     for c in char::decode_utf16(it) {
         match c {
@@ -340,9 +408,9 @@ pub(crate) fn decode_data(t: RegType, data: &[u8]) -> Data {
     let typed = match t {
         RegType::Sz | RegType::ExpandSz | RegType::Link => decode_sz(data).map(Data::String),
         RegType::Dword if data.len() == 4 => Some(Data::Dword(u32_at(data, 0))),
-        RegType::DwordBigEndian if data.len() == 4 => {
-            Some(Data::Dword(u32::from_be_bytes([data[0], data[1], data[2], data[3]])))
-        }
+        RegType::DwordBigEndian if data.len() == 4 => Some(Data::Dword(u32::from_be_bytes([
+            data[0], data[1], data[2], data[3],
+        ]))),
         RegType::Qword if data.len() == 8 => {
             let mut q = [0u8; 8];
             q.copy_from_slice(data);
@@ -364,7 +432,11 @@ fn decode_sz(data: &[u8]) -> Option<String> {
     if n != body.len() {
         return None;
     }
-    if ascii { Some(ascii_units_to_string(body)) } else { decode_utf16(body) }
+    if ascii {
+        Some(ascii_units_to_string(body))
+    } else {
+        decode_utf16(body)
+    }
 }
 
 /// Strings each ending in NUL, then a final NUL; see [`Data::MultiString`].
@@ -412,10 +484,14 @@ fn misalignment_hint(b: &[u8], at: usize, d: Delimiter) -> Option<String> {
     if d == Delimiter::Close {
         for delta in 1..=64usize {
             if is_at(at + delta) {
-                return Some(format!("']' follows {delta} bytes later: the size field is probably {delta} too small"));
+                return Some(format!(
+                    "']' follows {delta} bytes later: the size field is probably {delta} too small"
+                ));
             }
             if delta <= at && at - delta >= format::HEADER_LEN && is_at(at - delta) {
-                return Some(format!("']' came {delta} bytes earlier: the size field is probably {delta} too large"));
+                return Some(format!(
+                    "']' came {delta} bytes earlier: the size field is probably {delta} too large"
+                ));
             }
         }
     }
@@ -435,22 +511,53 @@ mod tests {
 
     #[test]
     fn typed_data_only_when_exact() {
-        assert_eq!(decode_data(RegType::Sz, &bytes("ab\0")), Data::String("ab".into()));
-        assert!(matches!(decode_data(RegType::Sz, &bytes("ab")), Data::Bytes(_)));
-        assert!(matches!(decode_data(RegType::Sz, &bytes("a\0b\0")), Data::Bytes(_)));
-        assert!(matches!(decode_data(RegType::Sz, &[0x61, 0, 0]), Data::Bytes(_)));
+        assert_eq!(
+            decode_data(RegType::Sz, &bytes("ab\0")),
+            Data::String("ab".into())
+        );
+        assert!(matches!(
+            decode_data(RegType::Sz, &bytes("ab")),
+            Data::Bytes(_)
+        ));
+        assert!(matches!(
+            decode_data(RegType::Sz, &bytes("a\0b\0")),
+            Data::Bytes(_)
+        ));
+        assert!(matches!(
+            decode_data(RegType::Sz, &[0x61, 0, 0]),
+            Data::Bytes(_)
+        ));
         assert_eq!(decode_data(RegType::Dword, &[1, 0, 0, 0]), Data::Dword(1));
-        assert_eq!(decode_data(RegType::DwordBigEndian, &[0, 0, 0, 1]), Data::Dword(1));
-        assert!(matches!(decode_data(RegType::Dword, &[1, 0, 0]), Data::Bytes(_)));
-        assert_eq!(decode_data(RegType::Qword, &[2, 0, 0, 0, 0, 0, 0, 0]), Data::Qword(2));
+        assert_eq!(
+            decode_data(RegType::DwordBigEndian, &[0, 0, 0, 1]),
+            Data::Dword(1)
+        );
+        assert!(matches!(
+            decode_data(RegType::Dword, &[1, 0, 0]),
+            Data::Bytes(_)
+        ));
+        assert_eq!(
+            decode_data(RegType::Qword, &[2, 0, 0, 0, 0, 0, 0, 0]),
+            Data::Qword(2)
+        );
         assert_eq!(decode_data(RegType::None, &[]), Data::None);
     }
 
     #[test]
     fn scan_finds_the_first_nul_and_ascii() {
-        for text in
-            ["", "a", "abc", "abcd", "abcde", "abcdefgh", "abcdefghi", "é", "abcé", "abcdefgé", "日本語テキスト"]
-        {
+        for text in [
+            "",
+            "a",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdefgh",
+            "abcdefghi",
+            "é",
+            "abcé",
+            "abcdefgé",
+            "日本語テキスト",
+        ] {
             let mut b = bytes(text);
             let n = b.len();
             b.extend([0, 0, 0x41, 0]);
@@ -458,7 +565,10 @@ mod tests {
             assert_eq!(scan_utf16z(&b[..n]), None, "{text}");
         }
         // A code unit whose low byte is 0 is not a terminator.
-        assert_eq!(scan_utf16z(&[0, 1, 0, 1, 0, 1, 0, 1, 0, 0]), Some((8, false)));
+        assert_eq!(
+            scan_utf16z(&[0, 1, 0, 1, 0, 1, 0, 1, 0, 0]),
+            Some((8, false))
+        );
     }
 
     #[test]
@@ -467,7 +577,10 @@ mod tests {
         assert_eq!(m("a\0b\0\0"), Some(vec!["a".to_string(), "b".to_string()]));
         assert_eq!(m("\0"), Some(vec![]));
         assert_eq!(m("\0\0"), Some(vec![String::new()]));
-        assert_eq!(m("a\0\0\0b\0\0"), Some(vec!["a".into(), "".into(), "".into(), "b".into()]));
+        assert_eq!(
+            m("a\0\0\0b\0\0"),
+            Some(vec!["a".into(), "".into(), "".into(), "b".into()])
+        );
         assert_eq!(m("a\0"), None);
         assert_eq!(m("a"), None);
     }

@@ -63,7 +63,9 @@ impl Scope {
         let s = s.trim();
         if s.eq_ignore_ascii_case("computer") || s.eq_ignore_ascii_case("machine") {
             Some(Scope::Computer)
-        } else if s.eq_ignore_ascii_case("user") || s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("user:")) {
+        } else if s.eq_ignore_ascii_case("user")
+            || s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("user:"))
+        {
             Some(Scope::User)
         } else {
             None
@@ -108,12 +110,19 @@ fn at(line: Option<usize>, entry: Option<usize>) -> String {
 
 /// `true` when `v` can stand on a value-name line and be read back as itself.
 fn name_line_safe(v: &str) -> bool {
-    !v.trim().is_empty() && v != "@" && !v.trim_start().starts_with(';') && !v.contains(['\n', '\r'])
+    !v.trim().is_empty()
+        && v != "@"
+        && !v.trim_start().starts_with(';')
+        && !v.contains(['\n', '\r'])
 }
 
 /// The (value name line, action line) of an entry.
 fn action(e: &Entry) -> (String, String) {
-    let name = if e.value_name.is_empty() { "@".to_string() } else { e.value_name.clone() };
+    let name = if e.value_name.is_empty() {
+        "@".to_string()
+    } else {
+        e.value_name.clone()
+    };
     if e.value_name.is_empty() && e.reg_type == RegType::None && e.data == Data::None {
         return ("*".into(), "CREATEKEY".into());
     }
@@ -140,7 +149,8 @@ fn action(e: &Entry) -> (String, String) {
             _ => None,
         },
         (Data::MultiString(items), RegType::MultiSz)
-            if items != &[String::new()] && items.iter().all(|s| line_safe(s) && !s.contains("\\0")) =>
+            if items != &[String::new()]
+                && items.iter().all(|s| line_safe(s) && !s.contains("\\0")) =>
         {
             Some(format!("MULTISZ:{}", items.join("\\0")))
         }
@@ -159,24 +169,42 @@ fn action(e: &Entry) -> (String, String) {
 pub fn to_text(file: &PolFile, scope: Scope, source: Option<&str>) -> Result<String, TextError> {
     let mut out = String::new();
     out.push_str("; ----------------------------------------------------------------------\n");
-    let _ = writeln!(out, "; registry.pol as LGPO text ({} policy), written by gpforge", scope.as_str());
+    let _ = writeln!(
+        out,
+        "; registry.pol as LGPO text ({} policy), written by gpforge",
+        scope.as_str()
+    );
     if let Some(src) = source {
         let _ = writeln!(out, "; source: {}", src.replace(['\n', '\r'], " "));
     }
     out.push('\n');
     for (i, e) in file.entries.iter().enumerate() {
-        let err = |m: String| TextError { line: None, entry: Some(i), message: m };
+        let err = |m: String| TextError {
+            line: None,
+            entry: Some(i),
+            message: m,
+        };
         if e.key.contains(['\n', '\r']) {
-            return Err(err("the key contains a line break; use --format json".into()));
+            return Err(err(
+                "the key contains a line break; use --format json".into()
+            ));
         }
         if e.value_name.contains(['\n', '\r']) {
-            return Err(err("the value name contains a line break; use --format json".into()));
+            return Err(err(
+                "the value name contains a line break; use --format json".into(),
+            ));
         }
         if !e.value_name.is_empty() && !name_line_safe(&e.value_name) {
-            return Err(err(format!("the value name {:?} has no LGPO text form; use --format json", e.value_name)));
+            return Err(err(format!(
+                "the value name {:?} has no LGPO text form; use --format json",
+                e.value_name
+            )));
         }
         if e.key.trim_start().starts_with(';') || e.key.trim().is_empty() {
-            return Err(err(format!("the key {:?} has no LGPO text form; use --format json", e.key)));
+            return Err(err(format!(
+                "the key {:?} has no LGPO text form; use --format json",
+                e.key
+            )));
         }
         let (name, act) = action(e);
         let _ = write!(out, "{}\n{}\n{}\n{}\n\n", scope.as_str(), e.key, name, act);
@@ -204,9 +232,17 @@ pub fn from_text(text: &str) -> Result<(PolFile, Option<Scope>), TextError> {
             lines.next();
         }
         let Some((n, side)) = lines.next() else { break };
-        let err = |line: usize, m: String| TextError { line: Some(line + 1), entry: None, message: m };
-        let s = Scope::parse(side)
-            .ok_or_else(|| err(n, format!("expected 'Computer' or 'User', found {:?}", side.trim())))?;
+        let err = |line: usize, m: String| TextError {
+            line: Some(line + 1),
+            entry: None,
+            message: m,
+        };
+        let s = Scope::parse(side).ok_or_else(|| {
+            err(
+                n,
+                format!("expected 'Computer' or 'User', found {:?}", side.trim()),
+            )
+        })?;
         match scope {
             Some(prev) if prev != s => {
                 return Err(err(
@@ -243,7 +279,11 @@ pub fn from_text(text: &str) -> Result<(PolFile, Option<Scope>), TextError> {
 /// The entry of one record; the error says whether the value line (true) or
 /// the action line (false) is wrong.
 fn parse_action(key: String, value: &str, act: &str) -> Result<Entry, (String, bool)> {
-    let name = if value == "@" { String::new() } else { value.to_string() };
+    let name = if value == "@" {
+        String::new()
+    } else {
+        value.to_string()
+    };
     let bad = |m: String| (m, false);
     let (word, rest) = match act.split_once(':') {
         Some((w, r)) => (w.trim(), Some(r)),
@@ -254,11 +294,20 @@ fn parse_action(key: String, value: &str, act: &str) -> Result<Entry, (String, b
         if value.trim() == "*" {
             Ok(())
         } else {
-            Err((format!("expected the value name '*' for {what}, found {value:?}"), true))
+            Err((
+                format!("expected the value name '*' for {what}, found {value:?}"),
+                true,
+            ))
         }
     };
-    let typed =
-        |t: RegType, d: Data| Ok(Entry { key: key.as_str().into(), value_name: name.clone(), reg_type: t, data: d });
+    let typed = |t: RegType, d: Data| {
+        Ok(Entry {
+            key: key.as_str().into(),
+            value_name: name.clone(),
+            reg_type: t,
+            data: d,
+        })
+    };
     match (upper.as_str(), rest) {
         ("CREATEKEY", None) => {
             need_star("CREATEKEY")?;
@@ -268,17 +317,32 @@ fn parse_action(key: String, value: &str, act: &str) -> Result<Entry, (String, b
             need_star("DELETEALLVALUES")?;
             Ok(Entry::delete_all_values(key))
         }
-        ("DELETE", None) => Ok(Entry::sz(key, format!("{DEL_PREFIX}{value}"), super::model::MARKER_DATA)),
-        ("DWORD", Some(r)) => typed(RegType::Dword, Data::Dword(number(r, u32::MAX as u64).map_err(bad)? as u32)),
-        ("DWORDBE", Some(r)) => {
-            typed(RegType::DwordBigEndian, Data::Dword(number(r, u32::MAX as u64).map_err(bad)? as u32))
-        }
-        ("QWORD", Some(r)) => typed(RegType::Qword, Data::Qword(number(r, u64::MAX).map_err(bad)?)),
+        ("DELETE", None) => Ok(Entry::sz(
+            key,
+            format!("{DEL_PREFIX}{value}"),
+            super::model::MARKER_DATA,
+        )),
+        ("DWORD", Some(r)) => typed(
+            RegType::Dword,
+            Data::Dword(number(r, u32::MAX as u64).map_err(bad)? as u32),
+        ),
+        ("DWORDBE", Some(r)) => typed(
+            RegType::DwordBigEndian,
+            Data::Dword(number(r, u32::MAX as u64).map_err(bad)? as u32),
+        ),
+        ("QWORD", Some(r)) => typed(
+            RegType::Qword,
+            Data::Qword(number(r, u64::MAX).map_err(bad)?),
+        ),
         ("SZ", Some(r)) => typed(RegType::Sz, Data::String(r.to_string())),
         ("EXSZ", Some(r)) => typed(RegType::ExpandSz, Data::String(r.to_string())),
         ("LINK", Some(r)) => typed(RegType::Link, Data::String(r.to_string())),
         ("MULTISZ", Some(r)) => {
-            let items = if r.is_empty() { Vec::new() } else { r.split("\\0").map(str::to_string).collect() };
+            let items = if r.is_empty() {
+                Vec::new()
+            } else {
+                r.split("\\0").map(str::to_string).collect()
+            };
             typed(RegType::MultiSz, Data::MultiString(items))
         }
         ("BINARY", Some(r)) => {
@@ -286,9 +350,11 @@ fn parse_action(key: String, value: &str, act: &str) -> Result<Entry, (String, b
             typed(RegType::Binary, decode_data(RegType::Binary, &b))
         }
         ("RAW", Some(r)) => {
-            let (code, h) =
-                r.split_once(':').ok_or_else(|| bad(format!("expected RAW:<type>:<hex>, found {act:?}")))?;
-            let t = RegType::parse(code).ok_or_else(|| bad(format!("expected a type code, found {code:?}")))?;
+            let (code, h) = r
+                .split_once(':')
+                .ok_or_else(|| bad(format!("expected RAW:<type>:<hex>, found {act:?}")))?;
+            let t = RegType::parse(code)
+                .ok_or_else(|| bad(format!("expected a type code, found {code:?}")))?;
             let b = unhex(h).map_err(bad)?;
             typed(t, decode_data(t, &b))
         }
@@ -320,7 +386,12 @@ mod tests {
             Entry::delete_all_values(r"Software\Policies\A"),
             Entry::dword(r"Software\Policies\A", "1", 1),
             Entry::delete_marker(r"Software\Policies\A", "Old"),
-            Entry::new(r"Software\Policies\A", "**Del.Odd", RegType::Dword, Data::Dword(32)),
+            Entry::new(
+                r"Software\Policies\A",
+                "**Del.Odd",
+                RegType::Dword,
+                Data::Dword(32),
+            ),
             Entry::sz(r"Software\Policies\A", "", "default"),
             Entry::sz(r"Software\Policies\A", "trailing", "x  "),
             Entry::expand_sz(r"Software\Policies\A", "p", "%SystemRoot%\\x"),
@@ -328,10 +399,25 @@ mod tests {
             Entry::multi_sz(r"Software\Policies\A", "none", Vec::<String>::new()),
             Entry::multi_sz(r"Software\Policies\A", "samba-empty", [""]),
             Entry::qword(r"Software\Policies\A", "q", 1 << 40),
-            Entry::new(r"Software\Policies\A", "be", RegType::DwordBigEndian, Data::Dword(5)),
+            Entry::new(
+                r"Software\Policies\A",
+                "be",
+                RegType::DwordBigEndian,
+                Data::Dword(5),
+            ),
             Entry::binary(r"Software\Policies\A", "b", vec![0xde, 0xad]),
-            Entry::new(r"Software\Policies\A", "odd", RegType::Sz, Data::Bytes(vec![0x41, 0, 0x42])),
-            Entry::new(r"Software\Policies\A", "u", RegType::Unknown(77), Data::Bytes(vec![1])),
+            Entry::new(
+                r"Software\Policies\A",
+                "odd",
+                RegType::Sz,
+                Data::Bytes(vec![0x41, 0, 0x42]),
+            ),
+            Entry::new(
+                r"Software\Policies\A",
+                "u",
+                RegType::Unknown(77),
+                Data::Bytes(vec![1]),
+            ),
             Entry::sz(r"Software\Policies\A", "nl", "two\nlines"),
         ])
     }
@@ -352,17 +438,29 @@ mod tests {
         let e = from_text("Computer\nK\nv\nDWORD:1\n\nUser\nK\nw\nDWORD:2\n").unwrap_err();
         assert_eq!(e.line, Some(6));
         let e = from_text("Computer\nK\nv\nDWORD:x\n").unwrap_err();
-        assert_eq!(e.to_string(), "line 4: expected a number from 0 to 4294967295, found \"x\"");
+        assert_eq!(
+            e.to_string(),
+            "line 4: expected a number from 0 to 4294967295, found \"x\""
+        );
         let e = from_text("Computer\nK\nv\n").unwrap_err();
-        assert_eq!(e.to_string(), "line 1: the record starting here has no action line");
+        assert_eq!(
+            e.to_string(),
+            "line 1: the record starting here has no action line"
+        );
         let e = from_text("Computer\nK\nv\nCREATEKEY\n").unwrap_err();
         assert_eq!(e.line, Some(3));
     }
 
     #[test]
     fn scope_from_path() {
-        assert_eq!(Scope::from_path(std::path::Path::new("GPO/User/registry.pol")), Some(Scope::User));
-        assert_eq!(Scope::from_path(std::path::Path::new("x/Machine/Registry.pol")), Some(Scope::Computer));
+        assert_eq!(
+            Scope::from_path(std::path::Path::new("GPO/User/registry.pol")),
+            Some(Scope::User)
+        );
+        assert_eq!(
+            Scope::from_path(std::path::Path::new("x/Machine/Registry.pol")),
+            Some(Scope::Computer)
+        );
         assert_eq!(Scope::from_path(std::path::Path::new("registry.pol")), None);
     }
 }

@@ -97,7 +97,13 @@ pub(crate) fn write_data(t: RegType, data: &Data, out: &mut Vec<u8>) {
 
 /// The number of bytes `data` takes in the file.
 pub(crate) fn data_len(data: &Data) -> usize {
-    let units = |s: &str| if s.is_ascii() { s.len() } else { s.encode_utf16().count() };
+    let units = |s: &str| {
+        if s.is_ascii() {
+            s.len()
+        } else {
+            s.encode_utf16().count()
+        }
+    };
     match data {
         Data::None => 0,
         Data::String(s) => 2 * units(s) + 2,
@@ -123,7 +129,10 @@ mod tests {
     fn data_len_matches_the_bytes() {
         let cases = [
             (RegType::Sz, Data::String("é😀x".into())),
-            (RegType::MultiSz, Data::MultiString(vec!["a".into(), "日本".into()])),
+            (
+                RegType::MultiSz,
+                Data::MultiString(vec!["a".into(), "日本".into()]),
+            ),
             (RegType::MultiSz, Data::MultiString(vec![])),
             (RegType::Qword, Data::Qword(1)),
             (RegType::Binary, Data::Bytes(vec![1, 2, 3])),

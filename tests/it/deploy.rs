@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use gpforge::deploy::{self, Action, ApplyOptions, Fault, FaultyOps, Outcome, PlanOptions, RealFs, Refusal, RunState};
+use gpforge::deploy::{
+    self, Action, ApplyOptions, Fault, FaultyOps, Outcome, PlanOptions, RealFs, Refusal, RunState,
+};
 
 use crate::util::{copy_dir, fixture, gpforge, root, shared};
 
@@ -41,14 +43,20 @@ fn tree(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
 
 fn opts(langs: &[&str]) -> ApplyOptions {
     ApplyOptions {
-        plan: PlanOptions { langs: langs.iter().map(|s| s.to_string()).collect(), force: false },
+        plan: PlanOptions {
+            langs: langs.iter().map(|s| s.to_string()).collect(),
+            force: false,
+        },
         dry_run: false,
         allow: Vec::new(),
     }
 }
 
 fn lines(plan: &deploy::Plan) -> Vec<String> {
-    plan.entries.iter().map(|e| format!("{:<7} {}  {}", e.action, e.path, e.reason)).collect()
+    plan.entries
+        .iter()
+        .map(|e| format!("{:<7} {}  {}", e.action, e.path, e.reason))
+        .collect()
 }
 
 /// Every ADMX in the store has an ADML in its fallback culture (en-US for the test templates)
@@ -59,7 +67,13 @@ fn assert_store_sound(store: &Path) {
     }
     let report = deploy::check(store).unwrap();
     for t in &report.templates {
-        assert!(!t.lacks_fallback(), "{}: {} lacks its {} ADML", store.display(), t.template, t.fallback);
+        assert!(
+            !t.lacks_fallback(),
+            "{}: {} lacks its {} ADML",
+            store.display(),
+            t.template,
+            t.fallback
+        );
     }
     for (path, bytes) in tree(store) {
         let Some(bytes) = bytes else { continue };
@@ -86,9 +100,15 @@ fn fixture_plans_say_what_and_why() {
     let store = tmp.path().join("PolicyDefinitions");
     let mut out = Vec::new();
     let mut step = |title: &str, srcs: &[&str], langs: &[&str], force: bool, apply: bool| {
-        let srcs: Vec<PathBuf> = srcs.iter().map(|s| fixture(&format!("deploy/{s}"))).collect();
+        let srcs: Vec<PathBuf> = srcs
+            .iter()
+            .map(|s| fixture(&format!("deploy/{s}")))
+            .collect();
         let o = ApplyOptions {
-            plan: PlanOptions { langs: langs.iter().map(|s| s.to_string()).collect(), force },
+            plan: PlanOptions {
+                langs: langs.iter().map(|s| s.to_string()).collect(),
+                force,
+            },
             dry_run: !apply,
             allow: Vec::new(),
         };
@@ -98,19 +118,73 @@ fn fixture_plans_say_what_and_why() {
         out.extend(r.plan.notes.iter().map(|n| format!("note: {n}")));
         out.push(redact_runs(&format!("=> {:?}", r.outcome)));
     };
-    step("empty store, first release, de-DE asked for", &["acme-v1"], &["de-DE", "nl-NL"], false, true);
+    step(
+        "empty store, first release, de-DE asked for",
+        &["acme-v1"],
+        &["de-DE", "nl-NL"],
+        false,
+        true,
+    );
     step("the same again", &["acme-v1"], &[], false, false);
-    step("next release: de-DE kept current, fr-FR not asked for", &["acme-v2"], &[], false, false);
-    step("next release with fr-FR", &["acme-v2"], &["fr-FR"], false, true);
+    step(
+        "next release: de-DE kept current, fr-FR not asked for",
+        &["acme-v2"],
+        &[],
+        false,
+        false,
+    );
+    step(
+        "next release with fr-FR",
+        &["acme-v2"],
+        &["fr-FR"],
+        false,
+        true,
+    );
     step("older release", &["acme-v1"], &[], false, false);
     step("older release, forced", &["acme-v1"], &[], true, false);
-    step("higher revision with fewer policies", &["acme-fewer"], &[], false, false);
-    step("same namespace, other file name", &["acme-renamed"], &[], false, false);
-    step("two sources, one namespace", &["two-targets"], &[], false, false);
-    step("fallback culture missing", &["no-fallback"], &[], false, false);
+    step(
+        "higher revision with fewer policies",
+        &["acme-fewer"],
+        &[],
+        false,
+        false,
+    );
+    step(
+        "same namespace, other file name",
+        &["acme-renamed"],
+        &[],
+        false,
+        false,
+    );
+    step(
+        "two sources, one namespace",
+        &["two-targets"],
+        &[],
+        false,
+        false,
+    );
+    step(
+        "fallback culture missing",
+        &["no-fallback"],
+        &[],
+        false,
+        false,
+    );
     step("own fallback culture", &["own-fallback"], &[], false, false);
-    step("declaration contradicts the BOM", &["bom-mismatch"], &[], false, false);
-    step("a web page saved as a template", &["html-page"], &[], false, false);
+    step(
+        "declaration contradicts the BOM",
+        &["bom-mismatch"],
+        &[],
+        false,
+        false,
+    );
+    step(
+        "a web page saved as a template",
+        &["html-page"],
+        &[],
+        false,
+        false,
+    );
     insta::assert_snapshot!(out.join("\n"));
 }
 
@@ -120,14 +194,35 @@ fn refusals_block_the_whole_run_and_write_nothing() {
     let store = tmp.path().join("store");
     deploy::apply(&[fixture("deploy/acme-v1")], &store, &opts(&[])).unwrap();
     let before = tree(&store);
-    let runs = std::fs::read_dir(store.join(".gpforge/backup")).unwrap().count();
+    let runs = std::fs::read_dir(store.join(".gpforge/backup"))
+        .unwrap()
+        .count();
     // acme-v2 alone would be fine; the namespace clash of two-targets blocks everything.
-    let r = deploy::apply(&[fixture("deploy/acme-v2"), fixture("deploy/two-targets")], &store, &opts(&[])).unwrap();
+    let r = deploy::apply(
+        &[fixture("deploy/acme-v2"), fixture("deploy/two-targets")],
+        &store,
+        &opts(&[]),
+    )
+    .unwrap();
     assert_eq!(r.outcome, Outcome::Refused);
-    assert!(r.plan.entries.iter().any(|e| e.path == "acme.admx" && e.action == Action::Replace));
-    assert!(r.plan.refusals().all(|e| matches!(e.refusal, Some(Refusal::NamespaceClash | Refusal::WithTemplate))));
+    assert!(
+        r.plan
+            .entries
+            .iter()
+            .any(|e| e.path == "acme.admx" && e.action == Action::Replace)
+    );
+    assert!(r.plan.refusals().all(|e| matches!(
+        e.refusal,
+        Some(Refusal::NamespaceClash | Refusal::WithTemplate)
+    )));
     assert_eq!(tree(&store), before);
-    assert_eq!(std::fs::read_dir(store.join(".gpforge/backup")).unwrap().count(), runs, "no new run");
+    assert_eq!(
+        std::fs::read_dir(store.join(".gpforge/backup"))
+            .unwrap()
+            .count(),
+        runs,
+        "no new run"
+    );
 }
 
 #[test]
@@ -139,10 +234,20 @@ fn forced_downgrades_are_named_and_undone_by_rollback() {
     let mut o = opts(&[]);
     o.plan.force = true;
     let r = deploy::apply(&[fixture("deploy/acme-v1")], &store, &o).unwrap();
-    assert!(matches!(r.outcome, Outcome::Applied { .. }), "{:?}", r.outcome);
+    assert!(
+        matches!(r.outcome, Outcome::Applied { .. }),
+        "{:?}",
+        r.outcome
+    );
     let forced: Vec<&str> = r.plan.forced().map(|e| e.path.as_str()).collect();
     assert_eq!(forced, ["acme.admx"]);
-    assert!(r.plan.forced().all(|e| e.reason.contains("missing DarkMode")), "{:?}", lines(&r.plan));
+    assert!(
+        r.plan
+            .forced()
+            .all(|e| e.reason.contains("missing DarkMode")),
+        "{:?}",
+        lines(&r.plan)
+    );
     assert_eq!(
         std::fs::read(store.join("acme.admx")).unwrap(),
         std::fs::read(fixture("deploy/acme-v1/PolicyDefinitions/acme.admx")).unwrap()
@@ -158,8 +263,16 @@ fn existing_store_names_are_matched_case_insensitively() {
     let store = tmp.path().join("store");
     // A store copied by hand with other spellings.
     std::fs::create_dir_all(store.join("en-us")).unwrap();
-    std::fs::copy(fixture("deploy/acme-v1/PolicyDefinitions/acme.admx"), store.join("ACME.ADMX")).unwrap();
-    std::fs::copy(fixture("deploy/acme-v1/PolicyDefinitions/en-US/acme.adml"), store.join("en-us/Acme.adml")).unwrap();
+    std::fs::copy(
+        fixture("deploy/acme-v1/PolicyDefinitions/acme.admx"),
+        store.join("ACME.ADMX"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("deploy/acme-v1/PolicyDefinitions/en-US/acme.adml"),
+        store.join("en-us/Acme.adml"),
+    )
+    .unwrap();
     let r = deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&["de-DE"])).unwrap();
     assert_eq!(
         lines(&r.plan),
@@ -171,14 +284,37 @@ fn existing_store_names_are_matched_case_insensitively() {
         ]
     );
     let names: Vec<String> = tree(&store).into_keys().collect();
-    assert_eq!(names, ["ACME.ADMX", "de-DE/", "de-DE/acme.adml", "en-us/", "en-us/Acme.adml"]);
+    assert_eq!(
+        names,
+        [
+            "ACME.ADMX",
+            "de-DE/",
+            "de-DE/acme.adml",
+            "en-us/",
+            "en-us/Acme.adml"
+        ]
+    );
     assert_store_sound(&store);
 
     // On a case-sensitive share two spellings can coexist: which one to replace is not guessed.
     std::fs::copy(store.join("ACME.ADMX"), store.join("acme.admx")).unwrap();
-    let r = deploy::plan(&[fixture("deploy/acme-v2")], &store, &PlanOptions::default()).unwrap();
-    assert_eq!(r.entries[0].refusal, Some(Refusal::Ambiguous), "{:?}", lines(&r));
-    assert!(r.entries[0].reason.contains("ACME.ADMX, acme.admx"), "{}", r.entries[0].reason);
+    let r = deploy::plan(
+        &[fixture("deploy/acme-v2")],
+        &store,
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.entries[0].refusal,
+        Some(Refusal::Ambiguous),
+        "{:?}",
+        lines(&r)
+    );
+    assert!(
+        r.entries[0].reason.contains("ACME.ADMX, acme.admx"),
+        "{}",
+        r.entries[0].reason
+    );
 }
 
 #[test]
@@ -190,7 +326,15 @@ fn a_stale_culture_is_reported() {
     let src = tmp.path().join("v2-no-de");
     copy_dir(&fixture("deploy/acme-v2"), &src);
     std::fs::remove_dir_all(src.join("PolicyDefinitions/de-DE")).unwrap();
-    let r = deploy::apply(&[src], &store, &ApplyOptions { dry_run: true, ..opts(&["it-IT"]) }).unwrap();
+    let r = deploy::apply(
+        &[src],
+        &store,
+        &ApplyOptions {
+            dry_run: true,
+            ..opts(&["it-IT"])
+        },
+    )
+    .unwrap();
     assert_eq!(
         r.plan.notes,
         [
@@ -208,7 +352,16 @@ fn single_files_can_be_sources() {
     let r = deploy::apply(&[admx], &store, &opts(&["fr-FR"])).unwrap();
     assert!(matches!(r.outcome, Outcome::Applied { .. }));
     let names: Vec<String> = tree(&store).into_keys().collect();
-    assert_eq!(names, ["acme.admx", "en-US/", "en-US/acme.adml", "fr-FR/", "fr-FR/acme.adml"]);
+    assert_eq!(
+        names,
+        [
+            "acme.admx",
+            "en-US/",
+            "en-US/acme.adml",
+            "fr-FR/",
+            "fr-FR/acme.adml"
+        ]
+    );
     // An ADML alone updates the store's template.
     let adml = fixture("deploy/acme-v2/PolicyDefinitions/de-DE/acme.adml");
     let r = deploy::apply(std::slice::from_ref(&adml), &store, &opts(&["de-DE"])).unwrap();
@@ -220,15 +373,31 @@ fn single_files_can_be_sources() {
     assert_eq!(r.plan.entries[0].refusal, Some(Refusal::MissingAdmx));
     assert!(!other.exists());
     // Something else is a caller error.
-    let e = deploy::plan(&[fixture("deploy/README.md")], &store, &PlanOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("expected a folder, an .admx or an .adml file"), "{e}");
+    let e = deploy::plan(
+        &[fixture("deploy/README.md")],
+        &store,
+        &PlanOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("expected a folder, an .admx or an .adml file"),
+        "{e}"
+    );
     let e = deploy::plan(
         &[fixture("deploy/acme-v1")],
         &store,
-        &PlanOptions { langs: vec!["english".into()], force: false },
+        &PlanOptions {
+            langs: vec!["english".into()],
+            force: false,
+        },
     )
     .unwrap_err();
-    assert!(e.to_string().contains("expected a culture such as en-US, found 'english'"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("expected a culture such as en-US, found 'english'"),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------- hostile sources
@@ -244,7 +413,11 @@ fn assert_refused(src: &Path, store: &Path, kind: Refusal, why: &str) {
     let hit = hit.unwrap_or_else(|| panic!("no {kind:?} refusal in {:#?}", lines(&r.plan)));
     assert!(hit.reason.contains(why), "{}", hit.reason);
     assert_eq!(tree(store), before, "nothing written");
-    assert_eq!(std::fs::read_dir(store.join(".gpforge/backup")).map_or(0, |d| d.count()), runs, "no run");
+    assert_eq!(
+        std::fs::read_dir(store.join(".gpforge/backup")).map_or(0, |d| d.count()),
+        runs,
+        "no run"
+    );
 }
 
 fn store_with_v1(tmp: &Path) -> PathBuf {
@@ -257,16 +430,36 @@ fn store_with_v1(tmp: &Path) -> PathBuf {
 fn hostile_encoding_dtd_and_namespaces_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let store = store_with_v1(tmp.path());
-    assert_refused(&fixture("deploy/bom-mismatch"), &store, Refusal::Unreadable, "encoding mismatch");
-    assert_refused(&fixture("deploy/html-page"), &store, Refusal::Unreadable, "DTD is prohibited");
-    assert_refused(&fixture("deploy/two-targets"), &store, Refusal::NamespaceClash, "'Shared.Policies'");
+    assert_refused(
+        &fixture("deploy/bom-mismatch"),
+        &store,
+        Refusal::Unreadable,
+        "encoding mismatch",
+    );
+    assert_refused(
+        &fixture("deploy/html-page"),
+        &store,
+        Refusal::Unreadable,
+        "DTD is prohibited",
+    );
+    assert_refused(
+        &fixture("deploy/two-targets"),
+        &store,
+        Refusal::NamespaceClash,
+        "'Shared.Policies'",
+    );
     assert_refused(
         &fixture("deploy/acme-renamed"),
         &store,
         Refusal::NamespaceClash,
         "'Acme.Policies' is already defined by acme.admx in the store",
     );
-    assert_refused(&fixture("deploy/acme-fewer"), &store, Refusal::Downgrade, "missing Telemetry");
+    assert_refused(
+        &fixture("deploy/acme-fewer"),
+        &store,
+        Refusal::Downgrade,
+        "missing Telemetry",
+    );
 }
 
 #[test]
@@ -291,7 +484,11 @@ fn validation_errors_block_the_run_and_name_the_source() {
     let mut o = opts(&[]);
     o.allow = vec!["REF001".into()];
     let r = deploy::apply(&[src], &store, &o).unwrap();
-    assert!(matches!(r.outcome, Outcome::Applied { .. }), "{:?}", r.outcome);
+    assert!(
+        matches!(r.outcome, Outcome::Applied { .. }),
+        "{:?}",
+        r.outcome
+    );
 }
 
 #[cfg(unix)]
@@ -311,15 +508,27 @@ fn hostile_names_and_links_are_refused() {
     };
     // A file name that is a path on Windows (a share is read by Windows).
     let src = case("backslash");
-    std::fs::copy(src.join("PolicyDefinitions/acme.admx"), src.join("PolicyDefinitions/..\\..\\evil.admx")).unwrap();
+    std::fs::copy(
+        src.join("PolicyDefinitions/acme.admx"),
+        src.join("PolicyDefinitions/..\\..\\evil.admx"),
+    )
+    .unwrap();
     assert_refused(&src, &store, Refusal::UnsafeName, "path separator");
     // A Windows device name.
     let src = case("device");
-    std::fs::copy(src.join("PolicyDefinitions/acme.admx"), src.join("PolicyDefinitions/aux.admx")).unwrap();
+    std::fs::copy(
+        src.join("PolicyDefinitions/acme.admx"),
+        src.join("PolicyDefinitions/aux.admx"),
+    )
+    .unwrap();
     assert_refused(&src, &store, Refusal::UnsafeName, "Windows device name");
     // A template that is a link out of the source.
     let src = case("linked-admx");
-    symlink(outside.join("secret.admx"), src.join("PolicyDefinitions/secret.admx")).unwrap();
+    symlink(
+        outside.join("secret.admx"),
+        src.join("PolicyDefinitions/secret.admx"),
+    )
+    .unwrap();
     assert_refused(&src, &store, Refusal::Link, "links in sources are refused");
     // A culture folder that is a link.
     let src = case("linked-culture");
@@ -328,13 +537,26 @@ fn hostile_names_and_links_are_refused() {
     // An ADML that is a link.
     let src = case("linked-adml");
     std::fs::remove_file(src.join("PolicyDefinitions/de-DE/acme.adml")).unwrap();
-    symlink(outside.join("secret.admx"), src.join("PolicyDefinitions/de-DE/acme.adml")).unwrap();
+    symlink(
+        outside.join("secret.admx"),
+        src.join("PolicyDefinitions/de-DE/acme.adml"),
+    )
+    .unwrap();
     assert_refused(&src, &store, Refusal::Link, "links in sources are refused");
     // A store whose culture folder is a link: writing there would leave the store.
     std::fs::rename(store.join("de-DE"), tmp.path().join("moved-de")).unwrap();
     symlink(&outside, store.join("de-DE")).unwrap();
-    assert_refused(&fixture("deploy/acme-v2"), &store, Refusal::Link, "links inside the store are refused");
-    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1, "nothing written outside the store");
+    assert_refused(
+        &fixture("deploy/acme-v2"),
+        &store,
+        Refusal::Link,
+        "links inside the store are refused",
+    );
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        1,
+        "nothing written outside the store"
+    );
 }
 
 // ---------------------------------------------------------------- fault injection
@@ -344,7 +566,12 @@ fn every_failing_write_leaves_the_store_old_or_new() {
     // v1 (en-US, de-DE) + another template, then v2 with fr-FR on top plus a new template.
     let setup = |dir: &Path| -> PathBuf {
         let store = dir.join("store");
-        deploy::apply(&[fixture("deploy/acme-v1"), fixture("deploy/own-fallback")], &store, &opts(&["de-DE"])).unwrap();
+        deploy::apply(
+            &[fixture("deploy/acme-v1"), fixture("deploy/own-fallback")],
+            &store,
+            &opts(&["de-DE"]),
+        )
+        .unwrap();
         store
     };
     let sources = [fixture("deploy/acme-v2"), fixture("deploy/office16-full")];
@@ -382,12 +609,19 @@ fn every_failing_write_leaves_the_store_old_or_new() {
             if n % 2 == 0 && !not_started {
                 // `gpforge store rollback`: the store is as before.
                 let undone = deploy::rollback(&store, None).unwrap_or_default();
-                assert!(undone.iter().all(|u| u.was == RunState::InProgress), "{what}");
+                assert!(
+                    undone.iter().all(|u| u.was == RunState::InProgress),
+                    "{what}"
+                );
                 assert_eq!(tree(&store), before, "{what}: after rollback");
             } else {
                 // The next run undoes the interrupted one, then does the whole job.
                 let r = deploy::apply(&sources, &store, &o).unwrap();
-                assert!(matches!(r.outcome, Outcome::Applied { .. }), "{what}: {:?}", r.outcome);
+                assert!(
+                    matches!(r.outcome, Outcome::Applied { .. }),
+                    "{what}: {:?}",
+                    r.outcome
+                );
                 assert_eq!(tree(&store), after, "{what}: after the next run");
             }
             assert_store_sound(&store);
@@ -402,9 +636,22 @@ fn builtin_is_installed_and_never_replaces_a_fuller_office16() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     let r = deploy::add_builtin(&store, &opts(&["nl-NL"])).unwrap();
-    assert!(matches!(r.outcome, Outcome::Applied { .. }), "{:?}", r.outcome);
+    assert!(
+        matches!(r.outcome, Outcome::Applied { .. }),
+        "{:?}",
+        r.outcome
+    );
     let names: Vec<String> = tree(&store).into_keys().collect();
-    assert_eq!(names, ["en-US/", "en-US/office16.adml", "nl-NL/", "nl-NL/office16.adml", "office16.admx"]);
+    assert_eq!(
+        names,
+        [
+            "en-US/",
+            "en-US/office16.adml",
+            "nl-NL/",
+            "nl-NL/office16.adml",
+            "office16.admx"
+        ]
+    );
     assert_store_sound(&store);
     let r = deploy::add_builtin(&store, &opts(&["nl-NL"])).unwrap();
     assert_eq!(r.outcome, Outcome::NothingToDo);
@@ -416,14 +663,28 @@ fn builtin_is_installed_and_never_replaces_a_fuller_office16() {
     deploy::apply(&[fixture("deploy/office16-full")], &full, &opts(&[])).unwrap();
     let before = tree(&full);
     let r = deploy::add_builtin(&full, &opts(&["nl-NL"])).unwrap();
-    let Outcome::AlreadyCovered { reason } = &r.outcome else { panic!("{:?}", r.outcome) };
-    assert!(reason.contains("already defines L_AllowLinkedInFeatures"), "{reason}");
+    let Outcome::AlreadyCovered { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(
+        reason.contains("already defines L_AllowLinkedInFeatures"),
+        "{reason}"
+    );
     assert_eq!(tree(&full), before);
 
     // Our subset is replaced by the full template without complaint.
     let r = deploy::apply(&[fixture("deploy/office16-full")], &store, &opts(&[])).unwrap();
-    assert_eq!(r.plan.entries[0].action, Action::Replace, "{:?}", lines(&r.plan));
-    assert!(r.plan.entries[0].reason.starts_with("newer:"), "{}", r.plan.entries[0].reason);
+    assert_eq!(
+        r.plan.entries[0].action,
+        Action::Replace,
+        "{:?}",
+        lines(&r.plan)
+    );
+    assert!(
+        r.plan.entries[0].reason.starts_with("newer:"),
+        "{}",
+        r.plan.entries[0].reason
+    );
 }
 
 // ---------------------------------------------------------------- corpus stores
@@ -431,9 +692,15 @@ fn builtin_is_installed_and_never_replaces_a_fuller_office16() {
 #[test]
 fn corpus_store_windows_then_office() {
     const T: &str = "deploy::corpus_store_windows_then_office";
-    let Some(win) = shared(T, "corpus/admx/nsacyber-shb-windows") else { return };
-    let Some(o13) = shared(T, "corpus/admx/nsacyber-shb-office2013") else { return };
-    let Some(o16) = shared(T, "corpus/admx/nsacyber-shb-office2016") else { return };
+    let Some(win) = shared(T, "corpus/admx/nsacyber-shb-windows") else {
+        return;
+    };
+    let Some(o13) = shared(T, "corpus/admx/nsacyber-shb-office2013") else {
+        return;
+    };
+    let Some(o16) = shared(T, "corpus/admx/nsacyber-shb-office2016") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("PolicyDefinitions");
 
@@ -444,22 +711,41 @@ fn corpus_store_windows_then_office() {
         r
     } else {
         assert!(!store.exists(), "nothing written");
-        o.allow =
-            r.diagnostics.iter().filter(|d| d.severity == gpforge::Severity::Error).map(|d| d.code.clone()).collect();
+        o.allow = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == gpforge::Severity::Error)
+            .map(|d| d.code.clone())
+            .collect();
         assert!(!o.allow.is_empty());
         assert!(
-            r.diagnostics.iter().all(|d| d.file.as_ref().is_some_and(|f| f.starts_with(&win))),
+            r.diagnostics
+                .iter()
+                .all(|d| d.file.as_ref().is_some_and(|f| f.starts_with(&win))),
             "named by source path"
         );
         deploy::apply(std::slice::from_ref(&win), &store, &o).unwrap()
     };
     // Every ADMX and its en-US ADML, whether the source spells the folder en-us or en-US.
     let (admx, adml) = (count_files(&win, "admx"), count_files(&win, "adml"));
-    assert!(matches!(r.outcome, Outcome::Applied { .. }), "{:?}", r.outcome);
+    assert!(
+        matches!(r.outcome, Outcome::Applied { .. }),
+        "{:?}",
+        r.outcome
+    );
     assert_eq!(r.plan.count(Action::Add), admx + adml);
     assert_eq!(r.plan.count(Action::Refuse), 0);
-    assert!(r.plan.entries.iter().filter(|e| !e.is_admx()).all(|e| e.path.starts_with("en-US/")));
-    let dirs: Vec<String> = tree(&store).into_keys().filter(|k| k.ends_with('/')).collect();
+    assert!(
+        r.plan
+            .entries
+            .iter()
+            .filter(|e| !e.is_admx())
+            .all(|e| e.path.starts_with("en-US/"))
+    );
+    let dirs: Vec<String> = tree(&store)
+        .into_keys()
+        .filter(|k| k.ends_with('/'))
+        .collect();
     assert_eq!(dirs, ["en-US/"]);
     let windows_store = tree(&store);
 
@@ -470,14 +756,30 @@ fn corpus_store_windows_then_office() {
     // Office 2013 and 2016 on top; asking for de-DE, which they do not ship.
     let r = deploy::apply(&[o13.clone(), o16.clone()], &store, &opts(&["de-DE"])).unwrap();
     let office = count_files(&o13, "admx") + count_files(&o16, "admx");
-    assert_eq!(r.plan.count(Action::Add), office * 2, "{:#?}", lines(&r.plan));
-    assert_eq!(r.plan.notes.len(), office, "one note per template without de-DE");
-    assert!(r.plan.notes.iter().all(|n| n.ends_with("the sources have no de-DE ADML")));
+    assert_eq!(
+        r.plan.count(Action::Add),
+        office * 2,
+        "{:#?}",
+        lines(&r.plan)
+    );
+    assert_eq!(
+        r.plan.notes.len(),
+        office,
+        "one note per template without de-DE"
+    );
+    assert!(
+        r.plan
+            .notes
+            .iter()
+            .all(|n| n.ends_with("the sources have no de-DE ADML"))
+    );
 
     // Office 2016's office16.admx is fuller than the built-in subset.
     let before = tree(&store);
     let r = deploy::add_builtin(&store, &opts(&[])).unwrap();
-    let Outcome::AlreadyCovered { reason } = &r.outcome else { panic!("{:?}", r.outcome) };
+    let Outcome::AlreadyCovered { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
     assert!(reason.contains("not L_AllowLinkedInFeatures"), "{reason}");
     assert_eq!(tree(&store), before);
 
@@ -491,9 +793,16 @@ fn corpus_store_windows_then_office() {
         report
             .diagnostics
             .iter()
-            .any(|d| d.code.starts_with("STORE") && d.file.as_ref().is_some_and(|f| f.ends_with("WindowsBackup.admx"))),
+            .any(|d| d.code.starts_with("STORE")
+                && d.file
+                    .as_ref()
+                    .is_some_and(|f| f.ends_with("WindowsBackup.admx"))),
         "{:#?}",
-        report.diagnostics.iter().filter(|d| d.severity == gpforge::Severity::Error).collect::<Vec<_>>()
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == gpforge::Severity::Error)
+            .collect::<Vec<_>>()
     );
     assert!(report.has_errors());
     assert!(report.orphans.is_empty());
@@ -506,23 +815,39 @@ fn corpus_store_windows_then_office() {
 #[test]
 fn corpus_vendor_files_that_share_a_name() {
     const T: &str = "deploy::corpus_vendor_files_that_share_a_name";
-    let Some(ff) = shared(T, "corpus/admx/mozilla-firefox") else { return };
-    let Some(tb) = shared(T, "corpus/admx/mozilla-thunderbird") else { return };
+    let Some(ff) = shared(T, "corpus/admx/mozilla-firefox") else {
+        return;
+    };
+    let Some(tb) = shared(T, "corpus/admx/mozilla-thunderbird") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     // Both ship a different mozilla.admx: refused when given together.
     let r = deploy::apply(&[ff.clone(), tb.clone()], &store, &opts(&["de-DE"])).unwrap();
     assert_eq!(r.outcome, Outcome::Refused);
     let refused: Vec<&str> = r.plan.refusals().map(|e| e.path.as_str()).collect();
-    assert_eq!(refused, ["mozilla.admx", "de-DE/mozilla.adml", "en-US/mozilla.adml"]);
+    assert_eq!(
+        refused,
+        ["mozilla.admx", "de-DE/mozilla.adml", "en-US/mozilla.adml"]
+    );
     assert!(!store.exists());
     // One after the other: Thunderbird's copy replaces Firefox's (same revision, changed content).
     deploy::apply(&[ff], &store, &opts(&["de-DE"])).unwrap();
     let r = deploy::apply(&[tb], &store, &opts(&[])).unwrap();
-    let got: BTreeMap<&str, Action> = r.plan.entries.iter().map(|e| (e.path.as_str(), e.action)).collect();
+    let got: BTreeMap<&str, Action> = r
+        .plan
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str(), e.action))
+        .collect();
     assert_eq!(got["mozilla.admx"], Action::Replace);
     assert_eq!(got["thunderbird.admx"], Action::Add);
-    assert_eq!(got["de-DE/thunderbird.adml"], Action::Add, "the store has de-DE: kept current");
+    assert_eq!(
+        got["de-DE/thunderbird.adml"],
+        Action::Add,
+        "the store has de-DE: kept current"
+    );
     assert_eq!(got["fr-FR/thunderbird.adml"], Action::Skip);
     assert_store_sound(&store);
 }
@@ -562,8 +887,12 @@ fn redact_runs(s: &str) -> String {
 #[test]
 fn readme_walkthrough_runs_as_written() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("<!-- store:begin -->").expect("README has the store section");
-    let end = readme.find("<!-- store:end -->").expect("README closes the store section");
+    let start = readme
+        .find("<!-- store:begin -->")
+        .expect("README has the store section");
+    let end = readme
+        .find("<!-- store:end -->")
+        .expect("README closes the store section");
     let section = &readme[start..end];
 
     let tmp = tempfile::tempdir().unwrap();
@@ -585,9 +914,17 @@ fn readme_walkthrough_runs_as_written() {
             }
         }
     }
-    assert!(steps.len() >= 4, "the walk-through shows plan, apply, check and rollback");
+    assert!(
+        steps.len() >= 4,
+        "the walk-through shows plan, apply, check and rollback"
+    );
     for verb in ["plan", "apply", "check", "rollback"] {
-        assert!(steps.iter().any(|(c, _)| c.starts_with(&format!("gpforge store {verb}"))), "{verb}");
+        assert!(
+            steps
+                .iter()
+                .any(|(c, _)| c.starts_with(&format!("gpforge store {verb}"))),
+            "{verb}"
+        );
     }
     for (cmd, expected) in steps {
         let args: Vec<&str> = cmd.split_whitespace().collect();
@@ -596,7 +933,11 @@ fn readme_walkthrough_runs_as_written() {
         assert!(code == 0 || code == 1, "{cmd}: exit {code}: {err}");
         let got = redact_runs(out.trim_end());
         let want = redact_runs(&expected.join("\n"));
-        assert_eq!(got, want.trim_end(), "`{cmd}` printed something else than the README shows");
+        assert_eq!(
+            got,
+            want.trim_end(),
+            "`{cmd}` printed something else than the README shows"
+        );
     }
 }
 
@@ -605,22 +946,48 @@ fn cli_exit_codes() {
     let tmp = tempfile::tempdir().unwrap();
     let two = fixture("deploy/two-targets");
     let v1 = fixture("deploy/acme-v1");
-    let (code, out, _) = gpforge(tmp.path(), &["store", "plan", two.to_str().unwrap(), "--store", "S"]);
+    let (code, out, _) = gpforge(
+        tmp.path(),
+        &["store", "plan", two.to_str().unwrap(), "--store", "S"],
+    );
     assert_eq!(code, 1, "refusals are findings: {out}");
-    let (code, out, err) = gpforge(tmp.path(), &["store", "apply", v1.to_str().unwrap(), "--store", "S", "--dry-run"]);
+    let (code, out, err) = gpforge(
+        tmp.path(),
+        &[
+            "store",
+            "apply",
+            v1.to_str().unwrap(),
+            "--store",
+            "S",
+            "--dry-run",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.ends_with("dry run: nothing was written\n"), "{out}");
     assert!(!tmp.path().join("S").exists());
     let (code, _, err) = gpforge(tmp.path(), &["store", "rollback", "S"]);
     assert_eq!(code, 2, "no store is a tool failure");
     assert!(err.contains("no such folder"), "{err}");
-    let (code, out, _) =
-        gpforge(tmp.path(), &["store", "apply", v1.to_str().unwrap(), "--store", "S", "--format", "json"]);
+    let (code, out, _) = gpforge(
+        tmp.path(),
+        &[
+            "store",
+            "apply",
+            v1.to_str().unwrap(),
+            "--store",
+            "S",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["outcome"]["kind"], "applied");
     assert_eq!(v["plan"]["entries"][0]["action"], "add");
-    let (code, _, err) = gpforge(tmp.path(), &["store", "rollback", "S", "--to", "19990101T000000Z"]);
+    let (code, _, err) = gpforge(
+        tmp.path(),
+        &["store", "rollback", "S", "--to", "19990101T000000Z"],
+    );
     assert_eq!(code, 2);
     assert!(err.contains("no run '19990101T000000Z'"), "{err}");
 }
@@ -631,10 +998,18 @@ fn a_run_in_progress_elsewhere_locks_the_store() {
     let store = store_with_v1(tmp.path());
     let before = tree(&store);
     let lock = store.join(".gpforge").join("lock");
-    std::fs::write(&lock, br#"{"host":"admin-pc-2.example.com","pid":4242,"since":"20261127T050000Z"}"#).unwrap();
+    std::fs::write(
+        &lock,
+        br#"{"host":"admin-pc-2.example.com","pid":4242,"since":"20261127T050000Z"}"#,
+    )
+    .unwrap();
     let e = deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&[])).unwrap_err();
     assert!(e.to_string().contains("another gpforge run holds"), "{e}");
-    assert!(e.to_string().contains("admin-pc-2.example.com (process 4242)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("admin-pc-2.example.com (process 4242)"),
+        "{e}"
+    );
     let e = deploy::rollback(&store, None).unwrap_err();
     assert!(e.to_string().contains("another gpforge run holds"), "{e}");
     assert_eq!(tree(&store), before);
@@ -649,45 +1024,84 @@ fn a_run_in_progress_elsewhere_locks_the_store() {
 fn check_tabulates_missing_cultures() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
-    deploy::apply(&[fixture("deploy/acme-v2")], &store, &opts(&["de-DE", "fr-FR"])).unwrap();
+    deploy::apply(
+        &[fixture("deploy/acme-v2")],
+        &store,
+        &opts(&["de-DE", "fr-FR"]),
+    )
+    .unwrap();
     deploy::apply(&[fixture("deploy/own-fallback")], &store, &opts(&[])).unwrap();
     // An ADML whose ADMX is gone, copied in by hand.
-    std::fs::copy(fixture("deploy/acme-v1/PolicyDefinitions/en-US/acme.adml"), store.join("en-US/old.adml")).unwrap();
+    std::fs::copy(
+        fixture("deploy/acme-v1/PolicyDefinitions/en-US/acme.adml"),
+        store.join("en-US/old.adml"),
+    )
+    .unwrap();
     let r = deploy::check(&store).unwrap();
     assert_eq!(r.cultures, ["de-DE", "en-US", "fr-FR", "nl-NL"]);
     let rows: Vec<String> = r
         .templates
         .iter()
-        .map(|t| format!("{} fallback {} missing {}", t.template, t.fallback, t.missing.join(",")))
+        .map(|t| {
+            format!(
+                "{} fallback {} missing {}",
+                t.template,
+                t.fallback,
+                t.missing.join(",")
+            )
+        })
         .collect();
-    assert_eq!(rows, ["acme.admx fallback en-US missing nl-NL", "dutch.admx fallback nl-NL missing de-DE,en-US,fr-FR"]);
+    assert_eq!(
+        rows,
+        [
+            "acme.admx fallback en-US missing nl-NL",
+            "dutch.admx fallback nl-NL missing de-DE,en-US,fr-FR"
+        ]
+    );
     assert!(r.templates.iter().all(|t| !t.lacks_fallback()));
     assert_eq!(r.orphans, ["en-US/old.adml"]);
     assert!(r.interrupted.is_empty());
     let (code, out, _) = gpforge(tmp.path(), &["store", "check", "store"]);
     assert_eq!(code, i32::from(r.has_errors()));
     assert!(out.contains("dutch.admx  de-DE, en-US, fr-FR\n"), "{out}");
-    assert!(out.contains("orphan ADML (no ADMX): en-US/old.adml"), "{out}");
+    assert!(
+        out.contains("orphan ADML (no ADMX): en-US/old.adml"),
+        "{out}"
+    );
 }
 
 #[test]
 fn cli_add_builtin_says_what_it_did() {
     let tmp = tempfile::tempdir().unwrap();
-    let (code, out, err) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"]);
+    let (code, out, err) = gpforge(
+        tmp.path(),
+        &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("  add      office16.admx  "), "{out}");
     assert!(out.contains("  add      nl-NL/office16.adml  "), "{out}");
     assert!(out.contains("applied: 3 added, 0 replaced"), "{out}");
-    let (code, out, _) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"]);
+    let (code, out, _) = gpforge(
+        tmp.path(),
+        &["store", "add-builtin", "--store", "S", "--lang", "nl-NL"],
+    );
     assert_eq!(code, 0);
-    assert!(out.ends_with("nothing to do: the store is up to date\n"), "{out}");
+    assert!(
+        out.ends_with("nothing to do: the store is up to date\n"),
+        "{out}"
+    );
     let full = fixture("deploy/office16-full");
-    let (code, _, err) = gpforge(tmp.path(), &["store", "apply", full.to_str().unwrap(), "--store", "F"]);
+    let (code, _, err) = gpforge(
+        tmp.path(),
+        &["store", "apply", full.to_str().unwrap(), "--store", "F"],
+    );
     assert_eq!(code, 0, "{err}");
     let (code, out, _) = gpforge(tmp.path(), &["store", "add-builtin", "--store", "F"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("nothing installed: the store's office16.admx already defines L_AllowLinkedInFeatures"),
+        out.contains(
+            "nothing installed: the store's office16.admx already defines L_AllowLinkedInFeatures"
+        ),
         "{out}"
     );
 }

@@ -317,7 +317,6 @@ fn config_file_in_the_store_folder() {
     assert!(err.contains(".gpforge.json"), "{err}");
 }
 
-
 // ------------------------------------------------------------------ oracle
 
 /// Files (of `files`) the XSD oracle rejects, canonicalised, or `None` after a loud skip.
