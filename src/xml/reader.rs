@@ -200,7 +200,10 @@ impl<'a> Iterator for Attributes<'a> {
             return Some(Err(ParseError::in_text(
                 text,
                 Span::new(a.name_at, a.name_at + a.name.len()),
-                format!("duplicate attribute {}", a.name),
+                format!(
+                    "expected each attribute once, found duplicate attribute {}",
+                    a.name
+                ),
             )));
         }
         if self.count < SEEN {
@@ -470,7 +473,7 @@ fn resolve_ref(name: &str) -> Result<char, String> {
                 dec.parse::<u32>().ok().filter(|_| !dec.starts_with('+'))
             } else {
                 return Err(format!(
-                    "undefined entity &{name}; (only the five XML entities and character references are allowed)"
+                    "expected one of the five XML entities or a character reference, found undefined entity &{name};"
                 ));
             };
             match code.filter(|c| xml_char(*c)).and_then(char::from_u32) {
@@ -684,7 +687,7 @@ impl<'a> XmlReader<'a> {
             QEvent::Start(s) | QEvent::Empty(s) => {
                 if self.open.is_empty() {
                     if self.root_seen {
-                        return Err(self.error(span, "a second root element (a document has exactly one)"));
+                        return Err(self.error(span, "expected one root element, found a second root element"));
                     }
                     self.root_seen = true;
                 }
@@ -725,7 +728,7 @@ impl<'a> XmlReader<'a> {
                 if self.open.is_empty() && !trim_xml_ws(raw).is_empty() {
                     let at = span.start() + (raw.len() - raw.trim_start_matches(is_xml_ws).len());
                     let what = if self.root_seen { "after" } else { "before" };
-                    return Err(self.error(Span::new(at, at + 1), format!("text {what} the root element")));
+                    return Err(self.error(Span::new(at, at + 1), format!("expected only markup {what} the root element, found text")));
                 }
                 // Check references now, so that a bad one is an error wherever it is.
                 if memchr::memchr(b'&', raw.as_bytes()).is_some() {
@@ -760,11 +763,11 @@ impl<'a> XmlReader<'a> {
                         .next()
                         .unwrap_or("");
                     let at = self.text.len();
-                    return Err(self.error(Span::new(at, at), format!("unexpected end of file: <{name}> is not closed")));
+                    return Err(self.error(Span::new(at, at), format!("expected </{name}>, found the end of the file: <{name}> is not closed")));
                 }
                 if !self.root_seen {
                     let at = self.text.len();
-                    return Err(self.error(Span::new(at, at), "no root element"));
+                    return Err(self.error(Span::new(at, at), "expected a root element, found no root element"));
                 }
                 self.done = true;
                 Ok(Event::Eof)
@@ -844,10 +847,10 @@ fn quick_message(e: &quick_xml::Error) -> String {
             format!("expected </{expected}>, found </{found}>")
         }
         quick_xml::Error::IllFormed(I::UnmatchedEndTag(n)) => {
-            format!("end tag </{n}> has no start tag")
+            format!("expected a start tag before </{n}>, found an end tag without one")
         }
         quick_xml::Error::IllFormed(I::MissingEndTag(n)) => {
-            format!("unexpected end of file: <{n}> is not closed")
+            format!("expected </{n}>, found the end of the file: <{n}> is not closed")
         }
         quick_xml::Error::IllFormed(I::UnclosedReference) => {
             "`&` does not start a reference (write &amp;)".to_owned()
@@ -887,7 +890,7 @@ pub fn read_document(text: &str) -> Result<RawDocument, ParseError> {
                 .push(RawNode::ProcessingInstruction { text: s.to_owned() }),
             Event::Text(..) | Event::Decl(_) => {}
             Event::End(span) | Event::CData(_, span) => {
-                return Err(x.error(span, "unexpected markup outside the root element"));
+                return Err(x.error(span, "expected only comments or processing instructions outside the root element, found other markup"));
             }
             Event::Eof => return Ok(doc),
         }
@@ -936,7 +939,7 @@ mod tests {
             ("<a/><b/>", "second root"),
             ("<a>", "not closed"),
             ("<a></b>", "expected </a>"),
-            ("x<a/>", "text before"),
+            ("x<a/>", "before the root element, found text"),
             ("", "no root"),
             ("<a>&#0;</a>", "not a legal"),
             ("<a b='<'/>", "not allowed"),
