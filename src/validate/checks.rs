@@ -588,12 +588,13 @@ fn admx_checks(
             );
         }
         // registry keys
-        if let Some(k) = &pol.key {
-            key_checks(cx, f, &pol.node, "key", k);
-        }
-        if let Some(v) = &pol.value_name {
-            value_name_check(cx, f, &pol.node, v);
-        }
+        target_checks(
+            cx,
+            f,
+            &pol.node,
+            pol.key.as_deref(),
+            pol.value_name.as_deref(),
+        );
         for list in [&pol.enabled_list, &pol.disabled_list]
             .into_iter()
             .flatten()
@@ -616,12 +617,7 @@ fn admx_checks(
                     );
                 }
             }
-            if let Some(k) = &c.key {
-                key_checks(cx, f, &c.node, "key", k);
-            }
-            if let Some(v) = &c.value_name {
-                value_name_check(cx, f, &c.node, v);
-            }
+            target_checks(cx, f, &c.node, c.key.as_deref(), c.value_name.as_deref());
             match e {
                 PolicyElement::Decimal(x) | PolicyElement::LongDecimal(x) => {
                     let min = x
@@ -873,17 +869,28 @@ fn value_name_check(cx: &mut Ctx<'_>, f: usize, node: &Node, v: &str) {
     }
 }
 
+/// Hygiene of the `key` and `valueName` an element (policy or policy element) writes to.
+fn target_checks(
+    cx: &mut Ctx<'_>,
+    f: usize,
+    node: &Node,
+    key: Option<&str>,
+    value_name: Option<&str>,
+) {
+    if let Some(k) = key {
+        key_checks(cx, f, node, "key", k);
+    }
+    if let Some(v) = value_name {
+        value_name_check(cx, f, node, v);
+    }
+}
+
 fn list_key_checks(cx: &mut Ctx<'_>, f: usize, list: &ValueList) {
     if let Some(k) = &list.default_key {
         key_checks(cx, f, &list.node, "defaultKey", k);
     }
     for it in &list.items {
-        if let Some(k) = &it.key {
-            key_checks(cx, f, &it.node, "key", k);
-        }
-        if let Some(v) = &it.value_name {
-            value_name_check(cx, f, &it.node, v);
-        }
+        target_checks(cx, f, &it.node, it.key.as_deref(), it.value_name.as_deref());
     }
 }
 
