@@ -1,20 +1,23 @@
 //! Span-tracking event reader over decoded text.
 //!
-//! [`XmlReader`] wraps quick-xml's tokenizer and adds what template reading
-//! needs: byte spans for every event, text with references resolved and line
-//! ends normalised as XML requires, attribute values normalised the same way,
-//! well-formedness checks quick-xml leaves out (one root, no text outside it,
-//! no undefined entities, unique attribute names), a nesting limit, and the
+//! [`XmlReader`] is a hand-written tokenizer over the decoded `&str` that
+//! gives what template reading needs: byte spans for every event, text with
+//! references resolved and line ends normalised as XML requires, attribute
+//! values normalised the same way, the well-formedness checks (one root, no
+//! text outside it, matching end tags, no undefined entities or illegal
+//! character references, unique attribute names), a nesting limit, and the
 //! refusal of document type declarations ("DTD is prohibited", as Windows
 //! says), so no entity expansion can happen. Errors are [`ParseError`]s with
 //! a position; nothing here panics on bad input.
+//!
+//! Like MSXML and quick-xml before it, the reader accepts `--` inside a
+//! comment (only `-->` ends one) and does not check the content of
+//! processing instructions or of the XML declaration.
 //!
 //! Elements are matched by local name by the callers; prefixes are kept as
 //! written in [`Tag::name`].
 
 use std::borrow::Cow;
-
-use quick_xml::events::Event as QEvent;
 
 use crate::model::{RawAttribute, RawElement, RawNode};
 use crate::span::{LineCol, LineIndex, Span};
@@ -560,6 +563,77 @@ fn attr_value<'a>(text: &str, raw: &'a str, at: usize) -> Result<Cow<'a, str>, P
     unescape(text, raw, at, true)
 }
 
+/// Checks every reference of the text run `raw` (at `at` in `text`); each
+/// `&` is known to have its `;`.
+fn check_refs(text: &str, raw: &str, at: usize) -> Result<(), ParseError> {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'&', &b[i..]) {
+        let amp = i + k;
+        let Some(semi) = memchr::memchr(b';', &b[amp + 1..]) else {
+            return Err(ParseError::in_text(
+                text,
+                Span::new(at + amp, at + amp + 1),
+                "`&` does not start a reference (write &amp;)",
+            ));
+        };
+        if let Err(m) = resolve_ref(&raw[amp + 1..amp + 1 + semi]) {
+            return Err(ParseError::in_text(
+                text,
+                Span::new(at + amp, at + amp + semi + 2),
+                m,
+            ));
+        }
+        i = amp + semi + 2;
+    }
+    Ok(())
+}
+
+/// The `>` that ends a document type declaration whose name starts at
+/// `from`: quoted strings and the internal subset `[..]` (with its
+/// comments, processing instructions and quoted declarations) skipped.
+fn doctype_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    // Before the internal subset.
+    loop {
+        let k = b[i..]
+            .iter()
+            .position(|&c| matches!(c, b'"' | b'\'' | b'[' | b'>'))?;
+        let at = i + k;
+        match b[at] {
+            b'>' => return Some(at),
+            b'[' => {
+                i = at + 1;
+                break;
+            }
+            q => i = at + 1 + memchr::memchr(q, &b[at + 1..])? + 1,
+        }
+    }
+    // Inside the internal subset.
+    loop {
+        let at = i + memchr::memchr2(b']', b'<', &b[i..])?;
+        if b[at] == b']' {
+            return memchr::memchr(b'>', &b[at + 1..]).map(|k| at + 1 + k);
+        }
+        let rest = &b[at + 1..];
+        i = if rest.starts_with(b"?") {
+            at + 2 + memchr::memmem::find(&rest[1..], b"?>")? + 2
+        } else if rest.starts_with(b"!--") {
+            at + 4 + memchr::memmem::find(&rest[3..], b"-->")? + 3
+        } else {
+            // A declaration: to its `>`, quoted strings skipped.
+            let mut j = at + 1;
+            loop {
+                let k = j + memchr::memchr3(b'>', b'"', b'\'', &b[j..])?;
+                if b[k] == b'>' {
+                    break k + 1;
+                }
+                j = k + 1 + memchr::memchr(b[k], &b[k + 1..])? + 1;
+            }
+        };
+    }
+}
+
 /// Span of the value (inside the quotes) of attribute `attr_name` (qualified
 /// name, exact) of the start tag that begins at `element_span.start`, found
 /// by re-scanning the tag. `None` when the attribute is absent or the span
@@ -586,15 +660,36 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
     None
 }
 
+/// Markup whose syntax has been checked, not yet returned as an event: the
+/// reader scans the markup after a text run before it returns the text (a
+/// broken tag right after a text is reported before the text's own errors).
+#[derive(Clone, Copy, Debug)]
+enum Markup {
+    Start {
+        span: Span,
+        name_len: u32,
+        empty: bool,
+    },
+    End(Span),
+    CData(Span),
+    Comment(Span),
+    Pi(Span),
+    Decl(Span),
+    DocType(Span),
+    Eof,
+}
+
+const DTD_PROHIBITED: &str = "DTD is prohibited: templates may not contain <!DOCTYPE> (this is often an HTML page saved as a template)";
+
 /// The event reader; see the module documentation.
 pub struct XmlReader<'a> {
-    r: quick_xml::Reader<&'a [u8]>,
-    /// Offset of quick-xml's input in `text` (past a leading BOM).
-    base: usize,
     text: &'a str,
-    pending: Option<(QEvent<'a>, Span)>,
-    /// Start offsets of the open elements.
-    open: Vec<u32>,
+    /// Where scanning goes on.
+    pos: usize,
+    /// The open elements: where each one's name starts and ends.
+    open: Vec<(u32, u32)>,
+    /// Markup scanned after a text run, returned next.
+    pending: Option<Markup>,
     root_seen: bool,
     done: bool,
 }
@@ -602,23 +697,14 @@ pub struct XmlReader<'a> {
 impl<'a> XmlReader<'a> {
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
-        // quick-xml skips a leading UTF-8 BOM by itself, which would shift its
-        // offsets; give it the text after any leading BOMs (all skipped) and
-        // add their length back.
-        let base = text.len() - text.trim_start_matches('\u{FEFF}').len();
-        let mut r = quick_xml::Reader::from_str(&text[base..]);
-        let c = r.config_mut();
-        c.trim_text(false);
-        c.expand_empty_elements = false;
-        c.check_end_names = true;
-        c.allow_dangling_amp = false;
-        c.allow_unmatched_ends = false;
+        // Leading BOMs (a decoder may leave one) are skipped; spans stay
+        // offsets in `text`.
+        let pos = text.len() - text.trim_start_matches('\u{FEFF}').len();
         XmlReader {
-            r,
-            base,
             text,
-            pending: None,
+            pos,
             open: Vec::new(),
+            pending: None,
             root_seen: false,
             done: false,
         }
@@ -650,21 +736,9 @@ impl<'a> XmlReader<'a> {
         ParseError::in_text(self.text, span, message)
     }
 
-    fn raw_next(&mut self) -> Result<(QEvent<'a>, Span), ParseError> {
-        if let Some(p) = self.pending.take() {
-            return Ok(p);
-        }
-        let before = self.base + self.r.buffer_position() as usize;
-        match self.r.read_event() {
-            Ok(e) => Ok((
-                e,
-                Span::new(before, self.base + self.r.buffer_position() as usize),
-            )),
-            Err(e) => {
-                let at = (self.base + self.r.error_position() as usize).min(self.text.len());
-                Err(self.error(Span::new(at, at + 1), quick_message(&e)))
-            }
-        }
+    /// An error at the one byte at `at`.
+    fn error_at(&self, at: usize, message: impl Into<String>) -> ParseError {
+        self.error(Span::new(at, at + 1), message)
     }
 
     /// The next event. After an error or [`Event::Eof`] the reader keeps
@@ -681,100 +755,357 @@ impl<'a> XmlReader<'a> {
     }
 
     fn next_inner(&mut self) -> Result<Event<'a>, ParseError> {
-        let (ev, span) = self.raw_next()?;
-        let empty = matches!(ev, QEvent::Empty(_));
-        match ev {
-            QEvent::Start(s) | QEvent::Empty(s) => {
+        let m = match self.pending.take() {
+            Some(m) => m,
+            None => {
+                let pos = self.pos;
+                match self.text.as_bytes().get(pos) {
+                    None => Markup::Eof,
+                    Some(b'<') => self.markup(pos)?,
+                    Some(_) => return self.text_run(pos),
+                }
+            }
+        };
+        self.deliver(m)
+    }
+
+    /// The text run from `pos` (not at `<`) to the next `<` or the end.
+    fn text_run(&mut self, pos: usize) -> Result<Event<'a>, ParseError> {
+        let b = self.text.as_bytes();
+        let mut i = pos;
+        let mut refs = false;
+        let end = loop {
+            let Some(k) = memchr::memchr2(b'<', b'&', &b[i..]) else {
+                break b.len();
+            };
+            let at = i + k;
+            if b[at] == b'<' {
+                break at;
+            }
+            // A reference ends at a `;` before any other `&` or `<`.
+            match memchr::memchr3(b';', b'&', b'<', &b[at + 1..]) {
+                Some(n) if b[at + 1 + n] == b';' => {
+                    refs = true;
+                    i = at + 2 + n;
+                }
+                _ => return Err(self.error_at(at, "`&` does not start a reference (write &amp;)")),
+            }
+        };
+        self.pos = end;
+        if end < b.len() {
+            self.pending = Some(self.markup(end)?);
+        }
+        let span = Span::new(pos, end);
+        let raw = &self.text[pos..end];
+        if self.open.is_empty() {
+            let trimmed = raw.trim_start_matches(is_xml_ws);
+            if !trimmed.is_empty() {
+                let at = end - trimmed.len();
+                let what = if self.root_seen { "after" } else { "before" };
+                return Err(self.error_at(
+                    at,
+                    format!("expected only markup {what} the root element, found text"),
+                ));
+            }
+        }
+        // Check references now, so that a bad one is an error wherever it is.
+        if refs {
+            check_refs(self.text, raw, pos)?;
+        }
+        Ok(Event::Text(Text {
+            raw,
+            span,
+            doc: self.text,
+        }))
+    }
+
+    /// Scans the markup at `start` (at `<`): finds its end, checks its
+    /// syntax and, for an end tag, that it closes the open element.
+    fn markup(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        match b.get(start + 1) {
+            None => {
+                Err(self.error_at(start, "expected a tag after `<`, found the end of the file"))
+            }
+            Some(b'/') => self.end_tag(start),
+            Some(b'?') => self.pi(start),
+            Some(b'!') => self.bang(start),
+            Some(_) => {
+                let gt = self.tag_end(start, start + 1)?;
+                self.pos = gt + 1;
+                let empty = b[gt - 1] == b'/' && gt - 1 > start;
+                let content_end = if empty { gt - 1 } else { gt };
+                let mut n = start + 1;
+                while n < content_end && !is_ws(b[n]) {
+                    n += 1;
+                }
+                Ok(Markup::Start {
+                    span: Span::new(start, gt + 1),
+                    name_len: (n - start - 1) as u32,
+                    empty,
+                })
+            }
+        }
+    }
+
+    /// The `>` ending the tag at `start`, scanning from `from`; `>` inside
+    /// quotes does not count.
+    fn tag_end(&self, start: usize, from: usize) -> Result<usize, ParseError> {
+        let b = self.text.as_bytes();
+        let mut i = from;
+        loop {
+            let Some(k) = memchr::memchr3(b'>', b'"', b'\'', &b[i..]) else {
+                return Err(self.error_at(
+                    start,
+                    "expected `>` closing the tag, found the end of the file",
+                ));
+            };
+            let at = i + k;
+            let q = b[at];
+            if q == b'>' {
+                return Ok(at);
+            }
+            let Some(k) = memchr::memchr(q, &b[at + 1..]) else {
+                let q = q as char;
+                return Err(self.error_at(
+                    start,
+                    format!(
+                        "expected `{q}` closing the attribute value, found the end of the file"
+                    ),
+                ));
+            };
+            i = at + 1 + k + 1;
+        }
+    }
+
+    /// `</name>` at `start`.
+    fn end_tag(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        let name_at = start + 2;
+        // The usual case: exactly the open element's name, then `>`.
+        if let Some(&(s, e)) = self.open.last() {
+            let open = &b[s as usize..e as usize];
+            if b.len() > name_at + open.len()
+                && b[name_at + open.len()] == b'>'
+                && &b[name_at..name_at + open.len()] == open
+            {
+                let end = name_at + open.len() + 1;
+                self.pos = end;
+                return Ok(Markup::End(Span::new(start, end)));
+            }
+        }
+        let gt = self.tag_end(start, name_at)?;
+        self.pos = gt + 1;
+        let mut name_end = gt;
+        while name_end > name_at && is_ws(b[name_end - 1]) {
+            name_end -= 1;
+        }
+        let found = &self.text[name_at..name_end];
+        match self.open.last() {
+            None => Err(self.error_at(
+                start,
+                format!("expected a start tag before </{found}>, found an end tag without one"),
+            )),
+            Some(&(s, e)) => {
+                let expected = &self.text[s as usize..e as usize];
+                if expected == found {
+                    Ok(Markup::End(Span::new(start, gt + 1)))
+                } else {
+                    Err(self.error_at(start, format!("expected </{expected}>, found </{found}>")))
+                }
+            }
+        }
+    }
+
+    /// `<?target ...?>` or the XML declaration at `start`.
+    fn pi(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        let is_decl = |content: &[u8]| {
+            content.starts_with(b"xml") && content.get(3).is_none_or(|&c| is_ws(c) || c == b'?')
+        };
+        // The first `>` after `<?` that follows a `?` (`<?>` included).
+        let mut i = start + 2;
+        let gt = loop {
+            let Some(k) = memchr::memchr(b'>', &b[i..]) else {
+                let what = if is_decl(&b[start + 2..]) {
+                    "the XML declaration"
+                } else {
+                    "the processing instruction"
+                };
+                return Err(self.error_at(
+                    start,
+                    format!("expected `?>` closing {what}, found the end of the file"),
+                ));
+            };
+            let at = i + k;
+            if b[at - 1] == b'?' {
+                break at;
+            }
+            i = at + 1;
+        };
+        if gt == start + 2 {
+            return Err(self.error_at(start, "expected a processing instruction, found `<?>`"));
+        }
+        self.pos = gt + 1;
+        let span = Span::new(start, gt + 1);
+        let content = &b[start + 2..gt - 1];
+        if content.starts_with(b"xml") && content.get(3).is_none_or(|&c| is_ws(c)) {
+            Ok(Markup::Decl(span))
+        } else {
+            Ok(Markup::Pi(span))
+        }
+    }
+
+    /// `<!--..-->`, `<![CDATA[..]]>` or `<!DOCTYPE ..>` at `start`.
+    fn bang(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        let rest = &b[start..];
+        if rest.starts_with(b"<!--") {
+            let Some(k) = memchr::memmem::find(&rest[4..], b"-->") else {
+                return Err(self.error_at(
+                    start,
+                    "expected `-->` closing the comment, found the end of the file",
+                ));
+            };
+            let end = start + 4 + k + 3;
+            self.pos = end;
+            return Ok(Markup::Comment(Span::new(start, end)));
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            let Some(k) = memchr::memmem::find(&rest[9..], b"]]>") else {
+                return Err(self.error_at(
+                    start,
+                    "expected `]]>` closing the CDATA section, found the end of the file",
+                ));
+            };
+            let end = start + 9 + k + 3;
+            self.pos = end;
+            return Ok(Markup::CData(Span::new(start, end)));
+        }
+        if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
+            // Refused when returned (like any markup after a text run);
+            // refused at once when it does not even end.
+            let Some(gt) = doctype_end(b, start + 9) else {
+                return Err(self.error(Span::new(start, b.len()), DTD_PROHIBITED));
+            };
+            self.pos = gt + 1;
+            return Ok(Markup::DocType(Span::new(start, gt + 1)));
+        }
+        let shown: String = self.text[start..]
+            .chars()
+            .take_while(|c| !is_xml_ws(*c))
+            .take(9)
+            .collect();
+        Err(self.error_at(
+            start,
+            format!("expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `{shown}`"),
+        ))
+    }
+
+    /// Returns the markup scanned before as an event, after the checks
+    /// that depend on where it is.
+    fn deliver(&mut self, m: Markup) -> Result<Event<'a>, ParseError> {
+        match m {
+            Markup::Start {
+                span,
+                name_len,
+                empty,
+            } => {
                 if self.open.is_empty() {
                     if self.root_seen {
-                        return Err(self.error(span, "expected one root element, found a second root element"));
+                        return Err(self.error(
+                            span,
+                            "expected one root element, found a second root element",
+                        ));
                     }
                     self.root_seen = true;
                 }
-                let name_len = s.name().as_ref().len();
                 let name_at = span.start() + 1;
-                let name = self.text.get(name_at..name_at + name_len).unwrap_or("");
+                let name_end = name_at + name_len as usize;
+                let name = &self.text[name_at..name_end];
                 // One pass over the name: its validity and where the local part starts.
                 let Some(local_at) = name_check(name) else {
-                    return Err(self.error(span, format!("expected an element name after `<`, found {:?}", first_char(&self.text[name_at..]))));
+                    return Err(self.error(
+                        span,
+                        format!(
+                            "expected an element name after `<`, found {:?}",
+                            first_char(&self.text[name_at..])
+                        ),
+                    ));
                 };
-                let attrs_end = span.end().saturating_sub(if empty { 2 } else { 1 }).max(name_at + name_len);
+                let attrs_end = span
+                    .end()
+                    .saturating_sub(if empty { 2 } else { 1 })
+                    .max(name_end);
                 if !empty {
                     if self.open.len() >= MAX_DEPTH {
-                        return Err(self.error(span, format!("elements nested deeper than {MAX_DEPTH} levels")));
+                        return Err(self.error(
+                            span,
+                            format!("elements nested deeper than {MAX_DEPTH} levels"),
+                        ));
                     }
-                    self.open.push(span.start);
+                    self.open.push((name_at as u32, name_end as u32));
                 }
-                Ok(Event::Start(Tag { span, empty, name, local_at: local_at as u32, attrs_end: attrs_end as u32, text: self.text }))
+                Ok(Event::Start(Tag {
+                    span,
+                    empty,
+                    name,
+                    local_at: local_at as u32,
+                    attrs_end: attrs_end as u32,
+                    text: self.text,
+                }))
             }
-            QEvent::End(_) => {
+            Markup::End(span) => {
                 self.open.pop();
                 Ok(Event::End(span))
             }
-            QEvent::Text(_) | QEvent::GeneralRef(_) => {
-                // Merge the run of text and references into one event.
-                let mut end = span.end;
-                loop {
-                    let (next, s) = self.raw_next()?;
-                    if matches!(next, QEvent::Text(_) | QEvent::GeneralRef(_)) {
-                        end = s.end;
-                    } else {
-                        self.pending = Some((next, s));
-                        break;
-                    }
-                }
-                let span = Span { start: span.start, end };
-                let raw = self.text.get(span.start()..span.end()).unwrap_or("");
-                if self.open.is_empty() && !trim_xml_ws(raw).is_empty() {
-                    let at = span.start() + (raw.len() - raw.trim_start_matches(is_xml_ws).len());
-                    let what = if self.root_seen { "after" } else { "before" };
-                    return Err(self.error(Span::new(at, at + 1), format!("expected only markup {what} the root element, found text")));
-                }
-                // Check references now, so that a bad one is an error wherever it is.
-                if memchr::memchr(b'&', raw.as_bytes()).is_some() {
-                    unescape(self.text, raw, span.start(), false)?;
-                }
-                Ok(Event::Text(Text { raw, span, doc: self.text }))
-            }
-            QEvent::CData(_) => {
+            Markup::CData(span) => {
                 if self.open.is_empty() {
                     return Err(self.error(span, "CDATA section outside the root element"));
                 }
                 let raw = self.inner(span, 9, 3);
-                let v = if raw.contains('\r') { Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(raw) };
+                let v = if raw.contains('\r') {
+                    Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+                } else {
+                    Cow::Borrowed(raw)
+                };
                 Ok(Event::CData(v, span))
             }
-            QEvent::Comment(_) => Ok(Event::Comment(self.inner(span, 4, 3), span)),
-            QEvent::PI(_) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
-            QEvent::Decl(_) => {
-                if span.start != 0 {
-                    return Err(self.error(span, "the XML declaration must be at the very start of the file"));
+            Markup::Comment(span) => Ok(Event::Comment(self.inner(span, 4, 3), span)),
+            Markup::Pi(span) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
+            Markup::Decl(span) => {
+                if span.start() != 0 {
+                    return Err(self.error(
+                        span,
+                        "the XML declaration must be at the very start of the file",
+                    ));
                 }
                 Ok(Event::Decl(span))
             }
-            QEvent::DocType(_) => Err(self.error(
-                span,
-                "DTD is prohibited: templates may not contain <!DOCTYPE> (this is often an HTML page saved as a template)",
-            )),
-            QEvent::Eof => {
-                if let Some(&start) = self.open.last() {
-                    let name = self.text[start as usize + 1..]
-                        .split(|c: char| is_xml_ws(c) || c == '>' || c == '/')
-                        .next()
-                        .unwrap_or("");
+            Markup::DocType(span) => Err(self.error(span, DTD_PROHIBITED)),
+            Markup::Eof => {
+                if let Some(&(s, e)) = self.open.last() {
+                    let name = &self.text[s as usize..e as usize];
                     let at = self.text.len();
-                    return Err(self.error(Span::new(at, at), format!("expected </{name}>, found the end of the file: <{name}> is not closed")));
+                    return Err(self.error(
+                        Span::new(at, at),
+                        format!(
+                            "expected </{name}>, found the end of the file: <{name}> is not closed"
+                        ),
+                    ));
                 }
                 if !self.root_seen {
                     let at = self.text.len();
-                    return Err(self.error(Span::new(at, at), "expected a root element, found no root element"));
+                    return Err(self.error(
+                        Span::new(at, at),
+                        "expected a root element, found no root element",
+                    ));
                 }
                 self.done = true;
                 Ok(Event::Eof)
             }
         }
     }
-
     /// Reads the rest of the element `tag` (just returned by [`XmlReader::next_event`])
     /// as a verbatim tree. Whitespace-only text is not kept; other text is kept
     /// as written (after reference resolution).
@@ -838,32 +1169,6 @@ fn raw_start(tag: &Tag<'_>) -> Result<RawElement, ParseError> {
         attributes: tag.raw_attributes()?,
         children: Vec::new(),
     })
-}
-
-fn quick_message(e: &quick_xml::Error) -> String {
-    use quick_xml::errors::IllFormedError as I;
-    match e {
-        quick_xml::Error::IllFormed(I::MismatchedEndTag { expected, found }) => {
-            format!("expected </{expected}>, found </{found}>")
-        }
-        quick_xml::Error::IllFormed(I::UnmatchedEndTag(n)) => {
-            format!("expected a start tag before </{n}>, found an end tag without one")
-        }
-        quick_xml::Error::IllFormed(I::MissingEndTag(n)) => {
-            format!("expected </{n}>, found the end of the file: <{n}> is not closed")
-        }
-        quick_xml::Error::IllFormed(I::UnclosedReference) => {
-            "`&` does not start a reference (write &amp;)".to_owned()
-        }
-        other => {
-            let s = other.to_string();
-            let mut c = s.chars();
-            match c.next() {
-                Some(f) => format!("malformed XML: {}{}", f.to_lowercase(), c.as_str()),
-                None => "malformed XML".to_owned(),
-            }
-        }
-    }
 }
 
 /// A whole document read verbatim: the root and what lies outside it.
