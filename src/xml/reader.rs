@@ -96,12 +96,14 @@ pub struct Text<'a> {
     /// Its span.
     pub span: Span,
     doc: &'a str,
+    /// Only XML whitespace (found while scanning).
+    blank: bool,
 }
 
 impl<'a> Text<'a> {
     /// `true` when the text is only XML whitespace (nothing to decode).
     pub fn is_blank(&self) -> bool {
-        self.raw.bytes().all(is_ws)
+        self.blank
     }
 
     /// The character data: references resolved, CR LF and lone CR turned into LF.
@@ -387,6 +389,15 @@ const NOT_IN_NAME: [bool; 256] = {
     t
 };
 
+/// Bytes that stop the search for the end of a tag: `>` and the quotes.
+const TAG_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t
+};
+
 /// Classes of bytes in attribute values: 0 plain, 1 `"`, 2 `'`, 3 `<`,
 /// 4 needs decoding (`&`, tab, LF, CR).
 const VALUE_CLASS: [u8; 256] = {
@@ -404,6 +415,7 @@ const VALUE_CLASS: [u8; 256] = {
 /// Skips 8 bytes at a time while none of them is the quote `q`, `<`, `&`
 /// or a control character (tab, LF, CR, ...); returns where the byte-wise
 /// scan must go on.
+#[inline]
 fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -423,6 +435,28 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
             break;
         }
         i += 8;
+    }
+    i
+}
+
+/// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
+#[inline]
+fn find_byte(b: &[u8], mut i: usize, q: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO * u64::from(q);
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ pat;
+        let hit = x.wrapping_sub(LO) & !x & HI;
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] != q {
+        i += 1;
     }
     i
 }
@@ -668,6 +702,8 @@ enum Markup {
     Start {
         span: Span,
         name_len: u32,
+        /// Where the local part of the name starts, or [`UNCHECKED`].
+        local_at: u32,
         empty: bool,
     },
     End(Span),
@@ -678,6 +714,37 @@ enum Markup {
     DocType(Span),
     Eof,
 }
+
+/// The name of a start tag has not been checked yet.
+const UNCHECKED: u32 = u32::MAX;
+
+/// Classes of bytes in element names, see [`NAME_CLASS`].
+const NAME_CHAR: u8 = 0;
+const NAME_COLON: u8 = 1;
+const NAME_WS: u8 = 2;
+const NAME_GT: u8 = 3;
+const NAME_SLASH: u8 = 4;
+const NAME_OTHER: u8 = 5;
+
+/// Bytes of an element name and what may end one.
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [NAME_CHAR; 256];
+    let mut i = 0;
+    while i < 256 {
+        if NOT_IN_NAME[i] {
+            t[i] = NAME_OTHER;
+        }
+        i += 1;
+    }
+    t[b':' as usize] = NAME_COLON;
+    t[b' ' as usize] = NAME_WS;
+    t[b'\t' as usize] = NAME_WS;
+    t[b'\r' as usize] = NAME_WS;
+    t[b'\n' as usize] = NAME_WS;
+    t[b'>' as usize] = NAME_GT;
+    t[b'/' as usize] = NAME_SLASH;
+    t
+};
 
 const DTD_PROHIBITED: &str = "DTD is prohibited: templates may not contain <!DOCTYPE> (this is often an HTML page saved as a template)";
 
@@ -772,23 +839,36 @@ impl<'a> XmlReader<'a> {
     /// The text run from `pos` (not at `<`) to the next `<` or the end.
     fn text_run(&mut self, pos: usize) -> Result<Event<'a>, ParseError> {
         let b = self.text.as_bytes();
+        // Most runs are the whitespace between tags: no search needed.
         let mut i = pos;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        let blank = i == b.len() || b[i] == b'<';
         let mut refs = false;
-        let end = loop {
-            let Some(k) = memchr::memchr2(b'<', b'&', &b[i..]) else {
-                break b.len();
-            };
-            let at = i + k;
-            if b[at] == b'<' {
-                break at;
-            }
-            // A reference ends at a `;` before any other `&` or `<`.
-            match memchr::memchr3(b';', b'&', b'<', &b[at + 1..]) {
-                Some(n) if b[at + 1 + n] == b';' => {
-                    refs = true;
-                    i = at + 2 + n;
+        let end = if blank {
+            i
+        } else {
+            loop {
+                let Some(k) = memchr::memchr2(b'<', b'&', &b[i..]) else {
+                    break b.len();
+                };
+                let at = i + k;
+                if b[at] == b'<' {
+                    break at;
                 }
-                _ => return Err(self.error_at(at, "`&` does not start a reference (write &amp;)")),
+                // A reference ends at a `;` before any other `&` or `<`.
+                match memchr::memchr3(b';', b'&', b'<', &b[at + 1..]) {
+                    Some(n) if b[at + 1 + n] == b';' => {
+                        refs = true;
+                        i = at + 2 + n;
+                    }
+                    _ => {
+                        return Err(
+                            self.error_at(at, "`&` does not start a reference (write &amp;)")
+                        );
+                    }
+                }
             }
         };
         self.pos = end;
@@ -797,7 +877,7 @@ impl<'a> XmlReader<'a> {
         }
         let span = Span::new(pos, end);
         let raw = &self.text[pos..end];
-        if self.open.is_empty() {
+        if self.open.is_empty() && !blank {
             let trimmed = raw.trim_start_matches(is_xml_ws);
             if !trimmed.is_empty() {
                 let at = end - trimmed.len();
@@ -816,6 +896,7 @@ impl<'a> XmlReader<'a> {
             raw,
             span,
             doc: self.text,
+            blank,
         }))
     }
 
@@ -831,17 +912,42 @@ impl<'a> XmlReader<'a> {
             Some(b'?') => self.pi(start),
             Some(b'!') => self.bang(start),
             Some(_) => {
-                let gt = self.tag_end(start, start + 1)?;
+                // The usual case in one pass: a valid name (noting where its
+                // local part starts), then whitespace, `>` or `/>`.
+                let name_at = start + 1;
+                let mut n = name_at;
+                let mut local_at = 0;
+                let mut stop = NAME_OTHER;
+                while let Some(&c) = b.get(n) {
+                    stop = NAME_CLASS[c as usize];
+                    match stop {
+                        NAME_CHAR => {}
+                        NAME_COLON => local_at = n + 1 - name_at,
+                        _ => break,
+                    }
+                    n += 1;
+                }
+                let valid_start = n > name_at && name_start_ok(&self.text[name_at..n]);
+                let (gt, name_ok) = match stop {
+                    NAME_WS => (self.tag_end(start, n)?, valid_start),
+                    NAME_GT => (n, valid_start),
+                    NAME_SLASH if b.get(n + 1) == Some(&b'>') => (n + 1, valid_start),
+                    _ => (self.tag_end(start, name_at)?, false),
+                };
                 self.pos = gt + 1;
                 let empty = b[gt - 1] == b'/' && gt - 1 > start;
-                let content_end = if empty { gt - 1 } else { gt };
-                let mut n = start + 1;
-                while n < content_end && !is_ws(b[n]) {
-                    n += 1;
+                if !name_ok {
+                    // Whatever it is, up to the first whitespace (checked when returned).
+                    let content_end = if empty { gt - 1 } else { gt };
+                    n = name_at;
+                    while n < content_end && !is_ws(b[n]) {
+                        n += 1;
+                    }
                 }
                 Ok(Markup::Start {
                     span: Span::new(start, gt + 1),
-                    name_len: (n - start - 1) as u32,
+                    name_len: (n - name_at) as u32,
+                    local_at: if name_ok { local_at as u32 } else { UNCHECKED },
                     empty,
                 })
             }
@@ -851,21 +957,24 @@ impl<'a> XmlReader<'a> {
     /// The `>` ending the tag at `start`, scanning from `from`; `>` inside
     /// quotes does not count.
     fn tag_end(&self, start: usize, from: usize) -> Result<usize, ParseError> {
+        // Byte loops: tags and their values are short, a search call costs more.
         let b = self.text.as_bytes();
         let mut i = from;
         loop {
-            let Some(k) = memchr::memchr3(b'>', b'"', b'\'', &b[i..]) else {
+            while i < b.len() && !TAG_STOP[b[i] as usize] {
+                i += 1;
+            }
+            let Some(&q) = b.get(i) else {
                 return Err(self.error_at(
                     start,
                     "expected `>` closing the tag, found the end of the file",
                 ));
             };
-            let at = i + k;
-            let q = b[at];
             if q == b'>' {
-                return Ok(at);
+                return Ok(i);
             }
-            let Some(k) = memchr::memchr(q, &b[at + 1..]) else {
+            i = find_byte(b, i + 1, q);
+            if i == b.len() {
                 let q = q as char;
                 return Err(self.error_at(
                     start,
@@ -873,8 +982,8 @@ impl<'a> XmlReader<'a> {
                         "expected `{q}` closing the attribute value, found the end of the file"
                     ),
                 ));
-            };
-            i = at + 1 + k + 1;
+            }
+            i += 1;
         }
     }
 
@@ -983,13 +1092,11 @@ impl<'a> XmlReader<'a> {
             return Ok(Markup::CData(Span::new(start, end)));
         }
         if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
-            // Refused when returned (like any markup after a text run);
-            // refused at once when it does not even end.
-            let Some(gt) = doctype_end(b, start + 9) else {
-                return Err(self.error(Span::new(start, b.len()), DTD_PROHIBITED));
-            };
-            self.pos = gt + 1;
-            return Ok(Markup::DocType(Span::new(start, gt + 1)));
+            // Refused when returned, like any markup after a text run (the
+            // span runs to the end of the file if the declaration does not end).
+            let end = doctype_end(b, start + 9).map_or(b.len(), |gt| gt + 1);
+            self.pos = end;
+            return Ok(Markup::DocType(Span::new(start, end)));
         }
         let shown: String = self.text[start..]
             .chars()
@@ -1009,6 +1116,7 @@ impl<'a> XmlReader<'a> {
             Markup::Start {
                 span,
                 name_len,
+                local_at,
                 empty,
             } => {
                 if self.open.is_empty() {
@@ -1023,8 +1131,10 @@ impl<'a> XmlReader<'a> {
                 let name_at = span.start() + 1;
                 let name_end = name_at + name_len as usize;
                 let name = &self.text[name_at..name_end];
-                // One pass over the name: its validity and where the local part starts.
-                let Some(local_at) = name_check(name) else {
+                // Checked while scanning, or now (one pass: its validity and
+                // where the local part starts).
+                let checked = (local_at != UNCHECKED).then_some(local_at as usize);
+                let Some(local_at) = checked.or_else(|| name_check(name)) else {
                     return Err(self.error(
                         span,
                         format!(
@@ -1264,6 +1374,320 @@ mod tests {
                 }
             };
             assert!(err.message().contains(want), "{text:?}: {err}");
+        }
+    }
+
+    /// The first error of `text` (from the events or a tag's attributes).
+    fn first_error(text: &str) -> ParseError {
+        let mut r = XmlReader::new(text);
+        loop {
+            match r.next_event() {
+                Ok(Event::Eof) => panic!("{text:?} was accepted"),
+                Ok(Event::Start(t)) => {
+                    if let Err(e) = t.raw_attributes() {
+                        return e;
+                    }
+                }
+                Ok(Event::Text(t)) => {
+                    if let Err(e) = t.value() {
+                        return e;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return e,
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_markup_gives_positioned_house_style_errors() {
+        // (input, message, error offset)
+        let cases: &[(&str, &str, usize)] = &[
+            (
+                "<a",
+                "expected `>` closing the tag, found the end of the file",
+                0,
+            ),
+            (
+                "<a b='1'",
+                "expected `>` closing the tag, found the end of the file",
+                0,
+            ),
+            (
+                "<r><a b='1>",
+                "expected `'` closing the attribute value, found the end of the file",
+                3,
+            ),
+            (
+                "<a b=\"1/>",
+                "expected `\"` closing the attribute value, found the end of the file",
+                0,
+            ),
+            (
+                "<a><",
+                "expected a tag after `<`, found the end of the file",
+                3,
+            ),
+            (
+                "<a></a",
+                "expected `>` closing the tag, found the end of the file",
+                3,
+            ),
+            (
+                "<a></",
+                "expected `>` closing the tag, found the end of the file",
+                3,
+            ),
+            (
+                "<a><!-- x",
+                "expected `-->` closing the comment, found the end of the file",
+                3,
+            ),
+            (
+                "<a><!-->",
+                "expected `-->` closing the comment, found the end of the file",
+                3,
+            ),
+            (
+                "<a><!--->",
+                "expected `-->` closing the comment, found the end of the file",
+                3,
+            ),
+            (
+                "<a><![CDATA[x]]",
+                "expected `]]>` closing the CDATA section, found the end of the file",
+                3,
+            ),
+            (
+                "<a><?pi x",
+                "expected `?>` closing the processing instruction, found the end of the file",
+                3,
+            ),
+            (
+                "<?xml version='1.0'",
+                "expected `?>` closing the XML declaration, found the end of the file",
+                0,
+            ),
+            (
+                "<a><?></a>",
+                "expected a processing instruction, found `<?>`",
+                3,
+            ),
+            (
+                "<a><!x></a>",
+                "expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `<!x></a>`",
+                3,
+            ),
+            (
+                "<a><!-x--></a>",
+                "expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `<!-x--></`",
+                3,
+            ),
+            ("<a><![CDATA]]></a>", "found `<![CDATA]`", 3),
+            (
+                "<a><!",
+                "expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `<!`",
+                3,
+            ),
+            ("<!DOCTYPE a", "DTD is prohibited", 0),
+            ("<!doctype html><a/>", "DTD is prohibited", 0),
+            ("<!DOCTYPE>", "DTD is prohibited", 0),
+            (
+                "<1a/>",
+                "expected an element name after `<`, found \"1\"",
+                0,
+            ),
+            (
+                "< a/>",
+                "expected an element name after `<`, found \" \"",
+                0,
+            ),
+            (
+                "<a/ >",
+                "expected an element name after `<`, found \"a\"",
+                0,
+            ),
+            ("<>", "expected an element name after `<`, found \">\"", 0),
+            ("<a\"b\">", "expected an element name after `<`", 0),
+            ("<a b=1/>", "expected a quoted value for attribute b", 5),
+            ("<a b/>", "attribute b has no value (expected `=`)", 3),
+            (
+                "<a b='1'c='2'/>",
+                "expected whitespace between attributes",
+                8,
+            ),
+            ("<a =''/>", "expected an attribute name, found \"=\"", 3),
+            (
+                "<a b='>'/><",
+                "expected a tag after `<`, found the end of the file",
+                10,
+            ),
+            ("<a></b>", "expected </a>, found </b>", 3),
+            ("<a></a x>", "expected </a>, found </a x>", 3),
+            ("<a></ a>", "expected </a>, found </ a>", 3),
+            (
+                "</a>",
+                "expected a start tag before </a>, found an end tag without one",
+                0,
+            ),
+            (
+                "<a/></a>",
+                "expected a start tag before </a>, found an end tag without one",
+                4,
+            ),
+            (
+                "<a>&</a>",
+                "`&` does not start a reference (write &amp;)",
+                3,
+            ),
+            (
+                "<a>x&a&b;</a>",
+                "`&` does not start a reference (write &amp;)",
+                4,
+            ),
+            (
+                "<a>&amp</a>",
+                "`&` does not start a reference (write &amp;)",
+                3,
+            ),
+            (
+                "<a>&amp;&",
+                "`&` does not start a reference (write &amp;)",
+                8,
+            ),
+            (
+                "<a>&#xD800;</a>",
+                "character reference &#xD800; is not a legal XML character",
+                3,
+            ),
+            (
+                "<a/>x",
+                "expected only markup after the root element, found text",
+                4,
+            ),
+            (
+                "<a/> &amp;",
+                "expected only markup after the root element, found text",
+                5,
+            ),
+            (
+                "<a/><![CDATA[x]]>",
+                "CDATA section outside the root element",
+                4,
+            ),
+            (
+                " <?xml version='1.0'?><a/>",
+                "the XML declaration must be at the very start",
+                1,
+            ),
+            (
+                "\u{FEFF}<?xml version='1.0'?><a/>",
+                "the XML declaration must be at the very start",
+                3,
+            ),
+            ("<a><b></a>", "expected </b>, found </a>", 6),
+            (
+                "<a><b>",
+                "expected </b>, found the end of the file: <b> is not closed",
+                6,
+            ),
+            ("  ", "expected a root element, found no root element", 2),
+            // The markup after a text run is checked before the text.
+            ("<a>&bad;</b>", "expected </a>, found </b>", 8),
+            ("x<a", "expected `>` closing the tag", 1),
+            (
+                "x<!DOCTYPE a><a/>",
+                "before the root element, found text",
+                0,
+            ),
+            ("<a>&bad;<!DOCTYPE a></a>", "undefined entity &bad;", 3),
+        ];
+        for &(text, want, at) in cases {
+            let e = first_error(text);
+            assert!(e.message().contains(want), "{text:?}: {e}");
+            assert_eq!(e.offset(), at, "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn odd_but_well_formed_markup_is_read() {
+        let text = "<?xml version='1.0'?><!-- a -- b --><?pi x?><a x='>' y=\"'\"><!----><!-->--><b\t/><c\r\n></c \n><?xml-stylesheet x?><![CDATA[<&]]>&#x41;</a  ><!-- z -->";
+        let mut r = XmlReader::new(text);
+        let mut got = Vec::new();
+        loop {
+            let e = r.next_event().unwrap();
+            let s = match &e {
+                Event::Start(t) => {
+                    let attrs: Vec<_> = t.attributes().map(Result::unwrap).collect();
+                    format!("start {} {} {attrs:?} {}", t.name(), t.empty, r.depth())
+                }
+                Event::End(s) => format!("end {} {}", &text[s.start()..s.end()], r.depth()),
+                Event::Text(t) => format!("text {:?} {}", t.value().unwrap(), t.is_blank()),
+                Event::CData(c, _) => format!("cdata {c}"),
+                Event::Comment(c, s) => format!("comment {c:?} {}", &text[s.start()..s.end()]),
+                Event::Pi(c, _) => format!("pi {c}"),
+                Event::Decl(s) => format!("decl {}", &text[s.start()..s.end()]),
+                Event::Eof => break,
+            };
+            got.push(s);
+        }
+        assert_eq!(
+            got,
+            [
+                "decl <?xml version='1.0'?>",
+                "comment \" a -- b \" <!-- a -- b -->",
+                "pi pi x",
+                "start a false [(\"x\", \">\"), (\"y\", \"'\")] 1",
+                "comment \"\" <!---->",
+                "comment \">\" <!-->-->",
+                "start b true [] 1",
+                "start c false [] 2",
+                "end </c \n> 1",
+                "pi xml-stylesheet x",
+                "cdata <&",
+                "text \"A\" false",
+                "end </a  > 0",
+                "comment \" z \" <!-- z -->",
+            ]
+        );
+    }
+
+    #[test]
+    fn text_runs_are_whole_and_know_when_they_are_blank() {
+        let text = "\r\n<a> \t\r\n<b/>x &lt; y&amp;\r\n<c/>  </a>\n";
+        let mut r = XmlReader::new(text);
+        let mut runs = Vec::new();
+        loop {
+            match r.next_event().unwrap() {
+                Event::Text(t) => runs.push((t.raw, t.is_blank(), t.value().unwrap().into_owned())),
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(
+            runs,
+            [
+                ("\r\n", true, "\n".to_owned()),
+                (" \t\r\n", true, " \t\n".to_owned()),
+                ("x &lt; y&amp;\r\n", false, "x < y&\n".to_owned()),
+                ("  ", true, "  ".to_owned()),
+                ("\n", true, "\n".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn end_tags_compare_whole_names() {
+        for (text, ok) in [
+            ("<ab></a>", false),
+            ("<a></ab>", false),
+            ("<p:a></p:a>", true),
+            ("<p:a></a>", false),
+            ("<a></a\r\n>", true),
+            ("<é></é>", true),
+        ] {
+            let r = read_document(text);
+            assert_eq!(r.is_ok(), ok, "{text:?}: {r:?}");
         }
     }
 
