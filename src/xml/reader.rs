@@ -125,6 +125,9 @@ pub struct Tag<'a> {
     name: &'a str,
     local_at: u32,
     attrs_end: u32,
+    /// The tokenizer found the attributes well-formed and their values
+    /// plain (no reference or whitespace to normalise).
+    clean: bool,
     text: &'a str,
 }
 
@@ -141,12 +144,14 @@ impl<'a> Tag<'a> {
 
     /// The attributes in order: (qualified name, normalised value).
     pub fn attributes(&self) -> Attributes<'a> {
+        let mut scan = Scanner::new(
+            self.text,
+            self.span.start() + 1 + self.name.len(),
+            self.attrs_end as usize,
+        );
+        scan.trusted = self.clean;
         Attributes {
-            scan: Scanner::new(
-                self.text,
-                self.span.start() + 1 + self.name.len(),
-                self.attrs_end as usize,
-            ),
+            scan,
             seen: [""; SEEN],
             count: 0,
         }
@@ -241,6 +246,8 @@ struct Scanner<'a> {
     pos: usize,
     end: usize,
     failed: bool,
+    /// Known well-formed with plain values: no checks needed.
+    trusted: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -265,7 +272,42 @@ impl<'a> Scanner<'a> {
             pos,
             end,
             failed: false,
+            trusted: false,
         }
+    }
+
+    /// The next attribute of a tag the tokenizer found well-formed, with
+    /// plain values.
+    fn next_trusted(&mut self) -> Option<RawAttr<'a>> {
+        let b = self.text.as_bytes();
+        while self.pos < self.end && is_ws(b[self.pos]) {
+            self.pos += 1;
+        }
+        if self.pos >= self.end || b[self.pos] == b'>' || b[self.pos] == b'/' {
+            return None;
+        }
+        let name_at = self.pos;
+        let eq = find_byte(&b[..self.end], name_at, b'=');
+        let mut name_end = eq;
+        while name_end > name_at && is_ws(b[name_end - 1]) {
+            name_end -= 1;
+        }
+        let name = self.text.get(name_at..name_end)?;
+        self.pos = eq + 1;
+        while self.pos < self.end && is_ws(b[self.pos]) {
+            self.pos += 1;
+        }
+        let q = *b.get(self.pos)?;
+        let value_at = self.pos + 1;
+        let close = find_byte(&b[..self.end], value_at, q);
+        self.pos = close + 1;
+        Some(RawAttr {
+            name,
+            name_at,
+            raw: self.text.get(value_at..close)?,
+            value_at,
+            plain: true,
+        })
     }
 
     fn err(&mut self, at: usize, msg: String) -> Option<Result<RawAttr<'a>, ParseError>> {
@@ -282,6 +324,9 @@ impl<'a> Iterator for Scanner<'a> {
     type Item = Result<RawAttr<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.trusted {
+            return self.next_trusted().map(Ok);
+        }
         if self.failed {
             return None;
         }
@@ -437,6 +482,88 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
         i += 8;
     }
     i
+}
+
+/// The usual attributes of a start tag, from `i` (whitespace after the
+/// name) to its `>` (returned; of `/>`, the `>`), in one pass: each
+/// attribute after whitespace, a valid name, `=` (whitespace around it
+/// allowed), a quoted value without `<` and with nothing to normalise.
+/// `None` for anything else (the tag is then scanned the general way and
+/// its attributes checked when read).
+fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let ws_at = i;
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        match b[i] {
+            b'>' => return Some(i),
+            b'/' => return (b.get(i + 1) == Some(&b'>')).then_some(i + 1),
+            _ if i == ws_at => return None,
+            c if c.is_ascii_digit() || c == b'-' || c == b'.' => return None,
+            _ => {}
+        }
+        let name_at = i;
+        while !NOT_IN_NAME[*b.get(i)? as usize] {
+            i += 1;
+        }
+        if i == name_at {
+            return None;
+        }
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        if b[i] != b'=' {
+            return None;
+        }
+        i += 1;
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        let q = b[i];
+        if q != b'"' && q != b'\'' {
+            return None;
+        }
+        i = plain_value_end(b, i + 1, q)? + 1;
+    }
+}
+
+/// The closing quote `q` of a value starting at `i`, if the value has no
+/// `<`, `&` or control character (tab, LF, CR, ...) before it; 8 bytes at
+/// a time.
+fn plain_value_end(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let (quote, lt, amp) = (
+        LO * u64::from(q),
+        LO * u64::from(b'<'),
+        LO * u64::from(b'&'),
+    );
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let special = zero(w ^ lt) | zero(w ^ amp) | (w.wrapping_sub(LO * 0x20) & !w & HI);
+        let hit = zero(w ^ quote) | special;
+        if hit != 0 {
+            // The lowest flagged byte is a real one (only bytes above a
+            // real hit can be flagged falsely).
+            let at = i + (hit.trailing_zeros() / 8) as usize;
+            return (b[at] == q).then_some(at);
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == q {
+            return Some(i);
+        }
+        if c == b'<' || c == b'&' || c < 0x20 {
+            return None;
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
@@ -705,6 +832,8 @@ enum Markup {
         /// Where the local part of the name starts, or [`UNCHECKED`].
         local_at: u32,
         empty: bool,
+        /// The attributes are well-formed, with plain values.
+        clean: bool,
     },
     End(Span),
     CData(Span),
@@ -928,11 +1057,14 @@ impl<'a> XmlReader<'a> {
                     n += 1;
                 }
                 let valid_start = n > name_at && name_start_ok(&self.text[name_at..n]);
-                let (gt, name_ok) = match stop {
-                    NAME_WS => (self.tag_end(start, n)?, valid_start),
-                    NAME_GT => (n, valid_start),
-                    NAME_SLASH if b.get(n + 1) == Some(&b'>') => (n + 1, valid_start),
-                    _ => (self.tag_end(start, name_at)?, false),
+                let (gt, name_ok, clean) = match stop {
+                    NAME_WS => match clean_attributes(b, n) {
+                        Some(gt) => (gt, valid_start, valid_start),
+                        None => (self.tag_end(start, n)?, valid_start, false),
+                    },
+                    NAME_GT => (n, valid_start, valid_start),
+                    NAME_SLASH if b.get(n + 1) == Some(&b'>') => (n + 1, valid_start, valid_start),
+                    _ => (self.tag_end(start, name_at)?, false, false),
                 };
                 self.pos = gt + 1;
                 let empty = b[gt - 1] == b'/' && gt - 1 > start;
@@ -949,6 +1081,7 @@ impl<'a> XmlReader<'a> {
                     name_len: (n - name_at) as u32,
                     local_at: if name_ok { local_at as u32 } else { UNCHECKED },
                     empty,
+                    clean,
                 })
             }
         }
@@ -1118,6 +1251,7 @@ impl<'a> XmlReader<'a> {
                 name_len,
                 local_at,
                 empty,
+                clean,
             } => {
                 if self.open.is_empty() {
                     if self.root_seen {
@@ -1162,6 +1296,7 @@ impl<'a> XmlReader<'a> {
                     name,
                     local_at: local_at as u32,
                     attrs_end: attrs_end as u32,
+                    clean,
                     text: self.text,
                 }))
             }
@@ -1688,6 +1823,75 @@ mod tests {
         ] {
             let r = read_document(text);
             assert_eq!(r.is_ok(), ok, "{text:?}: {r:?}");
+        }
+    }
+
+    /// Every tag's attributes, read the trusted way where the tokenizer
+    /// allows it, must equal the fully checked reading.
+    fn attributes_agree(text: &str) {
+        type Attr = Result<(String, String), (Span, String)>;
+        let mut r = XmlReader::new(text);
+        while let Ok(e) = r.next_event() {
+            let Event::Start(t) = e else {
+                if matches!(e, Event::Eof) {
+                    break;
+                }
+                continue;
+            };
+            let collect = |a: Attributes<'_>| -> Vec<Attr> {
+                a.map(|x| {
+                    x.map(|(n, v)| (n.to_owned(), v.into_owned()))
+                        .map_err(|e| (e.span(), e.message().to_owned()))
+                })
+                .collect()
+            };
+            let mut checked = t.attributes();
+            checked.scan.trusted = false;
+            assert_eq!(collect(t.attributes()), collect(checked), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn trusted_attribute_reading_equals_the_checked_one() {
+        let mut texts: Vec<String> = vec![
+            "<a b = 'x' c=\"y'\" d='\u{e9}>' e='&amp;' f='a\tb'/>".into(),
+            "<a\r\n b='1'\r\n/><x b='1'c='2'/>".into(),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![
+            root.join("fixtures/admx"),
+            root.join("../shared/corpus/admx"),
+        ];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if let Ok(d) = crate::xml::decode::decode(&std::fs::read(&p).unwrap()) {
+                    texts.push(d.text);
+                }
+            }
+        }
+        // Also damaged copies: a few bytes replaced by markup characters.
+        let mut seed = 0x2545_f491_u32;
+        let n = texts.len();
+        for i in 0..n.min(40) {
+            let mut b = texts[i].clone().into_bytes();
+            for _ in 0..b.len().min(4000) / 40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let at = seed as usize % b.len().max(1);
+                if b.get(at).is_some_and(u8::is_ascii) {
+                    b[at] = b"<>'\"=/ &\t-:1"[(seed >> 24) as usize % 12];
+                }
+            }
+            if let Ok(t) = String::from_utf8(b) {
+                texts.push(t);
+            }
+        }
+        for t in &texts {
+            attributes_agree(t);
         }
     }
 
