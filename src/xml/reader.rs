@@ -1138,9 +1138,14 @@ impl<'a> XmlReader<'a> {
         }
         let gt = self.tag_end(start, name_at)?;
         self.pos = gt + 1;
+        // Trailing whitespace is not part of the name (unless there is
+        // nothing else, then it is shown as written).
         let mut name_end = gt;
         while name_end > name_at && is_ws(b[name_end - 1]) {
             name_end -= 1;
+        }
+        if name_end == name_at {
+            name_end = gt;
         }
         let found = &self.text[name_at..name_end];
         match self.open.last() {
@@ -1660,6 +1665,12 @@ mod tests {
             ("<a></b>", "expected </a>, found </b>", 3),
             ("<a></a x>", "expected </a>, found </a x>", 3),
             ("<a></ a>", "expected </a>, found </ a>", 3),
+            ("<a></ >", "expected </a>, found </ >", 3),
+            (
+                "x</\n>",
+                "expected a start tag before </\n>, found an end tag without one",
+                1,
+            ),
             (
                 "</a>",
                 "expected a start tag before </a>, found an end tag without one",
