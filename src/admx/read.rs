@@ -98,6 +98,7 @@ fn admx_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitions>, ParseError
         let mut p = Reader {
             x: XmlReader::new(&d.text),
             hints_left: 4,
+            bufs: Bufs::default(),
         };
         p.document("policyDefinitions", source, |p, tag, source| {
             p.policy_definitions(tag, source)
@@ -117,6 +118,7 @@ fn adml_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitionResources>, Pa
         let mut p = Reader {
             x: XmlReader::new(&d.text),
             hints_left: 4,
+            bufs: Bufs::default(),
         };
         p.document("policyDefinitionResources", source, |p, tag, source| {
             p.resources_root(tag, source)
@@ -150,6 +152,26 @@ struct Reader<'a> {
     x: XmlReader<'a>,
     /// Lists left that may scan ahead for a capacity hint.
     hints_left: u8,
+    /// Reused buffers for the short lists inside policies and presentations:
+    /// items are built in place there and moved once into a vector of exactly
+    /// their number (no growth, no shrinking, no spare capacity kept).
+    bufs: Bufs,
+}
+
+#[derive(Default)]
+struct Bufs {
+    elements: Vec<PolicyElement>,
+    value_items: Vec<ValueItem>,
+    enum_items: Vec<EnumItem>,
+    controls: Vec<Control>,
+}
+
+/// Moves the items of a reused buffer into a vector of exactly their number
+/// (the buffer keeps its capacity for the next list).
+fn exact<T>(buf: &mut Vec<T>) -> Vec<T> {
+    let mut v = Vec::with_capacity(buf.len());
+    v.append(buf);
+    v
 }
 
 impl<'a> Reader<'a> {
@@ -712,21 +734,27 @@ impl<'a> Reader<'a> {
         let mut l = ValueList::default();
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "defaultKey" => l.default_key });
+        let mut items = std::mem::take(&mut self.bufs.value_items);
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             match c.local_name() {
-                "item" => l.items.push(self.value_item(c)?),
+                "item" => {
+                    items.push(ValueItem::default());
+                    let last = items.len() - 1;
+                    self.value_item(c, &mut items[last])?;
+                }
                 _ => self.unknown(c, &mut node)?,
             }
         }
+        l.items = exact(&mut items);
+        self.bufs.value_items = items;
         l.node = node;
         Ok(l)
     }
 
     /// `<item key valueName><value>V</value></item>`. The model has no node for
     /// the `<value>` wrapper: anything unknown on or inside it is kept on the item.
-    fn value_item(&mut self, tag: Tag<'a>) -> R<ValueItem> {
-        let mut it = ValueItem::default();
+    fn value_item(&mut self, tag: Tag<'a>, it: &mut ValueItem) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "key" => it.key, "valueName" => it.value_name });
         let mut open = self.open(&tag);
@@ -744,12 +772,12 @@ impl<'a> Reader<'a> {
             }
         }
         it.node = node;
-        Ok(it)
+        Ok(())
     }
 
     fn elements(&mut self, tag: Tag<'a>) -> R<List<PolicyElement>> {
         let mut node = self.bare(&tag)?;
-        let mut items = Vec::new();
+        let mut items = std::mem::take(&mut self.bufs.elements);
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             // Built in place: the variants are large.
@@ -772,8 +800,12 @@ impl<'a> Reader<'a> {
                 _ => self.unknown(c, &mut node)?,
             }
         }
-        items.shrink_to_fit();
-        Ok(List { node, items })
+        let list = List {
+            node,
+            items: exact(&mut items),
+        };
+        self.bufs.elements = items;
+        Ok(list)
     }
 
     fn boolean(&mut self, tag: Tag<'a>, b: &mut BooleanElement) -> R<()> {
@@ -861,19 +893,25 @@ impl<'a> Reader<'a> {
             "valueName" => d.common.value_name,
             "required" => d.required,
         });
+        let mut items = std::mem::take(&mut self.bufs.enum_items);
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             match c.local_name() {
-                "item" => d.items.push(self.enum_item(c)?),
+                "item" => {
+                    items.push(EnumItem::default());
+                    let last = items.len() - 1;
+                    self.enum_item(c, &mut items[last])?;
+                }
                 _ => self.unknown(c, &mut node)?,
             }
         }
+        d.items = exact(&mut items);
+        self.bufs.enum_items = items;
         d.common.node = node;
         Ok(())
     }
 
-    fn enum_item(&mut self, tag: Tag<'a>) -> R<EnumItem> {
-        let mut it = EnumItem::default();
+    fn enum_item(&mut self, tag: Tag<'a>, it: &mut EnumItem) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "displayName" => it.display_name });
         let mut open = self.open(&tag);
@@ -885,7 +923,7 @@ impl<'a> Reader<'a> {
             }
         }
         it.node = node;
-        Ok(it)
+        Ok(())
     }
 
     fn list_element(&mut self, tag: Tag<'a>, d: &mut ListElement) -> R<()> {
@@ -968,14 +1006,16 @@ impl<'a> Reader<'a> {
     fn presentation(&mut self, tag: Tag<'a>, p: &mut Presentation) -> R<()> {
         let mut node = Node::at(tag.span);
         attrs!(tag, node, { "id" => p.id });
+        let mut controls = std::mem::take(&mut self.bufs.controls);
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             match self.control(c)? {
-                Some(ctl) => p.controls.push(ctl),
+                Some(ctl) => controls.push(ctl),
                 None => self.unknown(c, &mut node)?,
             }
         }
-        p.controls.shrink_to_fit();
+        p.controls = exact(&mut controls);
+        self.bufs.controls = controls;
         p.node = node;
         Ok(())
     }
