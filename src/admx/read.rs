@@ -300,7 +300,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A list container whose items are the children named `item`.
-    /// The items are built in place (they are large structs: no moves).
+    /// The items are built in place (they are large structs: at most one move).
     fn list<T: Default>(
         &mut self,
         tag: Tag<'a>,
@@ -309,9 +309,20 @@ impl<'a> Reader<'a> {
     ) -> R<List<T>> {
         let mut node = self.bare(&tag)?;
         let mut items: Vec<T> = Vec::with_capacity(self.capacity_hint::<T>(&tag, item));
+        // Full chunks, when the hint was short: items are never moved while
+        // the list grows, only once at the end into a vector of their number.
+        let mut full: Vec<Vec<T>> = Vec::new();
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             if c.local_name() == item {
+                if items.len() == items.capacity() {
+                    if items.is_empty() {
+                        items.reserve_exact(8);
+                    } else {
+                        let next = Vec::with_capacity(items.len() * 2);
+                        full.push(std::mem::replace(&mut items, next));
+                    }
+                }
                 items.push(T::default());
                 let last = items.len() - 1;
                 f(self, c, &mut items[last])?;
@@ -319,17 +330,29 @@ impl<'a> Reader<'a> {
                 self.unknown(c, &mut node)?;
             }
         }
-        items.shrink_to_fit();
+        if full.is_empty() {
+            items.shrink_to_fit();
+        } else {
+            let total = full.iter().map(Vec::len).sum::<usize>() + items.len();
+            let mut all = Vec::with_capacity(total);
+            for mut chunk in full {
+                all.append(&mut chunk);
+            }
+            all.append(&mut items);
+            items = all;
+        }
         Ok(List { node, items })
     }
 
-    /// How many items to make room for in a list of large structs (policies,
-    /// strings, ...), so that growing the vector does not copy them again
-    /// and again: the number of `<item` start tags in the rest of the text
-    /// (an upper bound for unprefixed items; only a hint). Done for a few
-    /// lists per document at most, so the extra scans stay linear.
+    /// How many items to make room for in a list of very large structs
+    /// (policies, over 1 KiB each), so that they are built where they stay:
+    /// the number of `<item` start tags in the rest of the text (an upper
+    /// bound for unprefixed items; only a hint). Smaller items (categories,
+    /// strings, ...) grow in chunks instead: moving them once costs less
+    /// than a scan of the rest of the text. Done for a few lists per
+    /// document at most, so the extra scans stay linear.
     fn capacity_hint<T>(&mut self, tag: &Tag<'a>, item: &str) -> usize {
-        if tag.empty || std::mem::size_of::<T>() < 128 || self.hints_left == 0 {
+        if tag.empty || std::mem::size_of::<T>() < 1024 || self.hints_left == 0 {
             return 0;
         }
         self.hints_left -= 1;
