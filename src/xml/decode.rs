@@ -344,4 +344,29 @@ mod tests {
         assert_eq!(e.offset(), 1);
         assert!(decode(&[0xFF, 0xFE, b'<']).is_err());
     }
+
+    #[test]
+    fn utf8_is_as_strict_as_std() {
+        // Overlong forms, surrogates, beyond U+10FFFF, truncated sequences:
+        // refused at the byte std names; a BOM shifts the file byte only.
+        let bad: [&[u8]; 6] = [
+            b"\xC0\xAF",
+            b"\xE0\x80\xAF",
+            b"\xED\xA0\x80",
+            b"\xF4\x90\x80\x80",
+            b"\xE2\x82",
+            b"\xF0\x9F\x98",
+        ];
+        for b in bad {
+            for bom in [&b""[..], b"\xEF\xBB\xBF"] {
+                let text = [bom, b"<a>x\xC3\xA9", b, b"</a>"].concat();
+                let e = decode(&text).unwrap_err();
+                assert_eq!(e.offset(), 6, "{b:?}");
+                let at = format!("at file byte {}", 6 + bom.len());
+                assert!(e.message().contains(&at), "{}", e.message());
+            }
+        }
+        let good = "<a>\u{7F}\u{80}\u{7FF}\u{800}\u{FFFF}\u{10000}\u{10FFFF}</a>";
+        assert_eq!(decode(good.as_bytes()).unwrap().text, good);
+    }
 }
