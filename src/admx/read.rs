@@ -98,6 +98,7 @@ fn admx_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitions>, ParseError
         let mut p = Reader {
             x: XmlReader::new(&d.text),
             hints_left: 4,
+            bufs: Bufs::default(),
         };
         p.document("policyDefinitions", source, |p, tag, source| {
             p.policy_definitions(tag, source)
@@ -117,6 +118,7 @@ fn adml_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitionResources>, Pa
         let mut p = Reader {
             x: XmlReader::new(&d.text),
             hints_left: 4,
+            bufs: Bufs::default(),
         };
         p.document("policyDefinitionResources", source, |p, tag, source| {
             p.resources_root(tag, source)
@@ -150,6 +152,26 @@ struct Reader<'a> {
     x: XmlReader<'a>,
     /// Lists left that may scan ahead for a capacity hint.
     hints_left: u8,
+    /// Reused buffers for the short lists inside policies and presentations:
+    /// items are built in place there and moved once into a vector of exactly
+    /// their number (no growth, no shrinking, no spare capacity kept).
+    bufs: Bufs,
+}
+
+#[derive(Default)]
+struct Bufs {
+    elements: Vec<PolicyElement>,
+    value_items: Vec<ValueItem>,
+    enum_items: Vec<EnumItem>,
+    controls: Vec<Control>,
+}
+
+/// Moves the items of a reused buffer into a vector of exactly their number
+/// (the buffer keeps its capacity for the next list).
+fn exact<T>(buf: &mut Vec<T>) -> Vec<T> {
+    let mut v = Vec::with_capacity(buf.len());
+    v.append(buf);
+    v
 }
 
 impl<'a> Reader<'a> {
@@ -278,7 +300,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A list container whose items are the children named `item`.
-    /// The items are built in place (they are large structs: no moves).
+    /// The items are built in place (they are large structs: at most one move).
     fn list<T: Default>(
         &mut self,
         tag: Tag<'a>,
@@ -287,27 +309,50 @@ impl<'a> Reader<'a> {
     ) -> R<List<T>> {
         let mut node = self.bare(&tag)?;
         let mut items: Vec<T> = Vec::with_capacity(self.capacity_hint::<T>(&tag, item));
+        // Full chunks, when the hint was short: items are never moved while
+        // the list grows, only once at the end into a vector of their number.
+        let mut full: Vec<Vec<T>> = Vec::new();
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             if c.local_name() == item {
-                items.push(T::default());
+                if items.len() == items.capacity() {
+                    if items.is_empty() {
+                        items.reserve_exact(8);
+                    } else {
+                        let next = Vec::with_capacity(items.len() * 2);
+                        full.push(std::mem::replace(&mut items, next));
+                    }
+                }
+                items.resize_with(items.len() + 1, T::default);
                 let last = items.len() - 1;
                 f(self, c, &mut items[last])?;
             } else {
                 self.unknown(c, &mut node)?;
             }
         }
-        items.shrink_to_fit();
+        if full.is_empty() {
+            items.shrink_to_fit();
+        } else {
+            let total = full.iter().map(Vec::len).sum::<usize>() + items.len();
+            let mut all = Vec::with_capacity(total);
+            for mut chunk in full {
+                all.append(&mut chunk);
+            }
+            all.append(&mut items);
+            items = all;
+        }
         Ok(List { node, items })
     }
 
-    /// How many items to make room for in a list of large structs (policies,
-    /// strings, ...), so that growing the vector does not copy them again
-    /// and again: the number of `<item` start tags in the rest of the text
-    /// (an upper bound for unprefixed items; only a hint). Done for a few
-    /// lists per document at most, so the extra scans stay linear.
+    /// How many items to make room for in a list of very large structs
+    /// (policies, over 1 KiB each), so that they are built where they stay:
+    /// the number of `<item` start tags in the rest of the text (an upper
+    /// bound for unprefixed items; only a hint). Smaller items (categories,
+    /// strings, ...) grow in chunks instead: moving them once costs less
+    /// than a scan of the rest of the text. Done for a few lists per
+    /// document at most, so the extra scans stay linear.
     fn capacity_hint<T>(&mut self, tag: &Tag<'a>, item: &str) -> usize {
-        if tag.empty || std::mem::size_of::<T>() < 128 || self.hints_left == 0 {
+        if tag.empty || std::mem::size_of::<T>() < 1024 || self.hints_left == 0 {
             return 0;
         }
         self.hints_left -= 1;
@@ -366,14 +411,11 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
-    fn item_ref(&mut self, tag: Tag<'a>) -> R<ItemRef> {
-        let mut r = ItemRef {
-            node: Node::at(tag.span),
-            ref_: None,
-        };
+    /// Fills `r` (a default reference) from `tag`.
+    fn item_ref(&mut self, tag: Tag<'a>, r: &mut ItemRef) -> R<()> {
+        r.node.span = tag.span;
         attrs!(tag, r.node, { "ref" => r.ref_ });
-        self.no_children(&tag, &mut r.node)?;
-        Ok(r)
+        self.no_children(&tag, &mut r.node)
     }
 
     // ---------------------------------------------------------------- ADMX
@@ -485,16 +527,16 @@ impl<'a> Reader<'a> {
     }
 
     fn product(&mut self, tag: Tag<'a>, p: &mut Product) -> R<()> {
-        let mut node = Node::at(tag.span);
+        p.node.span = tag.span;
+        let node = &mut p.node;
         attrs!(tag, node, { "name" => p.name, "displayName" => p.display_name });
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
                 "majorVersion" => p.major_versions.push(self.major_version(c)?),
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, node)?,
             }
         }
-        p.node = node;
         Ok(())
     }
 
@@ -530,16 +572,16 @@ impl<'a> Reader<'a> {
     }
 
     fn definition(&mut self, tag: Tag<'a>, d: &mut SupportedOnDefinition) -> R<()> {
-        let mut node = Node::at(tag.span);
+        d.node.span = tag.span;
+        let node = &mut d.node;
         attrs!(tag, node, { "name" => d.name, "displayName" => d.display_name });
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
                 "or" | "and" if d.logic.is_none() => d.logic = Some(self.logic(c)?),
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, node)?,
             }
         }
-        d.node = node;
         Ok(())
     }
 
@@ -585,30 +627,31 @@ impl<'a> Reader<'a> {
     }
 
     fn category(&mut self, tag: Tag<'a>, k: &mut Category) -> R<()> {
-        let mut node = Node::at(tag.span);
+        k.node.span = tag.span;
+        let node = &mut k.node;
         attrs!(tag, node, {
             "name" => k.name,
             "displayName" => k.display_name,
             "explainText" => k.explain_text,
         });
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
                 "annotation" => k.annotations.push(self.annotation(c)?),
                 "parentCategory" if k.parent_category.is_none() => {
-                    k.parent_category = Some(self.item_ref(c)?)
+                    self.item_ref(c, k.parent_category.insert(Default::default()))?
                 }
                 "seeAlso" => k.see_also.push(self.text_element(c)?),
                 "keywords" if k.keywords.is_none() => k.keywords = Some(self.text_element(c)?),
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, node)?,
             }
         }
-        k.node = node;
         Ok(())
     }
 
     fn policy(&mut self, tag: Tag<'a>, p: &mut Policy) -> R<()> {
-        let mut node = Node::at(tag.span);
+        p.node.span = tag.span;
+        let node = &mut p.node;
         attrs!(tag, node, {
             "name" => p.name,
             "class" => p.class,
@@ -620,34 +663,33 @@ impl<'a> Reader<'a> {
             "clientExtension" => p.client_extension,
         });
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
                 "annotation" => p.annotations.push(self.annotation(c)?),
                 "parentCategory" if p.parent_category.is_none() => {
-                    p.parent_category = Some(self.item_ref(c)?)
+                    self.item_ref(c, p.parent_category.insert(Default::default()))?
                 }
                 "seeAlso" => p.see_also.push(self.text_element(c)?),
                 "keywords" if p.keywords.is_none() => p.keywords = Some(self.text_element(c)?),
                 "supportedOn" if p.supported_on.is_none() => {
-                    p.supported_on = Some(self.item_ref(c)?)
+                    self.item_ref(c, p.supported_on.insert(Default::default()))?
                 }
                 "enabledValue" if p.enabled_value.is_none() => {
-                    p.enabled_value = Some(self.value_slot(c)?)
+                    self.value_slot(c, p.enabled_value.insert(Default::default()))?
                 }
                 "disabledValue" if p.disabled_value.is_none() => {
-                    p.disabled_value = Some(self.value_slot(c)?)
+                    self.value_slot(c, p.disabled_value.insert(Default::default()))?
                 }
                 "enabledList" if p.enabled_list.is_none() => {
-                    p.enabled_list = Some(self.value_list(c)?)
+                    self.value_list(c, p.enabled_list.insert(Default::default()))?
                 }
                 "disabledList" if p.disabled_list.is_none() => {
-                    p.disabled_list = Some(self.value_list(c)?)
+                    self.value_list(c, p.disabled_list.insert(Default::default()))?
                 }
                 "elements" if p.elements.is_none() => p.elements = Some(self.elements(c)?),
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, node)?,
             }
         }
-        p.node = node;
         Ok(())
     }
 
@@ -689,67 +731,79 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn value_slot(&mut self, tag: Tag<'a>) -> R<ValueSlot> {
-        let mut s = ValueSlot {
-            node: self.bare(&tag)?,
-            value: None,
-        };
-        let mut node = std::mem::take(&mut s.node);
-        let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
-            match c.local_name() {
-                "delete" | "decimal" | "longDecimal" | "string" if s.value.is_none() => {
-                    s.value = Some(self.value(c)?)
-                }
-                _ => self.unknown(c, &mut node)?,
-            }
-        }
-        s.node = node;
-        Ok(s)
+    /// Fills `s` (a default slot) from `tag`.
+    fn value_slot(&mut self, tag: Tag<'a>, s: &mut ValueSlot) -> R<()> {
+        s.node.span = tag.span;
+        self.bare_attrs(&tag, &mut s.node)?;
+        self.slot_content(&tag, &mut s.node, &mut s.value)
     }
 
-    fn value_list(&mut self, tag: Tag<'a>) -> R<ValueList> {
-        let mut l = ValueList::default();
-        let mut node = Node::at(tag.span);
-        attrs!(tag, node, { "defaultKey" => l.default_key });
-        let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+    /// The content of a value slot: its first value element into `value`,
+    /// anything else into `node` (whose span the slot's end tag completes).
+    fn slot_content(&mut self, tag: &Tag<'a>, node: &mut Node, value: &mut Option<Value>) -> R<()> {
+        let mut open = self.open(tag);
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
-                "item" => l.items.push(self.value_item(c)?),
-                _ => self.unknown(c, &mut node)?,
+                "delete" | "decimal" | "longDecimal" | "string" if value.is_none() => {
+                    *value = Some(self.value(c)?)
+                }
+                _ => self.unknown(c, node)?,
             }
         }
-        l.node = node;
-        Ok(l)
+        Ok(())
+    }
+
+    /// Fills `l` (a default list) from `tag`.
+    fn value_list(&mut self, tag: Tag<'a>, l: &mut ValueList) -> R<()> {
+        l.node.span = tag.span;
+        let node = &mut l.node;
+        attrs!(tag, node, { "defaultKey" => l.default_key });
+        let mut items = std::mem::take(&mut self.bufs.value_items);
+        let mut open = self.open(&tag);
+        while let Some(c) = self.child(&mut open, node, None)? {
+            match c.local_name() {
+                "item" => {
+                    items.push(ValueItem::default());
+                    let last = items.len() - 1;
+                    self.value_item(c, &mut items[last])?;
+                }
+                _ => self.unknown(c, node)?,
+            }
+        }
+        l.items = exact(&mut items);
+        self.bufs.value_items = items;
+        Ok(())
     }
 
     /// `<item key valueName><value>V</value></item>`. The model has no node for
     /// the `<value>` wrapper: anything unknown on or inside it is kept on the item.
-    fn value_item(&mut self, tag: Tag<'a>) -> R<ValueItem> {
-        let mut it = ValueItem::default();
-        let mut node = Node::at(tag.span);
+    fn value_item(&mut self, tag: Tag<'a>, it: &mut ValueItem) -> R<()> {
+        it.node.span = tag.span;
+        let node = &mut it.node;
         attrs!(tag, node, { "key" => it.key, "valueName" => it.value_name });
         let mut open = self.open(&tag);
         let mut seen_value = false;
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
                 "value" if !seen_value => {
                     seen_value = true;
-                    let slot = self.value_slot(c)?;
-                    it.value = slot.value;
-                    node.unknown_attributes.extend(slot.node.unknown_attributes);
-                    node.unknown_children.extend(slot.node.unknown_children);
+                    // The wrapper's own span is not kept; what is unknown on or in it is.
+                    let mut wrapper = Node::at(c.span);
+                    self.bare_attrs(&c, &mut wrapper)?;
+                    self.slot_content(&c, &mut wrapper, &mut it.value)?;
+                    node.unknown_attributes
+                        .append(&mut wrapper.unknown_attributes);
+                    node.unknown_children.append(&mut wrapper.unknown_children);
                 }
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, node)?,
             }
         }
-        it.node = node;
-        Ok(it)
+        Ok(())
     }
 
     fn elements(&mut self, tag: Tag<'a>) -> R<List<PolicyElement>> {
         let mut node = self.bare(&tag)?;
-        let mut items = Vec::new();
+        let mut items = std::mem::take(&mut self.bufs.elements);
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
             // Built in place: the variants are large.
@@ -772,12 +826,17 @@ impl<'a> Reader<'a> {
                 _ => self.unknown(c, &mut node)?,
             }
         }
-        items.shrink_to_fit();
-        Ok(List { node, items })
+        let list = List {
+            node,
+            items: exact(&mut items),
+        };
+        self.bufs.elements = items;
+        Ok(list)
     }
 
     fn boolean(&mut self, tag: Tag<'a>, b: &mut BooleanElement) -> R<()> {
-        let mut node = Node::at(tag.span);
+        b.common.node.span = tag.span;
+        let node = &mut b.common.node;
         attrs!(tag, node, {
             "id" => b.common.id,
             "clientExtension" => b.common.client_extension,
@@ -785,23 +844,29 @@ impl<'a> Reader<'a> {
             "valueName" => b.common.value_name,
         });
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
-                "trueValue" if b.true_value.is_none() => b.true_value = Some(self.value_slot(c)?),
-                "falseValue" if b.false_value.is_none() => {
-                    b.false_value = Some(self.value_slot(c)?)
+                "trueValue" if b.true_value.is_none() => {
+                    self.value_slot(c, b.true_value.insert(Default::default()))?
                 }
-                "trueList" if b.true_list.is_none() => b.true_list = Some(self.value_list(c)?),
-                "falseList" if b.false_list.is_none() => b.false_list = Some(self.value_list(c)?),
-                _ => self.unknown(c, &mut node)?,
+                "falseValue" if b.false_value.is_none() => {
+                    self.value_slot(c, b.false_value.insert(Default::default()))?
+                }
+                "trueList" if b.true_list.is_none() => {
+                    self.value_list(c, b.true_list.insert(Default::default()))?
+                }
+                "falseList" if b.false_list.is_none() => {
+                    self.value_list(c, b.false_list.insert(Default::default()))?
+                }
+                _ => self.unknown(c, node)?,
             }
         }
-        b.common.node = node;
         Ok(())
     }
 
     fn decimal(&mut self, tag: Tag<'a>, d: &mut DecimalElement) -> R<()> {
-        let mut node = Node::at(tag.span);
+        d.common.node.span = tag.span;
+        let node = &mut d.common.node;
         attrs!(tag, node, {
             "id" => d.common.id,
             "clientExtension" => d.common.client_extension,
@@ -813,13 +878,13 @@ impl<'a> Reader<'a> {
             "storeAsText" => d.store_as_text,
             "soft" => d.soft,
         });
-        self.no_children(&tag, &mut node)?;
-        d.common.node = node;
+        self.no_children(&tag, node)?;
         Ok(())
     }
 
     fn text_def(&mut self, tag: Tag<'a>, d: &mut TextElementDef) -> R<()> {
-        let mut node = Node::at(tag.span);
+        d.common.node.span = tag.span;
+        let node = &mut d.common.node;
         attrs!(tag, node, {
             "id" => d.common.id,
             "clientExtension" => d.common.client_extension,
@@ -830,13 +895,13 @@ impl<'a> Reader<'a> {
             "expandable" => d.expandable,
             "soft" => d.soft,
         });
-        self.no_children(&tag, &mut node)?;
-        d.common.node = node;
+        self.no_children(&tag, node)?;
         Ok(())
     }
 
     fn multi_text(&mut self, tag: Tag<'a>, d: &mut MultiTextElement) -> R<()> {
-        let mut node = Node::at(tag.span);
+        d.common.node.span = tag.span;
+        let node = &mut d.common.node;
         attrs!(tag, node, {
             "id" => d.common.id,
             "clientExtension" => d.common.client_extension,
@@ -847,13 +912,13 @@ impl<'a> Reader<'a> {
             "maxStrings" => d.max_strings,
             "soft" => d.soft,
         });
-        self.no_children(&tag, &mut node)?;
-        d.common.node = node;
+        self.no_children(&tag, node)?;
         Ok(())
     }
 
     fn enum_element(&mut self, tag: Tag<'a>, d: &mut EnumElement) -> R<()> {
-        let mut node = Node::at(tag.span);
+        d.common.node.span = tag.span;
+        let node = &mut d.common.node;
         attrs!(tag, node, {
             "id" => d.common.id,
             "clientExtension" => d.common.client_extension,
@@ -861,35 +926,45 @@ impl<'a> Reader<'a> {
             "valueName" => d.common.value_name,
             "required" => d.required,
         });
+        let mut items = std::mem::take(&mut self.bufs.enum_items);
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
-                "item" => d.items.push(self.enum_item(c)?),
-                _ => self.unknown(c, &mut node)?,
+                "item" => {
+                    items.push(EnumItem::default());
+                    let last = items.len() - 1;
+                    self.enum_item(c, &mut items[last])?;
+                }
+                _ => self.unknown(c, node)?,
             }
         }
-        d.common.node = node;
+        d.items = exact(&mut items);
+        self.bufs.enum_items = items;
         Ok(())
     }
 
-    fn enum_item(&mut self, tag: Tag<'a>) -> R<EnumItem> {
-        let mut it = EnumItem::default();
-        let mut node = Node::at(tag.span);
+    fn enum_item(&mut self, tag: Tag<'a>, it: &mut EnumItem) -> R<()> {
+        it.node.span = tag.span;
+        let node = &mut it.node;
         attrs!(tag, node, { "displayName" => it.display_name });
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
-                "value" if it.value.is_none() => it.value = Some(self.value_slot(c)?),
-                "valueList" if it.value_list.is_none() => it.value_list = Some(self.value_list(c)?),
-                _ => self.unknown(c, &mut node)?,
+                "value" if it.value.is_none() => {
+                    self.value_slot(c, it.value.insert(Default::default()))?
+                }
+                "valueList" if it.value_list.is_none() => {
+                    self.value_list(c, it.value_list.insert(Default::default()))?
+                }
+                _ => self.unknown(c, node)?,
             }
         }
-        it.node = node;
-        Ok(it)
+        Ok(())
     }
 
     fn list_element(&mut self, tag: Tag<'a>, d: &mut ListElement) -> R<()> {
-        let mut node = Node::at(tag.span);
+        d.common.node.span = tag.span;
+        let node = &mut d.common.node;
         attrs!(tag, node, {
             "id" => d.common.id,
             "clientExtension" => d.common.client_extension,
@@ -900,8 +975,7 @@ impl<'a> Reader<'a> {
             "expandable" => d.expandable,
             "explicitValue" => d.explicit_value,
         });
-        self.no_children(&tag, &mut node)?;
-        d.common.node = node;
+        self.no_children(&tag, node)?;
         Ok(())
     }
 
@@ -958,25 +1032,27 @@ impl<'a> Reader<'a> {
     }
 
     fn string_entry(&mut self, tag: Tag<'a>, s: &mut StringEntry) -> R<()> {
-        let mut node = Node::at(tag.span);
+        s.node.span = tag.span;
+        let node = &mut s.node;
         attrs!(tag, node, { "id" => s.id });
-        s.text = self.text_content(&tag, &mut node)?;
-        s.node = node;
+        s.text = self.text_content(&tag, node)?;
         Ok(())
     }
 
     fn presentation(&mut self, tag: Tag<'a>, p: &mut Presentation) -> R<()> {
-        let mut node = Node::at(tag.span);
+        p.node.span = tag.span;
+        let node = &mut p.node;
         attrs!(tag, node, { "id" => p.id });
+        let mut controls = std::mem::take(&mut self.bufs.controls);
         let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, &mut node, None)? {
+        while let Some(c) = self.child(&mut open, node, None)? {
             match self.control(c)? {
-                Some(ctl) => p.controls.push(ctl),
-                None => self.unknown(c, &mut node)?,
+                Some(ctl) => controls.push(ctl),
+                None => self.unknown(c, node)?,
             }
         }
-        p.controls.shrink_to_fit();
-        p.node = node;
+        p.controls = exact(&mut controls);
+        self.bufs.controls = controls;
         Ok(())
     }
 
