@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
 use crate::span::Span;
 use crate::xml::decode::{Decoded, EncodingConflict};
+use crate::xml::reader::EventObserver;
 
 use super::SourceFile;
 use super::schema::{self, diag};
@@ -396,7 +397,14 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                     ));
                 }
             }
-            let outcome = schema::check(&dec.text, strict);
+            // one pass: the schema checker rides along the model reader
+            let mut checker = schema::Checker::new(strict);
+            let (d, text) = parse_model(dec, is_admx, &mut checker);
+            let outcome = match checker.finish() {
+                Some(outcome) => outcome,
+                // the reader refused the file before its end: walk it alone
+                None => schema::check(&text, strict),
+            };
             found.extend(outcome.diagnostics);
             let root_ok = match outcome.root.as_deref() {
                 Some("policyDefinitions") => is_admx,
@@ -410,7 +418,7 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                     "<policyDefinitionResources>"
                 };
                 let found_root = outcome.root.clone().unwrap_or_default();
-                let at = dec.text.find(&format!("<{found_root}")).unwrap_or(0);
+                let at = text.find(&format!("<{found_root}")).unwrap_or(0);
                 found.push(diag(
                     "XML008",
                     format!(
@@ -420,19 +428,11 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                     Span::new(at, at + 1 + found_root.len()),
                 ));
             }
+            // the model layers run on well-formed templates with the right root only
             if outcome.well_formed && root_ok {
-                // the model reader takes the decoded text and hands it back: no copy
-                let (d, text) = parse_model(dec, is_admx);
                 doc = d;
-                match text {
-                    Some(text) => text,
-                    // the reader refused the file and kept the text: decode it again
-                    None => crate::xml::decode::decode(&bytes)
-                        .map_or_else(|_| lossy(&bytes), |d| d.text),
-                }
-            } else {
-                dec.text
             }
+            text
         }
     };
     for d in &mut found {
@@ -441,19 +441,20 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     Ok((SourceFile::new(path.to_path_buf(), text), found, doc))
 }
 
-/// Parses the model with the reader (`gpforge::admx`); returns the model and
-/// the decoded text (`None` when the reader refused the file).
-fn parse_model(dec: Decoded, is_admx: bool) -> (Option<Doc>, Option<String>) {
+/// Parses the model with the reader (`gpforge::admx`), `observer` watching
+/// the events; returns the model (`None` when the reader refused the file)
+/// and the decoded text.
+fn parse_model(
+    dec: Decoded,
+    is_admx: bool,
+    observer: &mut dyn EventObserver,
+) -> (Option<Doc>, String) {
     if is_admx {
-        match crate::admx::parse_admx_decoded(dec) {
-            Ok(p) => (Some(Doc::Admx(Box::new(p.doc))), Some(p.text)),
-            Err(_) => (None, None),
-        }
+        let (d, text) = crate::admx::parse_admx_observed(dec, observer);
+        (d.ok().map(|d| Doc::Admx(Box::new(d))), text)
     } else {
-        match crate::admx::parse_adml_decoded(dec) {
-            Ok(p) => (Some(Doc::Adml(Box::new(p.doc))), Some(p.text)),
-            Err(_) => (None, None),
-        }
+        let (d, text) = crate::admx::parse_adml_observed(dec, observer);
+        (d.ok().map(|d| Doc::Adml(Box::new(d))), text)
     }
 }
 

@@ -597,9 +597,26 @@ pub struct XmlReader<'a> {
     open: Vec<u32>,
     root_seen: bool,
     done: bool,
+    /// Sees every event and error [`XmlReader::next_event`] returns.
+    observer: Option<&'a mut dyn EventObserver>,
+}
+
+/// A consumer that watches the event stream of an [`XmlReader`] read by
+/// someone else (e.g. a checker riding along a model reader: one pass).
+pub trait EventObserver {
+    /// An event [`XmlReader::next_event`] is returning (`text`: the whole text).
+    fn on_event(&mut self, text: &str, event: &Event<'_>);
+    /// The error [`XmlReader::next_event`] is returning.
+    fn on_error(&mut self, text: &str, error: &ParseError);
 }
 
 impl<'a> XmlReader<'a> {
+    /// This reader with `observer` watching its events from now on.
+    pub fn with_observer(mut self, observer: &'a mut dyn EventObserver) -> XmlReader<'a> {
+        self.observer = Some(observer);
+        self
+    }
+
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
         // quick-xml skips a leading UTF-8 BOM by itself, which would shift its
@@ -621,6 +638,7 @@ impl<'a> XmlReader<'a> {
             open: Vec::new(),
             root_seen: false,
             done: false,
+            observer: None,
         }
     }
 
@@ -676,6 +694,12 @@ impl<'a> XmlReader<'a> {
         let r = self.next_inner();
         if r.is_err() {
             self.done = true;
+        }
+        if let Some(o) = self.observer.as_deref_mut() {
+            match &r {
+                Ok(ev) => o.on_event(self.text, ev),
+                Err(e) => o.on_error(self.text, e),
+            }
         }
         r
     }
