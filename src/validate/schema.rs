@@ -15,7 +15,7 @@
 //! `longDecimal` value) are accepted under the `windows` profile and are
 //! `SCH003` under `strict`, since the published schema lacks them.
 
-use crate::xml::reader::{Event, EventObserver, ParseError, Tag, XmlReader, attr_span, is_xml_ws};
+use crate::xml::reader::{Event, EventObserver, ParseError, Tag, XmlReader, attr_span};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::namespaces;
@@ -516,7 +516,10 @@ fn is_ident_char(c: char) -> bool {
 
 /// `(\p{L}|\p{N}|_)+`.
 pub(crate) fn is_ident(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(is_ident_char)
+    // ASCII first (nearly every id); the Unicode test decides the rest
+    !s.is_empty()
+        && (s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            || s.chars().all(is_ident_char))
 }
 
 /// Identifier that is valid except for hyphens (which Windows tolerates).
@@ -574,11 +577,20 @@ fn is_language(s: &str) -> bool {
 /// What is wrong with an attribute value, as (code, message).
 fn check_value(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
     if matches!(ty, Ident | ItemRef | StringRef | PresRef) {
-        let trimmed = match v.split_once(':') {
-            Some((p, n)) if ty == ItemRef => format!("{}:{}", p.trim(), n.trim()),
-            _ => v.trim().to_string(),
+        // (no copy unless there is something to trim)
+        let item_ref = match v.split_once(':') {
+            Some((p, n)) if ty == ItemRef => Some((p, n)),
+            _ => None,
         };
-        if trimmed != v && check_value_inner(ty, elem, attr, &trimmed).is_none() {
+        let trims = match item_ref {
+            Some((p, n)) => p.trim().len() != p.len() || n.trim().len() != n.len(),
+            None => v.trim().len() != v.len(),
+        };
+        let trimmed = || match item_ref {
+            Some((p, n)) => format!("{}:{}", p.trim(), n.trim()),
+            None => v.trim().to_string(),
+        };
+        if trims && check_value_inner(ty, elem, attr, &trimmed()).is_none() {
             return Some((
                 "SCH019",
                 format!(
@@ -604,14 +616,12 @@ fn check_value_inner(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'stati
             )
         }),
         StringRef | PresRef => {
-            let (kind, code) = if ty == StringRef {
-                ("string", "SCH008")
+            let (kind, code, prefix) = if ty == StringRef {
+                ("string", "SCH008", "$(string.")
             } else {
-                ("presentation", "SCH009")
+                ("presentation", "SCH009", "$(presentation.")
             };
-            let id = v
-                .strip_prefix(&format!("$({kind}.")[..])
-                .and_then(|x| x.strip_suffix(')'));
+            let id = v.strip_prefix(prefix).and_then(|x| x.strip_suffix(')'));
             match id {
                 Some(id) if is_ident(id) => None,
                 Some(id) if is_hyphen_ident(id) => Some((
@@ -997,30 +1007,30 @@ impl EventObserver for Checker {
                 self.ns.truncate(self.ns.len() - pushed);
             }
             Event::Text(t) => {
-                let (ws, n) = if t.raw.contains(['&', '\r']) {
+                // References are resolved (and checked); line ends are left
+                // as written: TextRun counts CR LF as the one LF it means.
+                let value;
+                let s: &str = if t.raw.contains('&') {
                     match t.value() {
-                        Ok(v) => (v.chars().all(is_xml_ws), v.chars().count()),
+                        Ok(v) => {
+                            value = v;
+                            &value
+                        }
                         Err(e) => {
                             self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
                             return;
                         }
                     }
                 } else {
-                    (t.is_blank(), t.raw.chars().count())
+                    t.raw
                 };
                 if let Some(f) = self.stack.last_mut() {
-                    text_in(&mut self.out.diagnostics, f, ws, n, t.span);
+                    text_in(&mut self.out.diagnostics, f, TextRun::Text(s), t.span);
                 }
             }
             Event::CData(t, span) => {
                 if let Some(f) = self.stack.last_mut() {
-                    text_in(
-                        &mut self.out.diagnostics,
-                        f,
-                        false,
-                        t.chars().count(),
-                        *span,
-                    );
+                    text_in(&mut self.out.diagnostics, f, TextRun::CData(t), *span);
                 }
             }
         }
@@ -1322,12 +1332,49 @@ fn ext_check(
     d
 }
 
-fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, ws: bool, n: usize, span: Span) {
+/// Character data for [`text_in`].
+enum TextRun<'t> {
+    /// Text with references resolved, line ends as written (CR LF, lone CR
+    /// or LF: one character each).
+    Text(&'t str),
+    /// A CDATA section (never counts as whitespace).
+    CData(&'t str),
+}
+
+impl TextRun<'_> {
+    /// Only XML whitespace.
+    fn is_blank(&self) -> bool {
+        match self {
+            // (whitespace is ASCII: a byte test is a character test)
+            TextRun::Text(s) => s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')),
+            TextRun::CData(_) => false,
+        }
+    }
+
+    /// Characters after line-end normalisation.
+    fn chars(&self) -> usize {
+        match self {
+            TextRun::Text(s) => {
+                let crlf = if s.contains('\r') {
+                    s.matches("\r\n").count()
+                } else {
+                    0
+                };
+                s.chars().count() - crlf
+            }
+            TextRun::CData(s) => s.chars().count(),
+        }
+    }
+}
+
+fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, span: Span) {
     let Some(d) = f.def else { return };
     match d.content {
-        Content::Text(_) => f.chars += n,
+        // only a length limit needs the characters counted
+        Content::Text(Some(_)) => f.chars += t.chars(),
+        Content::Text(None) => {}
         Content::AnyOne => {}
-        Content::Seq(_) if ws => {}
+        Content::Seq(_) if t.is_blank() => {}
         Content::Empty | Content::Seq(_) => {
             if !f.text_reported {
                 f.text_reported = true;
