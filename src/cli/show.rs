@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use gpforge::store::view::{CategoryView, PolicyRef, PolicyView, StoreSummary};
-use gpforge::store::{Lookup, RegistryAction, Store};
+use gpforge::store::{Lookup, RegistryChange, Store};
 
 use super::ExitStatus;
 
@@ -93,7 +93,7 @@ fn actions(
     out: &mut dyn Write,
     title: &str,
     hives: &[String],
-    acts: &[RegistryAction],
+    acts: &[RegistryChange],
 ) -> std::io::Result<()> {
     writeln!(out, "{title}:")?;
     if acts.is_empty() {

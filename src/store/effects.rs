@@ -35,9 +35,11 @@ pub enum RegOp {
     DeleteAllValues,
 }
 
-/// One registry write of a policy state.
+/// One registry write of a policy state, as the store shows it: a set,
+/// a value deletion or a key clearing ([`crate::policy::RegistryAction`]
+/// carries the same facts as the registry.pol codec wants them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RegistryAction {
+pub struct RegistryChange {
     /// The key, as written in the ADMX (no hive).
     pub key: String,
     /// The value name (`None` for [`RegOp::DeleteAllValues`]).
@@ -47,15 +49,15 @@ pub struct RegistryAction {
     pub op: RegOp,
 }
 
-impl RegistryAction {
+impl RegistryChange {
     /// From an action of [`crate::policy::effects`].
-    pub fn from_policy(a: crate::policy::RegistryAction) -> RegistryAction {
+    pub fn from_policy(a: crate::policy::RegistryAction) -> RegistryChange {
         let (value_name, op) = match a.value {
             RegValue::Delete => (Some(a.value_name), RegOp::DeleteValue),
             RegValue::DeleteAllValues => (None, RegOp::DeleteAllValues),
             v => (Some(a.value_name), RegOp::Set(v)),
         };
-        RegistryAction {
+        RegistryChange {
             key: a.key,
             value_name,
             op,
@@ -63,7 +65,7 @@ impl RegistryAction {
     }
 }
 
-impl fmt::Display for RegistryAction {
+impl fmt::Display for RegistryChange {
     /// `key\name = REG_DWORD 1`, `key\name = delete`, `key\* = delete all values`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.value_name.as_deref().unwrap_or("");
@@ -97,10 +99,10 @@ pub struct ElementTarget {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PolicyEffects {
     /// Fixed writes when the policy is enabled.
-    pub enabled: Vec<RegistryAction>,
+    pub enabled: Vec<RegistryChange>,
     /// Fixed writes when the policy is disabled (element values deleted and
     /// list keys emptied included).
-    pub disabled: Vec<RegistryAction>,
+    pub disabled: Vec<RegistryChange>,
     /// Values written from the elements when the policy is enabled.
     pub elements: Vec<ElementTarget>,
 }
@@ -225,7 +227,7 @@ pub fn policy_effects(policy: &Policy) -> PolicyEffects {
     let convert = |state| {
         effects(policy, state)
             .into_iter()
-            .map(RegistryAction::from_policy)
+            .map(RegistryChange::from_policy)
             .collect()
     };
     PolicyEffects {

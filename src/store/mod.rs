@@ -55,7 +55,7 @@ pub mod view;
 mod tests;
 
 pub use culture::{AdmlChoice, CultureStep};
-pub use effects::{ElementTarget, PolicyEffects, RegOp, RegValue, RegistryAction, policy_effects};
+pub use effects::{ElementTarget, PolicyEffects, RegOp, RegValue, RegistryChange, policy_effects};
 pub use parse::ParseError;
 pub use query::{CategoryNode, CategoryTree, Lookup, MAX_TREE_DEPTH, NamespaceEntry, RefError};
 
