@@ -475,3 +475,33 @@ pub fn sarif(report: &Report) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::LineIndex;
+
+    #[test]
+    fn sweep_agrees_with_the_line_index() {
+        for text in [
+            "",
+            "a",
+            "\n",
+            "ab\ncd\r\nef\rgh\r\n\r\n\n\rij",
+            "é€\r\n𝄞x\r\rz\n",
+            "no line break at all, but long enough",
+        ] {
+            let index = LineIndex::new(text);
+            let offsets: Vec<usize> = (0..text.len() + 3).collect();
+            let swept = sweep(text, &offsets);
+            for (&o, got) in offsets.iter().zip(swept) {
+                assert_eq!(got, index.line_col(text, o), "{text:?} at {o}");
+            }
+            // sparse offsets too (the sweep skips ahead)
+            let sparse: Vec<usize> = offsets.iter().copied().step_by(3).collect();
+            for (&o, got) in sparse.iter().zip(sweep(text, &sparse)) {
+                assert_eq!(got, index.line_col(text, o), "{text:?} at {o}");
+            }
+        }
+    }
+}
