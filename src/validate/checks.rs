@@ -177,26 +177,30 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
     // Checks of one file at a time are independent: split the files in two
     // halves, check them on two threads, and append the findings in the
     // order checking them one after the other gives.
+    // (the registry values each policy writes are kept for the store checks)
     let per_file = |admx: &[AdmxFile], adml: &[AdmlFile]| {
         let (mut x, mut m) = (Vec::new(), Vec::new());
         let mut cx = Ctx { l, out: &mut x };
-        for a in admx {
-            if let Some(d) = &a.doc {
-                admx_checks(&mut cx, a.file, d, &index);
-            }
-        }
+        let written: Vec<Option<Writes>> = admx
+            .iter()
+            .map(|a| {
+                a.doc
+                    .as_ref()
+                    .map(|d| admx_checks(&mut cx, a.file, d, &index))
+            })
+            .collect();
         let mut cx = Ctx { l, out: &mut m };
         for f in adml {
             if let Some(d) = &f.doc {
                 adml_checks(&mut cx, f.file, d);
             }
         }
-        (x, m)
+        (x, m, written)
     };
     let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
     let (ma, mb) = l.adml.split_at(l.adml.len() / 2);
     let parallel = two_threads(l);
-    let ((mut x1, mut m1), (mut x2, mut m2)) = if parallel {
+    let ((mut x1, mut m1, mut w1), (mut x2, mut m2, w2)) = if parallel {
         std::thread::scope(|s| {
             let h = s.spawn(|| per_file(xb, mb));
             let first = per_file(xa, ma);
@@ -210,9 +214,10 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
     for v in [&mut x1, &mut x2, &mut m1, &mut m2] {
         cx.out.append(v);
     }
+    w1.extend(w2);
     reference_checks(&mut cx);
     if l.store {
-        store_checks(&mut cx);
+        store_checks(&mut cx, w1);
     }
 }
 
@@ -303,12 +308,16 @@ fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
         .collect()
 }
 
+/// The registry values each policy of a file writes, by policy (see [`writes`]).
+type Writes = Vec<Vec<(String, String)>>;
+
+/// Checks one ADMX; returns what its policies write (for the store checks).
 fn admx_checks(
     cx: &mut Ctx<'_>,
     f: usize,
     d: &PolicyDefinitions,
     index: &HashMap<String, NsIndex>,
-) {
+) -> Writes {
     // ---- namespaces and prefixes
     let target_prefix = d.target().and_then(|t| t.prefix.clone());
     let mut prefixes: HashMap<String, (Option<String>, Span)> = HashMap::default();
@@ -691,12 +700,13 @@ fn admx_checks(
     }
 
     // ---- same registry value written by two policies of this file
-    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::default();
-    for (i, pol) in d.policies().iter().enumerate() {
+    let written: Writes = d.policies().iter().map(|p| writes(d, p)).collect();
+    let mut owner: HashMap<&(String, String), (usize, PolicyClass, &str)> = HashMap::default();
+    for (i, (pol, ws)) in d.policies().iter().zip(&written).enumerate() {
         let class = pol.class().unwrap_or(PolicyClass::Both);
         let mut reported = false;
-        for w in writes(d, pol) {
-            match owner.get(&w) {
+        for w in ws {
+            match owner.get(w) {
                 Some((j, oc, oname)) if *j != i && overlap(*oc, class) => {
                     if !reported {
                         reported = true;
@@ -710,11 +720,13 @@ fn admx_checks(
                 }
                 Some(_) => {}
                 None => {
-                    owner.insert(w, (i, class, pol.name.clone().unwrap_or_default()));
+                    owner.insert(w, (i, class, pol.name.as_deref().unwrap_or_default()));
                 }
             }
         }
     }
+    drop(owner);
+    written
 }
 
 fn overlap(a: PolicyClass, b: PolicyClass) -> bool {
@@ -1436,7 +1448,8 @@ fn language_checks(
 
 // =================================================================== store
 
-fn store_checks(cx: &mut Ctx<'_>) {
+/// `written`: [`admx_checks`]'s result for each ADMX (`None`: no model).
+fn store_checks(cx: &mut Ctx<'_>, mut written: Vec<Option<Writes>>) {
     let l = cx.l;
     let mut targets: HashMap<String, (usize, Span)> = HashMap::default();
     for a in &l.admx {
@@ -1499,11 +1512,15 @@ fn store_checks(cx: &mut Ctx<'_>) {
     let mut owner: HashMap<(String, String), (usize, PolicyClass, &str)> = HashMap::default();
     for (ai, a) in l.admx.iter().enumerate() {
         let Some(d) = &a.doc else { continue };
-        for p in d.policies() {
+        let by_policy = written
+            .get_mut(ai)
+            .and_then(Option::take)
+            .unwrap_or_default();
+        for (p, ws) in d.policies().iter().zip(by_policy) {
             let class = p.class().unwrap_or(PolicyClass::Both);
             let pname = p.name.as_deref().unwrap_or_default();
             let mut reported = false;
-            for w in writes(d, p) {
+            for w in ws {
                 match owner.get(&w) {
                     Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
                         reported = true;
