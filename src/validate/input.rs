@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
 use crate::span::Span;
 use crate::xml::decode::{Decoded, EncodingConflict};
-use crate::xml::reader::EventObserver;
+use crate::xml::reader::{EventObserver, ParseError};
 
 use super::SourceFile;
 use super::schema::{self, diag};
@@ -357,8 +357,8 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut found: Vec<Diagnostic> = Vec::new();
     let mut doc = None;
-    let text = match crate::xml::decode::decode(&bytes) {
-        Err(e) => {
+    let text = match decode_owned(bytes) {
+        Err((e, bytes)) => {
             let (enc, _) = crate::xml::decode::sniff(&bytes);
             found.push(diag(
                 "XML006",
@@ -439,6 +439,28 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
         d.file = Some(path.to_path_buf());
     }
     Ok((SourceFile::new(path.to_path_buf(), text), found, doc))
+}
+
+/// [`crate::xml::decode::decode`], taking the bytes: a valid UTF-8 file
+/// without BOM (the usual ADMX) becomes its text without a copy. On error
+/// the bytes come back.
+fn decode_owned(bytes: Vec<u8>) -> std::result::Result<Decoded, (ParseError, Vec<u8>)> {
+    let bytes = if crate::xml::decode::sniff(&bytes) == (FileEncoding::Utf8, 0) {
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let declaration = crate::xml::decode::parse_declaration(&text).map(|(d, _)| d);
+                return Ok(Decoded {
+                    text,
+                    encoding: FileEncoding::Utf8,
+                    declaration,
+                });
+            }
+            Err(e) => e.into_bytes(),
+        }
+    } else {
+        bytes
+    };
+    crate::xml::decode::decode(&bytes).map_err(|e| (e, bytes))
 }
 
 /// Parses the model with the reader (`gpforge::admx`), `observer` watching
