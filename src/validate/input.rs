@@ -326,24 +326,23 @@ fn read_all(jobs: &[(&Path, bool)], strict: bool) -> Vec<Result<ReadResult>> {
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<Option<Result<ReadResult>>> = (0..jobs.len()).map(|_| None).collect();
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((p, a)) = jobs.get(i) else { break };
+            mine.push((i, read_one(p, *a, strict)));
+        }
+        mine
+    };
+    // the calling thread reads its share too
     let parts: Vec<Vec<(usize, Result<ReadResult>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((p, a)) = jobs.get(i) else { break };
-                        mine.push((i, read_one(p, *a, strict)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        // (a panic here is taken like one on a helper thread: its jobs fail)
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        let mut parts = vec![mine.unwrap_or_default()];
+        parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
+        parts
     });
     for (i, r) in parts.into_iter().flatten() {
         out[i] = Some(r);
