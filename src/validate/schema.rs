@@ -510,6 +510,25 @@ pub(crate) static ADML_ROOT: ElemDef = el(
 
 // ================================================================ simple types
 
+/// `s.split_once(':')` for the short names and values of tags (a plain
+/// byte loop; the general searcher costs more than the search here).
+fn split_colon(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b':')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// ASCII letters, digits and underscore.
+static ASCII_IDENT: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 fn is_ident_char(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
@@ -518,7 +537,9 @@ fn is_ident_char(c: char) -> bool {
 pub(crate) fn is_ident(s: &str) -> bool {
     // ASCII first (nearly every id); the Unicode test decides the rest
     !s.is_empty()
-        && (s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && (s
+            .bytes()
+            .all(|b| ASCII_IDENT.get(b as usize) == Some(&true))
             || s.chars().all(is_ident_char))
 }
 
@@ -578,7 +599,7 @@ fn is_language(s: &str) -> bool {
 fn check_value(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
     if matches!(ty, Ident | ItemRef | StringRef | PresRef) {
         // (no copy unless there is something to trim)
-        let item_ref = match v.split_once(':') {
+        let item_ref = match split_colon(v) {
             Some((p, n)) if ty == ItemRef => Some((p, n)),
             _ => None,
         };
@@ -662,7 +683,7 @@ fn check_value_inner(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'stati
         }
         ItemRef => {
             let ok = |s: &str| is_ident(s) || is_hyphen_ident(s);
-            let valid = match v.split_once(':') {
+            let valid = match split_colon(v) {
                 Some((p, n)) => ok(p) && ok(n),
                 None => ok(v),
             };
@@ -876,7 +897,7 @@ impl Checker {
                 ns_pushed += 1;
             }
         }
-        let prefix = qname.split_once(':').map_or("", |(p, _)| p);
+        let prefix = split_colon(qname).map_or("", |(p, _)| p);
         // fast path: unprefixed element and no default namespace declared below the root
         let plain = prefix.is_empty()
             && self.seen_root
@@ -1136,12 +1157,14 @@ fn check_attrs(
     ns: &[(String, String)],
     tag: Span,
 ) {
+    // the attribute declarations seen (bit i: d.attrs[i]; fewer than 32)
+    let mut seen = 0u32;
     for (name, value) in attrs {
         let name = *name;
         if name == "xmlns" || name.starts_with("xmlns:") {
             continue;
         }
-        if let Some((pfx, local)) = name.split_once(':') {
+        if let Some((pfx, local)) = split_colon(name) {
             if lookup_ns(ns, pfx) == Some(XSI)
                 && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
             {
@@ -1149,7 +1172,7 @@ fn check_attrs(
             }
         }
         let value_span = || attr_span(text, tag, name).unwrap_or(tag);
-        match d.attrs.iter().find(|x| x.name == name) {
+        match d.attrs.iter().position(|x| x.name == name) {
             None => {
                 let value_span = value_span();
                 // point at the attribute's name
@@ -1166,15 +1189,19 @@ fn check_attrs(
                     span,
                 ))
             }
-            Some(def) => {
+            Some(i) => {
+                seen |= 1 << i;
+                let def = &d.attrs[i];
                 if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
                     out.push(diag(code, msg, value_span()));
                 }
             }
         }
     }
-    for def in d.attrs.iter().filter(|x| x.required) {
-        if !attrs.iter().any(|(n, _)| *n == def.name) {
+    // (a declared name never starts with `xmlns` nor has a prefix: the
+    // attributes skipped above match none)
+    for (i, def) in d.attrs.iter().enumerate() {
+        if def.required && seen & (1 << i) == 0 {
             let name_end = tag.start() + 1 + d.name.len();
             out.push(diag(
                 "SCH001",
