@@ -174,50 +174,40 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
         e.supported
             .extend(supported_names(d).into_iter().map(|(n, _)| n.to_string()));
     }
-    // Checks of one file at a time are independent: split the files in two
-    // halves, check them on two threads, and append the findings in the
-    // order checking them one after the other gives.
-    // (the registry values each policy writes are kept for the store checks)
-    let per_file = |admx: &[AdmxFile], adml: &[AdmlFile]| {
-        let (mut x, mut m) = (Vec::new(), Vec::new());
-        let mut cx = Ctx { l, out: &mut x };
-        let written: Vec<Option<Writes>> = admx
-            .iter()
-            .map(|a| {
-                a.doc
-                    .as_ref()
-                    .map(|d| admx_checks(&mut cx, a.file, d, &index))
-            })
-            .collect();
-        let mut cx = Ctx { l, out: &mut m };
-        for f in adml {
-            if let Some(d) = &f.doc {
-                adml_checks(&mut cx, f.file, d);
-            }
-        }
-        (x, m, written)
-    };
-    let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
-    let (ma, mb) = l.adml.split_at(l.adml.len() / 2);
+    // Checks of one file at a time are independent: run them on two
+    // threads taking the next file as they go (file sizes vary a lot), and
+    // append the findings in the order checking them one after the other
+    // gives. The registry values each policy writes are kept for the store
+    // checks.
     let parallel = two_threads(l);
-    let ((mut x1, mut m1, mut w1), (mut x2, mut m2, w2)) = if parallel {
-        std::thread::scope(|s| {
-            let h = s.spawn(|| per_file(xb, mb));
-            let first = per_file(xa, ma);
-            // a panic on the helper thread is a bug: surface it here
-            let second = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (first, second)
-        })
-    } else {
-        (per_file(xa, ma), per_file(xb, mb))
-    };
-    for v in [&mut x1, &mut x2, &mut m1, &mut m2] {
-        cx.out.append(v);
+    let (nx, nm) = (l.admx.len(), l.adml.len());
+    let per_file = ordered(nx + nm, parallel, |i| {
+        let mut out = Vec::new();
+        let mut cx = Ctx { l, out: &mut out };
+        let written = if i < nx {
+            let a = &l.admx[i];
+            a.doc
+                .as_ref()
+                .map(|d| admx_checks(&mut cx, a.file, d, &index))
+        } else {
+            let m = &l.adml[i - nx];
+            if let Some(d) = &m.doc {
+                adml_checks(&mut cx, m.file, d);
+            }
+            None
+        };
+        (out, written)
+    });
+    let mut written: Vec<Option<Writes>> = Vec::with_capacity(nx);
+    for (i, (mut found, w)) in per_file.into_iter().enumerate() {
+        cx.out.append(&mut found);
+        if i < nx {
+            written.push(w);
+        }
     }
-    w1.extend(w2);
     reference_checks(&mut cx);
     if l.store {
-        store_checks(&mut cx, w1);
+        store_checks(&mut cx, written);
     }
 }
 
@@ -1110,28 +1100,55 @@ fn reference_checks(cx: &mut Ctx<'_>) {
             }
         }
     };
-    let half = |files: &[AdmxFile]| {
+    let found = ordered(l.admx.len(), two_threads(l), |i| {
         let mut out = Vec::new();
-        for a in files {
-            one(a, &mut out);
-        }
+        one(&l.admx[i], &mut out);
         out
+    });
+    for mut f in found {
+        cx.out.append(&mut f);
+    }
+}
+
+/// `f(0), f(1), ... f(n - 1)`, in that order, computed on two threads (the
+/// calling one and a helper) that each take the next index as they go;
+/// on the calling thread alone unless `parallel`.
+fn ordered<R: Send>(n: usize, parallel: bool, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    if !parallel {
+        return (0..n).map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            mine.push((i, f(i)));
+        }
+        mine
     };
-    let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
-    let (mut first, mut second) = if two_threads(l) {
-        std::thread::scope(|s| {
-            let h = s.spawn(|| half(xb));
-            let first = half(xa);
-            (
-                first,
-                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            )
-        })
-    } else {
-        (half(xa), half(xb))
-    };
-    cx.out.append(&mut first);
-    cx.out.append(&mut second);
+    let (a, b) = std::thread::scope(|s| {
+        let h = s.spawn(work);
+        let a = work();
+        // a panic on the helper thread is a bug: surface it here
+        (a, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    // both lists are ascending: merge them
+    let mut out = Vec::with_capacity(n);
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some((i, _)), Some((j, _))) => i < j,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        out.extend(next.map(|(_, r)| r));
+    }
+    out
 }
 
 /// Whether per-file work is worth splitting over two threads.
