@@ -202,8 +202,21 @@ impl Loaded {
             ..
         } = self;
         if admx.len() + adml.len() >= 16 {
-            let admx2 = admx.split_off(admx.len() / 2);
-            let adml2 = adml.split_off(adml.len() / 2);
+            // halves by text size (a model grows with its file's text)
+            let half = |ids: &mut dyn Iterator<Item = usize>| {
+                let sizes: Vec<usize> = ids.map(|f| files[f].text.len()).collect();
+                let total: usize = sizes.iter().sum();
+                let mut sum = 0;
+                sizes
+                    .iter()
+                    .position(|n| {
+                        sum += n;
+                        sum * 2 >= total
+                    })
+                    .map_or(sizes.len(), |k| k + 1)
+            };
+            let admx2 = admx.split_off(half(&mut admx.iter().map(|a| a.file)));
+            let adml2 = adml.split_off(half(&mut adml.iter().map(|m| m.file)));
             std::thread::scope(|s| {
                 s.spawn(move || drop((admx2, adml2)));
                 drop((admx, adml));
