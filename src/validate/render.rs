@@ -70,47 +70,90 @@ type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile>;
 /// a whole line index of every file with a finding costs more than that).
 struct Positions<'a> {
     files: Files<'a>,
-    at: std::collections::HashMap<(&'a Path, usize), LineCol>,
+    /// By file (its address): the offsets asked for, ascending, and their positions.
+    at: std::collections::HashMap<usize, (Vec<usize>, Vec<LineCol>)>,
 }
 
 impl<'a> Positions<'a> {
     fn new(report: &'a Report) -> Positions<'a> {
         let files = index(report);
-        let mut wanted: std::collections::HashMap<&Path, (&SourceFile, Vec<usize>)> =
+        let mut wanted: std::collections::HashMap<usize, (&SourceFile, Vec<usize>)> =
             std::collections::HashMap::new();
         let mut want = |f: &'a SourceFile, offsets: &[usize]| {
             wanted
-                .entry(f.path.as_path())
+                .entry(key(f))
                 .or_insert((f, Vec::new()))
                 .1
                 .extend_from_slice(offsets);
         };
         for d in &report.diagnostics {
-            if let (Some(f), Some(s)) = (file_of(&files, d), d.span) {
+            let file = file_of(&files, d);
+            if let (Some(f), Some(s)) = (file, d.span) {
                 want(f, &[s.start(), s.end().max(s.start())]);
             }
             for l in &d.labels {
-                let lp = l.file.as_deref().or(d.file.as_deref());
-                if let Some(lf) = lp.and_then(|p| files.get(p).copied()) {
+                let lf = match &l.file {
+                    Some(p) => files.get(p.as_path()).copied(),
+                    None => file,
+                };
+                if let Some(lf) = lf {
                     want(lf, &[l.span.start()]);
                 }
             }
         }
-        let mut at = std::collections::HashMap::new();
-        for (path, (f, mut offsets)) in wanted {
-            offsets.sort_unstable();
-            offsets.dedup();
-            let found = sweep(&f.text, &offsets);
-            at.extend(offsets.into_iter().map(|o| (path, o)).zip(found));
-        }
+        let mut todo: Vec<(&SourceFile, Vec<usize>)> = wanted
+            .into_values()
+            .map(|(f, mut offsets)| {
+                offsets.sort_unstable();
+                offsets.dedup();
+                (f, offsets)
+            })
+            .collect();
+        // the sweeps on two threads when there are many files: halves by text size
+        let total: usize = todo.iter().map(|(f, _)| f.text.len()).sum();
+        let mut sum = 0;
+        let split = todo
+            .iter()
+            .position(|(f, _)| {
+                sum += f.text.len();
+                sum * 2 >= total
+            })
+            .map_or(todo.len(), |k| k + 1);
+        let run = |part: &mut [(&SourceFile, Vec<usize>)]| -> Vec<Vec<LineCol>> {
+            part.iter()
+                .map(|(f, offsets)| sweep(&f.text, offsets))
+                .collect()
+        };
+        let (a, b) = todo.split_at_mut(split);
+        let (ra, rb) =
+            if b.len() >= 4 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+                std::thread::scope(|s| {
+                    let h = s.spawn(|| run(b));
+                    let ra = run(a);
+                    (
+                        ra,
+                        h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    )
+                })
+            } else {
+                (run(a), run(b))
+            };
+        let at = todo
+            .into_iter()
+            .zip(ra.into_iter().chain(rb))
+            .map(|((f, offsets), found)| (key(f), (offsets, found)))
+            .collect();
         Positions { files, at }
     }
 
     fn line_col(&self, f: &SourceFile, offset: usize) -> LineCol {
-        match self.at.get(&(f.path.as_path(), offset)) {
-            Some(&lc) => lc,
-            None => f.lines().line_col(&f.text, offset),
-        }
+        let known = self.at.get(&key(f)).and_then(|(offsets, found)| {
+            offsets
+                .binary_search(&offset)
+                .ok()
+                .and_then(|i| found.get(i).copied())
+        });
+        known.unwrap_or_else(|| f.lines().line_col(&f.text, offset))
     }
 
     /// Start and end (exclusive) line:column of `span` in `file`.
@@ -126,6 +169,11 @@ impl<'a> Positions<'a> {
             ),
         }
     }
+}
+
+/// A file of the report, by its address (cheaper to hash than its path).
+fn key(f: &SourceFile) -> usize {
+    std::ptr::from_ref(f) as usize
 }
 
 /// Line:column of each of `offsets` (ascending) in `text`, as
