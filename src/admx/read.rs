@@ -27,7 +27,7 @@ use crate::model::*;
 use crate::span::Span;
 use crate::xml::decode::{self, Decoded};
 pub use crate::xml::reader::ParseError;
-use crate::xml::reader::{Event, Tag, XmlReader, trim_xml_ws};
+use crate::xml::reader::{Event, EventObserver, Tag, XmlReader, trim_xml_ws};
 
 /// A document read from a file, with the decoded text its spans index into.
 #[derive(Clone, Debug)]
@@ -72,6 +72,66 @@ pub fn parse_adml_decoded(
     decoded: Decoded,
 ) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
     adml_from_decoded(decoded)
+}
+
+/// Like [`parse_admx_decoded`], with `observer` seeing every event (and the
+/// error, if any) of the one pass over the text, e.g. a checker riding
+/// along. The decoded text comes back whatever the outcome.
+pub fn parse_admx_observed(
+    decoded: Decoded,
+    observer: &mut dyn EventObserver,
+) -> (Result<PolicyDefinitions, ParseError>, String) {
+    let Decoded {
+        text,
+        encoding,
+        declaration,
+    } = decoded;
+    let doc = {
+        let mut p = Reader {
+            x: XmlReader::new(&text).with_observer(observer),
+            hints_left: 4,
+        };
+        p.document(
+            "policyDefinitions",
+            source_info(encoding, declaration),
+            |p, tag, source| p.policy_definitions(tag, source),
+        )
+    };
+    (doc, text)
+}
+
+/// Like [`parse_adml_decoded`], with `observer` seeing every event; see
+/// [`parse_admx_observed`].
+pub fn parse_adml_observed(
+    decoded: Decoded,
+    observer: &mut dyn EventObserver,
+) -> (Result<PolicyDefinitionResources, ParseError>, String) {
+    let Decoded {
+        text,
+        encoding,
+        declaration,
+    } = decoded;
+    let doc = {
+        let mut p = Reader {
+            x: XmlReader::new(&text).with_observer(observer),
+            hints_left: 4,
+        };
+        p.document(
+            "policyDefinitionResources",
+            source_info(encoding, declaration),
+            |p, tag, source| p.resources_root(tag, source),
+        )
+    };
+    (doc, text)
+}
+
+fn source_info(encoding: FileEncoding, declaration: Option<XmlDeclaration>) -> SourceInfo {
+    SourceInfo {
+        encoding,
+        declaration,
+        namespace: None,
+        outside_root: Vec::new(),
+    }
 }
 
 fn decoded_str(text: &str) -> Decoded {

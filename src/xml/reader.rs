@@ -888,9 +888,26 @@ pub struct XmlReader<'a> {
     pending: Option<Markup>,
     root_seen: bool,
     done: bool,
+    /// Sees every event and error [`XmlReader::next_event`] returns.
+    observer: Option<&'a mut dyn EventObserver>,
+}
+
+/// A consumer that watches the event stream of an [`XmlReader`] read by
+/// someone else (e.g. a checker riding along a model reader: one pass).
+pub trait EventObserver {
+    /// An event [`XmlReader::next_event`] is returning (`text`: the whole text).
+    fn on_event(&mut self, text: &str, event: &Event<'_>);
+    /// The error [`XmlReader::next_event`] is returning.
+    fn on_error(&mut self, text: &str, error: &ParseError);
 }
 
 impl<'a> XmlReader<'a> {
+    /// This reader with `observer` watching its events from now on.
+    pub fn with_observer(mut self, observer: &'a mut dyn EventObserver) -> XmlReader<'a> {
+        self.observer = Some(observer);
+        self
+    }
+
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
         // Leading BOMs (a decoder may leave one) are skipped; spans stay
@@ -903,6 +920,7 @@ impl<'a> XmlReader<'a> {
             pending: None,
             root_seen: false,
             done: false,
+            observer: None,
         }
     }
 
@@ -946,6 +964,12 @@ impl<'a> XmlReader<'a> {
         let r = self.next_inner();
         if r.is_err() {
             self.done = true;
+        }
+        if let Some(o) = self.observer.as_deref_mut() {
+            match &r {
+                Ok(ev) => o.on_event(self.text, ev),
+                Err(e) => o.on_error(self.text, e),
+            }
         }
         r
     }
