@@ -167,11 +167,13 @@ type R<T> = Result<T, ParseError>;
 /// Sets `Some(value)` for known attributes, otherwise records an unknown attribute.
 macro_rules! attrs {
     ($tag:expr, $node:expr, { $($name:literal => $field:expr),* $(,)? }) => {
-        for a in $tag.attributes() {
-            let (name, value) = a?;
-            match name {
-                $($name => $field = Some(value.into_owned()),)*
-                _ => $node.unknown_attributes.push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
+        if has_attributes(&$tag) {
+            for a in $tag.attributes() {
+                let (name, value) = a?;
+                match name {
+                    $($name => $field = Some(value.into_owned()),)*
+                    _ => $node.unknown_attributes.push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
+                }
             }
         }
     };
@@ -337,6 +339,9 @@ impl<'a> Reader<'a> {
     /// Element with only unknown attributes and children (a container such as `<policies>`).
     fn bare(&mut self, tag: &Tag<'a>) -> R<Node> {
         let mut node = Node::at(tag.span);
+        if !has_attributes(tag) {
+            return Ok(node);
+        }
         for a in tag.attributes() {
             let (name, value) = a?;
             node.unknown_attributes.push(RawAttribute {
@@ -769,6 +774,9 @@ impl<'a> Reader<'a> {
     }
 
     fn bare_attrs(&mut self, tag: &Tag<'a>, node: &mut Node) -> R<()> {
+        if !has_attributes(tag) {
+            return Ok(());
+        }
         for a in tag.attributes() {
             let (name, value) = a?;
             node.unknown_attributes.push(RawAttribute {
@@ -1225,6 +1233,12 @@ impl<'a> Reader<'a> {
         };
         Ok(Some(ctl))
     }
+}
+
+/// Whether `tag` may have attributes: `<name>` and `<name/>` (most
+/// containers and value wrappers) are too short to hold one, and need no scan.
+fn has_attributes(tag: &Tag<'_>) -> bool {
+    tag.span.end() - tag.span.start() > tag.name().len() + 3
 }
 
 /// Appends a text piece, staying borrowed while there is a single piece.

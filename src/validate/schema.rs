@@ -1488,6 +1488,46 @@ mod tests {
   <enabledValue><decimal value="1"/></enabledValue></policy></policies>
 </policyDefinitions>"#;
 
+    /// The checker riding along the model reader finds what it finds alone
+    /// (whenever the reader read to the end or the checker stopped).
+    #[test]
+    fn riding_along_the_model_reader_is_walking_alone() {
+        let texts = [
+            OK.to_string(),
+            OK.replace(r#"<supportedOn ref="s"/>"#, ""),
+            OK.replace(r#"class="User""#, r#"class="user" Area="x""#),
+            OK.replace("<resources", "<foo/><resources"),
+            OK.replace("policyNamespaces>", "pn:policyNamespaces>"),
+            OK.replace(r#"key="k""#, r#"key="k" key="j""#),
+            OK.replace("</policies>", ""),
+            OK.replace(r#"revision="1.0""#, r#"revision="&bad;""#),
+            OK.replace("policyDefinitions", "html"),
+            OK.replace(
+                "<enabledValue>",
+                "text &amp; more\r\n<enabledValue><string>a\r\nb</string>",
+            ),
+            format!("<!DOCTYPE x>{OK}"),
+            "<policyDefinitionResources revision=\"1.0\" schemaVersion=\"1.0\"/>".to_string(),
+        ];
+        let mut ridden = 0;
+        for (i, text) in texts.iter().enumerate() {
+            for strict in [false, true] {
+                let mut checker = Checker::new(strict);
+                let dec = crate::xml::decode::decode(text.as_bytes()).expect("decodes");
+                let _ = crate::admx::parse_admx_observed(dec, &mut checker);
+                let Some(riding) = checker.finish() else {
+                    continue;
+                };
+                ridden += 1;
+                let alone = check(text, strict);
+                assert_eq!(riding.diagnostics, alone.diagnostics, "text {i}");
+                assert_eq!(riding.well_formed, alone.well_formed, "text {i}");
+                assert_eq!(riding.root, alone.root, "text {i}");
+            }
+        }
+        assert!(ridden >= 16, "{ridden}");
+    }
+
     #[test]
     fn valid_minimal_admx() {
         assert!(codes(OK, true).is_empty(), "{:?}", codes(OK, true));
