@@ -7,6 +7,9 @@ mod cli;
 
 use std::process::ExitCode;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     use clap::Parser;
     let args = cli::Args::parse();

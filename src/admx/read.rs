@@ -27,7 +27,7 @@ use crate::model::*;
 use crate::span::Span;
 use crate::xml::decode::{self, Decoded};
 pub use crate::xml::reader::ParseError;
-use crate::xml::reader::{Event, Tag, XmlReader, trim_xml_ws};
+use crate::xml::reader::{Event, EventObserver, Tag, XmlReader, trim_xml_ws};
 
 /// A document read from a file, with the decoded text its spans index into.
 #[derive(Clone, Debug)]
@@ -74,6 +74,34 @@ pub fn parse_adml_decoded(
     adml_from_decoded(decoded)
 }
 
+/// Like [`parse_admx_decoded`], with `observer` seeing every event (and the
+/// error, if any) of the one pass over the text, e.g. a checker riding
+/// along. The decoded text comes back whatever the outcome.
+pub fn parse_admx_observed(
+    decoded: Decoded,
+    observer: &mut dyn EventObserver,
+) -> (Result<PolicyDefinitions, ParseError>, String) {
+    read_admx(decoded, Some(observer))
+}
+
+/// Like [`parse_adml_decoded`], with `observer` seeing every event; see
+/// [`parse_admx_observed`].
+pub fn parse_adml_observed(
+    decoded: Decoded,
+    observer: &mut dyn EventObserver,
+) -> (Result<PolicyDefinitionResources, ParseError>, String) {
+    read_adml(decoded, Some(observer))
+}
+
+fn source_info(encoding: FileEncoding, declaration: Option<XmlDeclaration>) -> SourceInfo {
+    SourceInfo {
+        encoding,
+        declaration,
+        namespace: None,
+        outside_root: Vec::new(),
+    }
+}
+
 fn decoded_str(text: &str) -> Decoded {
     let (text, encoding) = match text.strip_prefix('\u{FEFF}') {
         Some(t) => (t, FileEncoding::Utf8Bom),
@@ -88,43 +116,50 @@ fn decoded_str(text: &str) -> Decoded {
 }
 
 fn admx_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitions>, ParseError> {
-    let source = SourceInfo {
-        encoding: d.encoding,
-        declaration: d.declaration,
-        namespace: None,
-        outside_root: Vec::new(),
-    };
-    let doc = {
-        let mut p = Reader {
-            x: XmlReader::new(&d.text),
-            hints_left: 4,
-            bufs: Bufs::default(),
-        };
-        p.document("policyDefinitions", source, |p, tag, source| {
-            p.policy_definitions(tag, source)
-        })?
-    };
-    Ok(Parsed { doc, text: d.text })
+    let (doc, text) = read_admx(d, None);
+    Ok(Parsed { doc: doc?, text })
 }
 
 fn adml_from_decoded(d: Decoded) -> Result<Parsed<PolicyDefinitionResources>, ParseError> {
-    let source = SourceInfo {
-        encoding: d.encoding,
-        declaration: d.declaration,
-        namespace: None,
-        outside_root: Vec::new(),
-    };
-    let doc = {
-        let mut p = Reader {
-            x: XmlReader::new(&d.text),
-            hints_left: 4,
-            bufs: Bufs::default(),
-        };
-        p.document("policyDefinitionResources", source, |p, tag, source| {
-            p.resources_root(tag, source)
-        })?
-    };
-    Ok(Parsed { doc, text: d.text })
+    let (doc, text) = read_adml(d, None);
+    Ok(Parsed { doc: doc?, text })
+}
+
+/// The model of an ADMX text, with `observer` (if any) seeing every event;
+/// the text is handed back either way.
+fn read_admx(
+    d: Decoded,
+    observer: Option<&mut dyn EventObserver>,
+) -> (Result<PolicyDefinitions, ParseError>, String) {
+    let Decoded {
+        text,
+        encoding,
+        declaration,
+    } = d;
+    let doc = Reader::over(&text, observer.map(|o| o as &mut dyn EventObserver)).document(
+        "policyDefinitions",
+        source_info(encoding, declaration),
+        |p, tag, source| p.policy_definitions(tag, source),
+    );
+    (doc, text)
+}
+
+/// [`read_admx`] for an ADML text.
+fn read_adml(
+    d: Decoded,
+    observer: Option<&mut dyn EventObserver>,
+) -> (Result<PolicyDefinitionResources, ParseError>, String) {
+    let Decoded {
+        text,
+        encoding,
+        declaration,
+    } = d;
+    let doc = Reader::over(&text, observer.map(|o| o as &mut dyn EventObserver)).document(
+        "policyDefinitionResources",
+        source_info(encoding, declaration),
+        |p, tag, source| p.resources_root(tag, source),
+    );
+    (doc, text)
 }
 
 type R<T> = Result<T, ParseError>;
@@ -177,6 +212,19 @@ fn exact<T>(buf: &mut Vec<T>) -> Vec<T> {
 }
 
 impl<'a> Reader<'a> {
+    /// A model reader over `text`, with `observer` (if any) seeing every event.
+    fn over(text: &'a str, observer: Option<&'a mut dyn EventObserver>) -> Reader<'a> {
+        let x = XmlReader::new(text);
+        Reader {
+            x: match observer {
+                Some(o) => x.with_observer(o),
+                None => x,
+            },
+            hints_left: 4,
+            bufs: Bufs::default(),
+        }
+    }
+
     fn document<T: HasSource>(
         &mut self,
         root: &str,

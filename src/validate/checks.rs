@@ -174,45 +174,40 @@ pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
         e.supported
             .extend(supported_names(d).into_iter().map(|(n, _)| n.to_string()));
     }
-    // Checks of one file at a time are independent: split the files in two
-    // halves, check them on two threads, and append the findings in the
-    // order checking them one after the other gives.
-    let per_file = |admx: &[AdmxFile], adml: &[AdmlFile]| {
-        let (mut x, mut m) = (Vec::new(), Vec::new());
-        let mut cx = Ctx { l, out: &mut x };
-        for a in admx {
-            if let Some(d) = &a.doc {
-                admx_checks(&mut cx, a.file, d, &index);
-            }
-        }
-        let mut cx = Ctx { l, out: &mut m };
-        for f in adml {
-            if let Some(d) = &f.doc {
-                adml_checks(&mut cx, f.file, d);
-            }
-        }
-        (x, m)
-    };
-    let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
-    let (ma, mb) = l.adml.split_at(l.adml.len() / 2);
+    // Checks of one file at a time are independent: run them on two
+    // threads taking the next file as they go (file sizes vary a lot), and
+    // append the findings in the order checking them one after the other
+    // gives. The registry values each policy writes are kept for the store
+    // checks.
     let parallel = two_threads(l);
-    let ((mut x1, mut m1), (mut x2, mut m2)) = if parallel {
-        std::thread::scope(|s| {
-            let h = s.spawn(|| per_file(xb, mb));
-            let first = per_file(xa, ma);
-            // a panic on the helper thread is a bug: surface it here
-            let second = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (first, second)
-        })
-    } else {
-        (per_file(xa, ma), per_file(xb, mb))
-    };
-    for v in [&mut x1, &mut x2, &mut m1, &mut m2] {
-        cx.out.append(v);
+    let (nx, nm) = (l.admx.len(), l.adml.len());
+    let per_file = ordered(nx + nm, parallel, |i| {
+        let mut out = Vec::new();
+        let mut cx = Ctx { l, out: &mut out };
+        let written = if i < nx {
+            let a = &l.admx[i];
+            a.doc
+                .as_ref()
+                .map(|d| admx_checks(&mut cx, a.file, d, &index))
+        } else {
+            let m = &l.adml[i - nx];
+            if let Some(d) = &m.doc {
+                adml_checks(&mut cx, m.file, d);
+            }
+            None
+        };
+        (out, written)
+    });
+    let mut written: Vec<Option<Writes>> = Vec::with_capacity(nx);
+    for (i, (mut found, w)) in per_file.into_iter().enumerate() {
+        cx.out.append(&mut found);
+        if i < nx {
+            written.push(w);
+        }
     }
     reference_checks(&mut cx);
     if l.store {
-        store_checks(&mut cx);
+        store_checks(&mut cx, written);
     }
 }
 
@@ -303,12 +298,16 @@ fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
         .collect()
 }
 
+/// The registry values each policy of a file writes, by policy (see [`writes`]).
+type Writes = Vec<Vec<(String, String)>>;
+
+/// Checks one ADMX; returns what its policies write (for the store checks).
 fn admx_checks(
     cx: &mut Ctx<'_>,
     f: usize,
     d: &PolicyDefinitions,
     index: &HashMap<String, NsIndex>,
-) {
+) -> Writes {
     // ---- namespaces and prefixes
     let target_prefix = d.target().and_then(|t| t.prefix.clone());
     let mut prefixes: HashMap<String, (Option<String>, Span)> = HashMap::default();
@@ -691,12 +690,13 @@ fn admx_checks(
     }
 
     // ---- same registry value written by two policies of this file
-    let mut owner: HashMap<(String, String), (usize, PolicyClass, String)> = HashMap::default();
-    for (i, pol) in d.policies().iter().enumerate() {
+    let written: Writes = d.policies().iter().map(|p| writes(d, p)).collect();
+    let mut owner: HashMap<&(String, String), (usize, PolicyClass, &str)> = HashMap::default();
+    for (i, (pol, ws)) in d.policies().iter().zip(&written).enumerate() {
         let class = pol.class().unwrap_or(PolicyClass::Both);
         let mut reported = false;
-        for w in writes(d, pol) {
-            match owner.get(&w) {
+        for w in ws {
+            match owner.get(w) {
                 Some((j, oc, oname)) if *j != i && overlap(*oc, class) => {
                     if !reported {
                         reported = true;
@@ -710,11 +710,13 @@ fn admx_checks(
                 }
                 Some(_) => {}
                 None => {
-                    owner.insert(w, (i, class, pol.name.clone().unwrap_or_default()));
+                    owner.insert(w, (i, class, pol.name.as_deref().unwrap_or_default()));
                 }
             }
         }
     }
+    drop(owner);
+    written
 }
 
 fn overlap(a: PolicyClass, b: PolicyClass) -> bool {
@@ -1098,28 +1100,55 @@ fn reference_checks(cx: &mut Ctx<'_>) {
             }
         }
     };
-    let half = |files: &[AdmxFile]| {
+    let found = ordered(l.admx.len(), two_threads(l), |i| {
         let mut out = Vec::new();
-        for a in files {
-            one(a, &mut out);
-        }
+        one(&l.admx[i], &mut out);
         out
+    });
+    for mut f in found {
+        cx.out.append(&mut f);
+    }
+}
+
+/// `f(0), f(1), ... f(n - 1)`, in that order, computed on two threads (the
+/// calling one and a helper) that each take the next index as they go;
+/// on the calling thread alone unless `parallel`.
+fn ordered<R: Send>(n: usize, parallel: bool, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    if !parallel {
+        return (0..n).map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            mine.push((i, f(i)));
+        }
+        mine
     };
-    let (xa, xb) = l.admx.split_at(l.admx.len() / 2);
-    let (mut first, mut second) = if two_threads(l) {
-        std::thread::scope(|s| {
-            let h = s.spawn(|| half(xb));
-            let first = half(xa);
-            (
-                first,
-                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            )
-        })
-    } else {
-        (half(xa), half(xb))
-    };
-    cx.out.append(&mut first);
-    cx.out.append(&mut second);
+    let (a, b) = std::thread::scope(|s| {
+        let h = s.spawn(work);
+        let a = work();
+        // a panic on the helper thread is a bug: surface it here
+        (a, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    // both lists are ascending: merge them
+    let mut out = Vec::with_capacity(n);
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some((i, _)), Some((j, _))) => i < j,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        out.extend(next.map(|(_, r)| r));
+    }
+    out
 }
 
 /// Whether per-file work is worth splitting over two threads.
@@ -1436,7 +1465,8 @@ fn language_checks(
 
 // =================================================================== store
 
-fn store_checks(cx: &mut Ctx<'_>) {
+/// `written`: [`admx_checks`]'s result for each ADMX (`None`: no model).
+fn store_checks(cx: &mut Ctx<'_>, mut written: Vec<Option<Writes>>) {
     let l = cx.l;
     let mut targets: HashMap<String, (usize, Span)> = HashMap::default();
     for a in &l.admx {
@@ -1499,11 +1529,15 @@ fn store_checks(cx: &mut Ctx<'_>) {
     let mut owner: HashMap<(String, String), (usize, PolicyClass, &str)> = HashMap::default();
     for (ai, a) in l.admx.iter().enumerate() {
         let Some(d) = &a.doc else { continue };
-        for p in d.policies() {
+        let by_policy = written
+            .get_mut(ai)
+            .and_then(Option::take)
+            .unwrap_or_default();
+        for (p, ws) in d.policies().iter().zip(by_policy) {
             let class = p.class().unwrap_or(PolicyClass::Both);
             let pname = p.name.as_deref().unwrap_or_default();
             let mut reported = false;
-            for w in writes(d, p) {
+            for w in ws {
                 match owner.get(&w) {
                     Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
                         reported = true;

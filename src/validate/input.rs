@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::{FileEncoding, PolicyDefinitionResources, PolicyDefinitions};
 use crate::span::Span;
 use crate::xml::decode::{Decoded, EncodingConflict};
+use crate::xml::reader::{EventObserver, ParseError};
 
 use super::SourceFile;
 use super::schema::{self, diag};
@@ -201,8 +202,21 @@ impl Loaded {
             ..
         } = self;
         if admx.len() + adml.len() >= 16 {
-            let admx2 = admx.split_off(admx.len() / 2);
-            let adml2 = adml.split_off(adml.len() / 2);
+            // halves by text size (a model grows with its file's text)
+            let half = |ids: &mut dyn Iterator<Item = usize>| {
+                let sizes: Vec<usize> = ids.map(|f| files[f].text.len()).collect();
+                let total: usize = sizes.iter().sum();
+                let mut sum = 0;
+                sizes
+                    .iter()
+                    .position(|n| {
+                        sum += n;
+                        sum * 2 >= total
+                    })
+                    .map_or(sizes.len(), |k| k + 1)
+            };
+            let admx2 = admx.split_off(half(&mut admx.iter().map(|a| a.file)));
+            let adml2 = adml.split_off(half(&mut adml.iter().map(|m| m.file)));
             std::thread::scope(|s| {
                 s.spawn(move || drop((admx2, adml2)));
                 drop((admx, adml));
@@ -325,24 +339,23 @@ fn read_all(jobs: &[(&Path, bool)], strict: bool) -> Vec<Result<ReadResult>> {
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<Option<Result<ReadResult>>> = (0..jobs.len()).map(|_| None).collect();
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((p, a)) = jobs.get(i) else { break };
+            mine.push((i, read_one(p, *a, strict)));
+        }
+        mine
+    };
+    // the calling thread reads its share too
     let parts: Vec<Vec<(usize, Result<ReadResult>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((p, a)) = jobs.get(i) else { break };
-                        mine.push((i, read_one(p, *a, strict)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        // (a panic here is taken like one on a helper thread: its jobs fail)
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        let mut parts = vec![mine.unwrap_or_default()];
+        parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
+        parts
     });
     for (i, r) in parts.into_iter().flatten() {
         out[i] = Some(r);
@@ -356,8 +369,8 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut found: Vec<Diagnostic> = Vec::new();
     let mut doc = None;
-    let text = match crate::xml::decode::decode(&bytes) {
-        Err(e) => {
+    let text = match decode_owned(bytes) {
+        Err((e, bytes)) => {
             let (enc, _) = crate::xml::decode::sniff(&bytes);
             found.push(diag(
                 "XML006",
@@ -396,7 +409,14 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                     ));
                 }
             }
-            let outcome = schema::check(&dec.text, strict);
+            // one pass: the schema checker rides along the model reader
+            let mut checker = schema::Checker::new(strict);
+            let (d, text) = parse_model(dec, is_admx, &mut checker);
+            let outcome = match checker.finish() {
+                Some(outcome) => outcome,
+                // the reader refused the file before its end: walk it alone
+                None => schema::check(&text, strict),
+            };
             found.extend(outcome.diagnostics);
             let root_ok = match outcome.root.as_deref() {
                 Some("policyDefinitions") => is_admx,
@@ -410,7 +430,7 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                     "<policyDefinitionResources>"
                 };
                 let found_root = outcome.root.clone().unwrap_or_default();
-                let at = dec.text.find(&format!("<{found_root}")).unwrap_or(0);
+                let at = text.find(&format!("<{found_root}")).unwrap_or(0);
                 found.push(diag(
                     "XML008",
                     format!(
@@ -420,19 +440,11 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
                     Span::new(at, at + 1 + found_root.len()),
                 ));
             }
+            // the model layers run on well-formed templates with the right root only
             if outcome.well_formed && root_ok {
-                // the model reader takes the decoded text and hands it back: no copy
-                let (d, text) = parse_model(dec, is_admx);
                 doc = d;
-                match text {
-                    Some(text) => text,
-                    // the reader refused the file and kept the text: decode it again
-                    None => crate::xml::decode::decode(&bytes)
-                        .map_or_else(|_| lossy(&bytes), |d| d.text),
-                }
-            } else {
-                dec.text
             }
+            text
         }
     };
     for d in &mut found {
@@ -441,19 +453,42 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     Ok((SourceFile::new(path.to_path_buf(), text), found, doc))
 }
 
-/// Parses the model with the reader (`gpforge::admx`); returns the model and
-/// the decoded text (`None` when the reader refused the file).
-fn parse_model(dec: Decoded, is_admx: bool) -> (Option<Doc>, Option<String>) {
-    if is_admx {
-        match crate::admx::parse_admx_decoded(dec) {
-            Ok(p) => (Some(Doc::Admx(Box::new(p.doc))), Some(p.text)),
-            Err(_) => (None, None),
+/// [`crate::xml::decode::decode`], taking the bytes: a valid UTF-8 file
+/// without BOM (the usual ADMX) becomes its text without a copy. On error
+/// the bytes come back.
+fn decode_owned(bytes: Vec<u8>) -> std::result::Result<Decoded, (ParseError, Vec<u8>)> {
+    let bytes = if crate::xml::decode::sniff(&bytes) == (FileEncoding::Utf8, 0) {
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let declaration = crate::xml::decode::parse_declaration(&text).map(|(d, _)| d);
+                return Ok(Decoded {
+                    text,
+                    encoding: FileEncoding::Utf8,
+                    declaration,
+                });
+            }
+            Err(e) => e.into_bytes(),
         }
     } else {
-        match crate::admx::parse_adml_decoded(dec) {
-            Ok(p) => (Some(Doc::Adml(Box::new(p.doc))), Some(p.text)),
-            Err(_) => (None, None),
-        }
+        bytes
+    };
+    crate::xml::decode::decode(&bytes).map_err(|e| (e, bytes))
+}
+
+/// Parses the model with the reader (`gpforge::admx`), `observer` watching
+/// the events; returns the model (`None` when the reader refused the file)
+/// and the decoded text.
+fn parse_model(
+    dec: Decoded,
+    is_admx: bool,
+    observer: &mut dyn EventObserver,
+) -> (Option<Doc>, String) {
+    if is_admx {
+        let (d, text) = crate::admx::parse_admx_observed(dec, observer);
+        (d.ok().map(|d| Doc::Admx(Box::new(d))), text)
+    } else {
+        let (d, text) = crate::admx::parse_adml_observed(dec, observer);
+        (d.ok().map(|d| Doc::Adml(Box::new(d))), text)
     }
 }
 

@@ -167,7 +167,6 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Rep
     deny.extend(opts.deny.iter().cloned());
     grade(&mut diagnostics, profile, &config, &allow, &deny);
     sort(&mut diagnostics);
-    index_lines(&files, &diagnostics);
     Ok(Report {
         diagnostics,
         files,
@@ -176,7 +175,8 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Rep
 }
 
 /// Builds the line index of every file a finding points into, on two
-/// threads (rendering needs line:column; files without findings are skipped).
+/// threads (rustc-style rendering shows their lines; files without
+/// findings are skipped).
 fn index_lines(files: &[SourceFile], diags: &[Diagnostic]) {
     let wanted: std::collections::HashSet<&Path> = diags
         .iter()

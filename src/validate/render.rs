@@ -65,6 +65,157 @@ fn locate(file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
 
 type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile>;
 
+/// Line:column of every position the findings of a report point at, found
+/// by one forward sweep per file over just the offsets it needs (building
+/// a whole line index of every file with a finding costs more than that).
+struct Positions<'a> {
+    files: Files<'a>,
+    /// By file (its address): the offsets asked for, ascending, and their positions.
+    at: std::collections::HashMap<usize, (Vec<usize>, Vec<LineCol>)>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(report: &'a Report) -> Positions<'a> {
+        let files = index(report);
+        let mut wanted: std::collections::HashMap<usize, (&SourceFile, Vec<usize>)> =
+            std::collections::HashMap::new();
+        let mut want = |f: &'a SourceFile, offsets: &[usize]| {
+            wanted
+                .entry(key(f))
+                .or_insert((f, Vec::new()))
+                .1
+                .extend_from_slice(offsets);
+        };
+        for d in &report.diagnostics {
+            let file = file_of(&files, d);
+            if let (Some(f), Some(s)) = (file, d.span) {
+                want(f, &[s.start(), s.end().max(s.start())]);
+            }
+            for l in &d.labels {
+                let lf = match &l.file {
+                    Some(p) => files.get(p.as_path()).copied(),
+                    None => file,
+                };
+                if let Some(lf) = lf {
+                    want(lf, &[l.span.start()]);
+                }
+            }
+        }
+        let mut todo: Vec<(&SourceFile, Vec<usize>)> = wanted
+            .into_values()
+            .map(|(f, mut offsets)| {
+                offsets.sort_unstable();
+                offsets.dedup();
+                (f, offsets)
+            })
+            .collect();
+        // the sweeps on two threads when there are many files: halves by text size
+        let total: usize = todo.iter().map(|(f, _)| f.text.len()).sum();
+        let mut sum = 0;
+        let split = todo
+            .iter()
+            .position(|(f, _)| {
+                sum += f.text.len();
+                sum * 2 >= total
+            })
+            .map_or(todo.len(), |k| k + 1);
+        let run = |part: &mut [(&SourceFile, Vec<usize>)]| -> Vec<Vec<LineCol>> {
+            part.iter()
+                .map(|(f, offsets)| sweep(&f.text, offsets))
+                .collect()
+        };
+        let (a, b) = todo.split_at_mut(split);
+        let (ra, rb) =
+            if b.len() >= 4 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+                std::thread::scope(|s| {
+                    let h = s.spawn(|| run(b));
+                    let ra = run(a);
+                    (
+                        ra,
+                        h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    )
+                })
+            } else {
+                (run(a), run(b))
+            };
+        let at = todo
+            .into_iter()
+            .zip(ra.into_iter().chain(rb))
+            .map(|((f, offsets), found)| (key(f), (offsets, found)))
+            .collect();
+        Positions { files, at }
+    }
+
+    fn line_col(&self, f: &SourceFile, offset: usize) -> LineCol {
+        let known = self.at.get(&key(f)).and_then(|(offsets, found)| {
+            offsets
+                .binary_search(&offset)
+                .ok()
+                .and_then(|i| found.get(i).copied())
+        });
+        known.unwrap_or_else(|| f.lines().line_col(&f.text, offset))
+    }
+
+    /// Start and end (exclusive) line:column of `span` in `file`.
+    fn locate(&self, file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
+        match (file, span) {
+            (Some(f), Some(s)) => (
+                self.line_col(f, s.start()),
+                self.line_col(f, s.end().max(s.start())),
+            ),
+            _ => (
+                LineCol { line: 1, column: 1 },
+                LineCol { line: 1, column: 1 },
+            ),
+        }
+    }
+}
+
+/// A file of the report, by its address (cheaper to hash than its path).
+fn key(f: &SourceFile) -> usize {
+    std::ptr::from_ref(f) as usize
+}
+
+/// Line:column of each of `offsets` (ascending) in `text`, as
+/// [`crate::span::LineIndex::line_col`] gives them: lines end at LF, CR LF
+/// or a lone CR; offsets past the end map to the end, offsets inside a
+/// character to that character; columns count characters from 1.
+fn sweep(text: &str, offsets: &[usize]) -> Vec<LineCol> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(offsets.len());
+    let mut line = 1u32;
+    let mut line_start = 0usize;
+    // the next line break at or after `line_start`: where the line after it starts
+    let next_start = |from: usize| {
+        memchr::memchr2(b'\n', b'\r', &b[from..]).map(|k| {
+            let i = from + k;
+            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
+            }
+        })
+    };
+    let mut next = next_start(0);
+    for &offset in offsets {
+        let offset = offset.min(text.len());
+        while let Some(n) = next.filter(|&n| n <= offset) {
+            line += 1;
+            line_start = n;
+            next = next_start(n);
+        }
+        let mut end = offset;
+        while end > line_start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.push(LineCol {
+            line,
+            column: text[line_start..end].chars().count() as u32 + 1,
+        });
+    }
+    out
+}
+
 fn index(report: &Report) -> Files<'_> {
     report.files.iter().map(|f| (f.path.as_path(), f)).collect()
 }
@@ -114,6 +265,7 @@ fn snippet(out: &mut String, f: &SourceFile, span: Span, gutter: usize, label: O
 
 /// rustc-style text: `error[CODE]: message`, `--> file:line:col`, the line and a caret.
 pub fn human(report: &Report) -> String {
+    super::index_lines(&report.files, &report.diagnostics);
     let files = index(report);
     let mut out = String::new();
     for d in &report.diagnostics {
@@ -230,12 +382,13 @@ struct JsonFinding {
 /// A JSON array; each finding has `code`, `name`, `severity`, `message`, `file`,
 /// `line`, `column`, `end_line`, `end_column` (1-based; columns in characters).
 pub fn json(report: &Report) -> String {
-    let files = index(report);
+    let pos = Positions::new(report);
+    let files = &pos.files;
     let v: Vec<JsonFinding> = report
         .diagnostics
         .iter()
         .map(|d| {
-            let (a, b) = locate(file_of(&files, d), d.span);
+            let (a, b) = pos.locate(file_of(files, d), d.span);
             JsonFinding {
                 code: d.code.clone(),
                 name: super::rules::rule(&d.code).map_or("", |r| r.name),
@@ -253,7 +406,9 @@ pub fn json(report: &Report) -> String {
                     .map(|l| {
                         let lp = l.file.as_deref().or(d.file.as_deref());
                         let lf = lp.and_then(|p| files.get(p).copied());
-                        let (la, _) = locate(lf, Some(l.span));
+                        let la = lf.map_or(LineCol { line: 1, column: 1 }, |f| {
+                            pos.line_col(f, l.span.start())
+                        });
                         JsonLabel {
                             file: lp.map(path_str),
                             line: la.line,
@@ -305,7 +460,8 @@ fn uri(p: &Path) -> String {
 
 /// SARIF 2.1.0 with `tool.driver.rules` (every validation rule, with help) and one result per finding.
 pub fn sarif(report: &Report) -> String {
-    let files = index(report);
+    let pos = Positions::new(report);
+    let files = &pos.files;
     let rules: Vec<_> = super::RULES
         .iter()
         .map(|r| {
@@ -324,7 +480,7 @@ pub fn sarif(report: &Report) -> String {
         .diagnostics
         .iter()
         .map(|d| {
-            let (a, b) = locate(file_of(&files, d), d.span);
+            let (a, b) = pos.locate(file_of(files, d), d.span);
             let mut res = json!({
                 "ruleId": d.code,
                 "level": sarif_level(d.severity),
@@ -366,4 +522,34 @@ pub fn sarif(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::LineIndex;
+
+    #[test]
+    fn sweep_agrees_with_the_line_index() {
+        for text in [
+            "",
+            "a",
+            "\n",
+            "ab\ncd\r\nef\rgh\r\n\r\n\n\rij",
+            "é€\r\n𝄞x\r\rz\n",
+            "no line break at all, but long enough",
+        ] {
+            let index = LineIndex::new(text);
+            let offsets: Vec<usize> = (0..text.len() + 3).collect();
+            let swept = sweep(text, &offsets);
+            for (&o, got) in offsets.iter().zip(swept) {
+                assert_eq!(got, index.line_col(text, o), "{text:?} at {o}");
+            }
+            // sparse offsets too (the sweep skips ahead)
+            let sparse: Vec<usize> = offsets.iter().copied().step_by(3).collect();
+            for (&o, got) in sparse.iter().zip(sweep(text, &sparse)) {
+                assert_eq!(got, index.line_col(text, o), "{text:?} at {o}");
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@
 //! `longDecimal` value) are accepted under the `windows` profile and are
 //! `SCH003` under `strict`, since the published schema lacks them.
 
-use crate::xml::reader::{Event, XmlReader, attr_span, is_xml_ws};
+use crate::xml::reader::{Event, EventObserver, ParseError, Tag, XmlReader, attr_span};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::namespaces;
@@ -510,13 +510,37 @@ pub(crate) static ADML_ROOT: ElemDef = el(
 
 // ================================================================ simple types
 
+/// `s.split_once(':')` for the short names and values of tags (a plain
+/// byte loop; the general searcher costs more than the search here).
+fn split_colon(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b':')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// ASCII letters, digits and underscore.
+static ASCII_IDENT: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 fn is_ident_char(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
 /// `(\p{L}|\p{N}|_)+`.
 pub(crate) fn is_ident(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(is_ident_char)
+    // ASCII first (nearly every id); the Unicode test decides the rest
+    !s.is_empty()
+        && (s
+            .bytes()
+            .all(|b| ASCII_IDENT.get(b as usize) == Some(&true))
+            || s.chars().all(is_ident_char))
 }
 
 /// Identifier that is valid except for hyphens (which Windows tolerates).
@@ -574,11 +598,20 @@ fn is_language(s: &str) -> bool {
 /// What is wrong with an attribute value, as (code, message).
 fn check_value(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
     if matches!(ty, Ident | ItemRef | StringRef | PresRef) {
-        let trimmed = match v.split_once(':') {
-            Some((p, n)) if ty == ItemRef => format!("{}:{}", p.trim(), n.trim()),
-            _ => v.trim().to_string(),
+        // (no copy unless there is something to trim)
+        let item_ref = match split_colon(v) {
+            Some((p, n)) if ty == ItemRef => Some((p, n)),
+            _ => None,
         };
-        if trimmed != v && check_value_inner(ty, elem, attr, &trimmed).is_none() {
+        let trims = match item_ref {
+            Some((p, n)) => p.trim().len() != p.len() || n.trim().len() != n.len(),
+            None => v.trim().len() != v.len(),
+        };
+        let trimmed = || match item_ref {
+            Some((p, n)) => format!("{}:{}", p.trim(), n.trim()),
+            None => v.trim().to_string(),
+        };
+        if trims && check_value_inner(ty, elem, attr, &trimmed()).is_none() {
             return Some((
                 "SCH019",
                 format!(
@@ -604,14 +637,12 @@ fn check_value_inner(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'stati
             )
         }),
         StringRef | PresRef => {
-            let (kind, code) = if ty == StringRef {
-                ("string", "SCH008")
+            let (kind, code, prefix) = if ty == StringRef {
+                ("string", "SCH008", "$(string.")
             } else {
-                ("presentation", "SCH009")
+                ("presentation", "SCH009", "$(presentation.")
             };
-            let id = v
-                .strip_prefix(&format!("$({kind}.")[..])
-                .and_then(|x| x.strip_suffix(')'));
+            let id = v.strip_prefix(prefix).and_then(|x| x.strip_suffix(')'));
             match id {
                 Some(id) if is_ident(id) => None,
                 Some(id) if is_hyphen_ident(id) => Some((
@@ -652,7 +683,7 @@ fn check_value_inner(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'stati
         }
         ItemRef => {
             let ok = |s: &str| is_ident(s) || is_hyphen_ident(s);
-            let valid = match v.split_once(':') {
+            let valid = match split_colon(v) {
                 Some((p, n)) => ok(p) && ok(n),
                 None => ok(v),
             };
@@ -755,9 +786,8 @@ pub(crate) struct SchemaOutcome {
     pub root: Option<String>,
 }
 
-struct Frame<'a> {
+struct Frame {
     def: Option<&'static ElemDef>,
-    name: &'a str,
     start: usize,
     /// Particle index and count in it.
     pi: usize,
@@ -777,222 +807,322 @@ pub(crate) fn diag(code: &'static str, message: String, span: Span) -> Diagnosti
     Diagnostic::new(code, sev, message).with_span(span)
 }
 
-/// Walks `text` (decoded) and checks it against the schema tables.
-/// `strict`: reject the documented extensions (`longDecimal`, ...).
-pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
-    let mut out = SchemaOutcome::default();
-    let mut reader = XmlReader::new(text);
-    let mut stack: Vec<Frame<'_>> = Vec::new();
-    // (prefix or "" for default, uri)
-    let mut ns: Vec<(String, String)> = Vec::new();
-    let mut root_ns: Option<String> = None;
-    let mut root_decls = 0usize;
-    let mut seen_root = false;
-    // one attribute buffer for the whole file (not one allocation per tag)
-    let mut attrs: Vec<(&str, std::borrow::Cow<'_, str>)> = Vec::new();
-    loop {
-        let ev = match reader.next_event() {
-            Ok(ev) => ev,
-            Err(e) => {
-                // findings before a syntax error are not reliable: keep only the file layer
-                out.diagnostics.retain(|d| d.code.starts_with("XML"));
-                let code = if e.message().starts_with("DTD") {
-                    "XML002"
-                } else {
-                    "XML001"
-                };
-                let msg = if code == "XML002" {
-                    "expected an ADMX/ADML template, found a document type declaration (`<!DOCTYPE`); this is likely an HTML page saved as a template".to_string()
-                } else {
-                    wf_message(e.message())
-                };
-                let s = e.span();
-                let s = if s.is_empty() {
-                    Span::new(s.start(), (s.start() + 1).min(text.len()))
-                } else {
-                    s
-                };
-                out.diagnostics.push(diag(code, msg, s));
-                return out;
+/// Where a [`Checker`] is in the event stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Expecting more events.
+    Running,
+    /// Stopped at a well-formedness problem or a foreign root: later events
+    /// change nothing.
+    Stopped,
+    /// Saw the end of the document: the text is well-formed.
+    Finished,
+}
+
+/// The schema walker, fed event by event ([`EventObserver`]): it rides
+/// along the model reader (one pass over the text) or runs alone ([`check`]).
+pub(crate) struct Checker {
+    strict: bool,
+    out: SchemaOutcome,
+    state: State,
+    stack: Vec<Frame>,
+    /// (prefix or "" for default, uri)
+    ns: Vec<(String, String)>,
+    root_ns: Option<String>,
+    root_decls: usize,
+    seen_root: bool,
+}
+
+impl Checker {
+    /// A checker; `strict`: reject the documented extensions (`longDecimal`, ...).
+    pub(crate) fn new(strict: bool) -> Checker {
+        Checker {
+            strict,
+            out: SchemaOutcome::default(),
+            state: State::Running,
+            stack: Vec::new(),
+            ns: Vec::new(),
+            root_ns: None,
+            root_decls: 0,
+            seen_root: false,
+        }
+    }
+
+    /// The outcome, once the event stream reached its end, an error, or a
+    /// point where the walk stops; `None` while more events are needed.
+    pub(crate) fn finish(self) -> Option<SchemaOutcome> {
+        match self.state {
+            State::Running => None,
+            State::Stopped => Some(self.out),
+            State::Finished => {
+                let mut out = self.out;
+                out.well_formed = true;
+                Some(out)
             }
+        }
+    }
+
+    /// Ends the walk at a well-formedness problem: findings before a
+    /// syntax error are not reliable, so only the file layer's are kept.
+    fn stop_malformed(&mut self, d: Diagnostic) {
+        self.out.diagnostics.retain(|d| d.code.starts_with("XML"));
+        self.out.diagnostics.push(d);
+        self.state = State::Stopped;
+    }
+
+    fn start(&mut self, text: &str, tag: &Tag<'_>) {
+        let qname = tag.name();
+        let local = tag.local_name();
+        let tspan = tag.span;
+        // one attribute buffer per tag, on the stack for the usual few
+        let mut attrs: SmallAttrs<'_> = SmallAttrs::default();
+        for a in tag.attributes() {
+            match a {
+                Ok((n, v)) => attrs.push((n, v)),
+                Err(e) => {
+                    self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
+                    return;
+                }
+            }
+        }
+        let attrs = attrs.as_slice();
+        let ns = &mut self.ns;
+        let mut ns_pushed = 0;
+        for (n, v) in attrs {
+            if *n == "xmlns" {
+                ns.push((String::new(), v.to_string()));
+                ns_pushed += 1;
+            } else if let Some(pfx) = n.strip_prefix("xmlns:") {
+                ns.push((pfx.to_string(), v.to_string()));
+                ns_pushed += 1;
+            }
+        }
+        let prefix = split_colon(qname).map_or("", |(p, _)| p);
+        // fast path: unprefixed element and no default namespace declared below the root
+        let plain = prefix.is_empty()
+            && self.seen_root
+            && ns_pushed == 0
+            && ns.iter().skip(self.root_decls).all(|(p, _)| !p.is_empty());
+        let elem_ns = if plain {
+            self.root_ns.as_deref().filter(|u| !u.is_empty())
+        } else {
+            lookup_ns(ns, prefix)
         };
-        match ev {
-            Event::Eof => break,
-            Event::Decl(_) | Event::Pi(..) | Event::Comment(..) => {}
-            Event::Start(tag) => {
-                let qname = tag.name();
-                let local = tag.local_name();
-                let tspan = tag.span;
-                attrs.clear();
-                for a in tag.attributes() {
-                    match a {
-                        Ok((n, v)) => attrs.push((n, v)),
-                        Err(e) => {
-                            out.diagnostics.retain(|d| d.code.starts_with("XML"));
-                            out.diagnostics
-                                .push(diag("XML001", wf_message(e.message()), e.span()));
-                            return out;
-                        }
-                    }
-                }
-                let mut ns_pushed = 0;
-                for (n, v) in &attrs {
-                    if *n == "xmlns" {
-                        ns.push((String::new(), v.to_string()));
-                        ns_pushed += 1;
-                    } else if let Some(pfx) = n.strip_prefix("xmlns:") {
-                        ns.push((pfx.to_string(), v.to_string()));
-                        ns_pushed += 1;
-                    }
-                }
-                let prefix = qname.split_once(':').map_or("", |(p, _)| p);
-                // fast path: unprefixed element and no default namespace declared below the root
-                let plain = prefix.is_empty()
-                    && seen_root
-                    && ns_pushed == 0
-                    && ns.iter().skip(root_decls).all(|(p, _)| !p.is_empty());
-                let elem_ns = if plain {
-                    root_ns.as_deref().filter(|u| !u.is_empty())
+        if !prefix.is_empty() && elem_ns.is_none() {
+            self.stop_malformed(diag(
+                "XML001",
+                format!("expected a declared namespace prefix, found undeclared `{prefix}`"),
+                tspan,
+            ));
+            return;
+        }
+        let out = &mut self.out;
+        let def: Option<&'static ElemDef>;
+        if !self.seen_root {
+            self.seen_root = true;
+            out.root = Some(local.to_string());
+            def = match local {
+                "policyDefinitions" => Some(&ADMX_ROOT),
+                "policyDefinitionResources" => Some(&ADML_ROOT),
+                _ => None,
+            };
+            if def.is_none() {
+                let (code, msg) = if local.eq_ignore_ascii_case("html") {
+                    (
+                        "XML002",
+                        "expected an ADMX/ADML template, found an HTML page".to_string(),
+                    )
                 } else {
-                    lookup_ns(&ns, prefix)
-                };
-                if !prefix.is_empty() && elem_ns.is_none() {
-                    out.diagnostics.retain(|d| d.code.starts_with("XML"));
-                    out.diagnostics.push(diag(
-                        "XML001",
+                    (
+                        "XML005",
                         format!(
-                            "expected a declared namespace prefix, found undeclared `{prefix}`"
+                            "expected root element `<policyDefinitions>` or `<policyDefinitionResources>`, found `<{qname}>`"
                         ),
-                        tspan,
-                    ));
-                    return out;
-                }
-                let def: Option<&'static ElemDef>;
-                if !seen_root {
-                    seen_root = true;
-                    out.root = Some(local.to_string());
-                    def = match local {
-                        "policyDefinitions" => Some(&ADMX_ROOT),
-                        "policyDefinitionResources" => Some(&ADML_ROOT),
-                        _ => None,
-                    };
-                    if def.is_none() {
-                        let (code, msg) = if local.eq_ignore_ascii_case("html") {
-                            (
-                                "XML002",
-                                "expected an ADMX/ADML template, found an HTML page".to_string(),
-                            )
-                        } else {
-                            (
-                                "XML005",
-                                format!(
-                                    "expected root element `<policyDefinitions>` or `<policyDefinitionResources>`, found `<{qname}>`"
-                                ),
-                            )
-                        };
-                        out.diagnostics.push(diag(code, msg, head_of(tspan, qname)));
-                        return out;
-                    }
-                    let uri = elem_ns.unwrap_or_default().to_string();
-                    if !(uri.is_empty()
-                        || uri == namespaces::SCHEMAS_2006
-                        || uri == namespaces::WWW)
-                    {
-                        let span = attr_span(text, tspan, "xmlns").unwrap_or(tspan);
-                        out.diagnostics.push(diag(
-                            "XML004",
-                            format!(
-                                "expected root namespace `{}`, `{}` or none, found `{}`",
-                                namespaces::SCHEMAS_2006,
-                                namespaces::WWW,
-                                short(&uri)
-                            ),
-                            span,
-                        ));
-                    }
-                    root_ns = Some(uri);
-                    root_decls = ns.len();
-                } else {
-                    let parent = stack.last_mut().expect("inside root");
-                    let same_ns =
-                        elem_ns.unwrap_or_default() == root_ns.as_deref().unwrap_or_default();
-                    def = if same_ns {
-                        child(
-                            &mut out.diagnostics,
-                            parent,
-                            local,
-                            head_of(tspan, qname),
-                            strict,
-                        )
-                    } else {
-                        if parent.def.is_some() {
-                            out.diagnostics.push(diag(
-                                "SCH003",
-                                format!(
-                                    "expected elements in the root's namespace inside `<{}>`, found `<{qname}>` in namespace `{}`",
-                                    parent.name,
-                                    short(elem_ns.unwrap_or_default())
-                                ),
-                                head_of(tspan, qname),
-                            ));
-                        }
-                        None
-                    };
-                }
-                if let Some(d) = def {
-                    check_attrs(&mut out.diagnostics, text, d, &attrs, &ns, tspan);
-                }
-                let frame = Frame {
-                    def,
-                    name: local,
-                    start: tspan.start(),
-                    pi: 0,
-                    count: 0,
-                    chars: 0,
-                    text_reported: false,
-                    ns_pushed,
-                    children: 0,
+                    )
                 };
-                if tag.empty {
-                    finish(&mut out.diagnostics, frame, tspan.end());
-                    ns.truncate(ns.len() - ns_pushed);
-                } else {
-                    stack.push(frame);
-                }
+                out.diagnostics.push(diag(code, msg, head_of(tspan, qname)));
+                self.state = State::Stopped;
+                return;
             }
+            let uri = elem_ns.unwrap_or_default().to_string();
+            if !(uri.is_empty() || uri == namespaces::SCHEMAS_2006 || uri == namespaces::WWW) {
+                let span = attr_span(text, tspan, "xmlns").unwrap_or(tspan);
+                out.diagnostics.push(diag(
+                    "XML004",
+                    format!(
+                        "expected root namespace `{}`, `{}` or none, found `{}`",
+                        namespaces::SCHEMAS_2006,
+                        namespaces::WWW,
+                        short(&uri)
+                    ),
+                    span,
+                ));
+            }
+            self.root_ns = Some(uri);
+            self.root_decls = ns.len();
+        } else {
+            let parent = self.stack.last_mut().expect("inside root");
+            let same_ns =
+                elem_ns.unwrap_or_default() == self.root_ns.as_deref().unwrap_or_default();
+            def = if same_ns {
+                child(
+                    &mut out.diagnostics,
+                    parent,
+                    local,
+                    head_of(tspan, qname),
+                    self.strict,
+                )
+            } else {
+                if let Some(pdef) = parent.def {
+                    out.diagnostics.push(diag(
+                        "SCH003",
+                        format!(
+                            "expected elements in the root's namespace inside `<{}>`, found `<{qname}>` in namespace `{}`",
+                            pdef.name,
+                            short(elem_ns.unwrap_or_default())
+                        ),
+                        head_of(tspan, qname),
+                    ));
+                }
+                None
+            };
+        }
+        if let Some(d) = def {
+            check_attrs(&mut out.diagnostics, text, d, attrs, ns, tspan);
+        }
+        let frame = Frame {
+            def,
+            start: tspan.start(),
+            pi: 0,
+            count: 0,
+            chars: 0,
+            text_reported: false,
+            ns_pushed,
+            children: 0,
+        };
+        if tag.empty {
+            finish(&mut out.diagnostics, frame, tspan.end());
+            ns.truncate(ns.len() - ns_pushed);
+        } else {
+            self.stack.push(frame);
+        }
+    }
+}
+
+impl EventObserver for Checker {
+    fn on_event(&mut self, text: &str, ev: &Event<'_>) {
+        if self.state != State::Running {
+            return;
+        }
+        match ev {
+            Event::Eof => self.state = State::Finished,
+            Event::Decl(_) | Event::Pi(..) | Event::Comment(..) => {}
+            Event::Start(tag) => self.start(text, tag),
             Event::End(span) => {
-                let Some(frame) = stack.pop() else { break };
+                let Some(frame) = self.stack.pop() else {
+                    self.state = State::Finished;
+                    return;
+                };
                 let pushed = frame.ns_pushed;
-                finish(&mut out.diagnostics, frame, span.end());
-                ns.truncate(ns.len() - pushed);
+                finish(&mut self.out.diagnostics, frame, span.end());
+                self.ns.truncate(self.ns.len() - pushed);
             }
             Event::Text(t) => {
-                let (ws, n) = if t.raw.contains(['&', '\r']) {
+                // References are resolved (and checked); line ends are left
+                // as written: TextRun counts CR LF as the one LF it means.
+                let value;
+                let s: &str = if t.raw.contains('&') {
                     match t.value() {
-                        Ok(v) => (v.chars().all(is_xml_ws), v.chars().count()),
+                        Ok(v) => {
+                            value = v;
+                            &value
+                        }
                         Err(e) => {
-                            out.diagnostics.retain(|d| d.code.starts_with("XML"));
-                            out.diagnostics
-                                .push(diag("XML001", wf_message(e.message()), e.span()));
-                            return out;
+                            self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
+                            return;
                         }
                     }
                 } else {
-                    (t.is_blank(), t.raw.chars().count())
+                    t.raw
                 };
-                if let Some(f) = stack.last_mut() {
-                    text_in(&mut out.diagnostics, f, ws, n, t.span);
+                if let Some(f) = self.stack.last_mut() {
+                    text_in(&mut self.out.diagnostics, f, TextRun::Text(s), t.span);
                 }
             }
             Event::CData(t, span) => {
-                if let Some(f) = stack.last_mut() {
-                    text_in(&mut out.diagnostics, f, false, t.chars().count(), span);
+                if let Some(f) = self.stack.last_mut() {
+                    text_in(&mut self.out.diagnostics, f, TextRun::CData(t), *span);
                 }
             }
         }
     }
-    out.well_formed = true;
-    out
+
+    fn on_error(&mut self, text: &str, e: &ParseError) {
+        if self.state != State::Running {
+            return;
+        }
+        let code = if e.message().starts_with("DTD") {
+            "XML002"
+        } else {
+            "XML001"
+        };
+        let msg = if code == "XML002" {
+            "expected an ADMX/ADML template, found a document type declaration (`<!DOCTYPE`); this is likely an HTML page saved as a template".to_string()
+        } else {
+            wf_message(e.message())
+        };
+        let s = e.span();
+        let s = if s.is_empty() {
+            Span::new(s.start(), (s.start() + 1).min(text.len()))
+        } else {
+            s
+        };
+        self.stop_malformed(diag(code, msg, s));
+    }
+}
+
+/// The attributes of one tag: the first few inline, the rest on the heap.
+#[derive(Default)]
+struct SmallAttrs<'t> {
+    inline: [(&'t str, std::borrow::Cow<'t, str>); 8],
+    len: usize,
+    more: Vec<(&'t str, std::borrow::Cow<'t, str>)>,
+}
+
+impl<'t> SmallAttrs<'t> {
+    fn push(&mut self, a: (&'t str, std::borrow::Cow<'t, str>)) {
+        if self.len < self.inline.len() && self.more.is_empty() {
+            self.inline[self.len] = a;
+            self.len += 1;
+        } else {
+            if self.more.is_empty() {
+                self.more.extend(self.inline.iter_mut().map(std::mem::take));
+            }
+            self.more.push(a);
+        }
+    }
+
+    fn as_slice(&self) -> &[(&'t str, std::borrow::Cow<'t, str>)] {
+        if self.more.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.more
+        }
+    }
+}
+
+/// Walks `text` (decoded) alone and checks it against the schema tables.
+/// `strict`: reject the documented extensions (`longDecimal`, ...).
+pub(crate) fn check(text: &str, strict: bool) -> SchemaOutcome {
+    let mut checker = Checker::new(strict);
+    let mut reader = XmlReader::new(text);
+    while checker.state == State::Running {
+        match reader.next_event() {
+            Ok(ev) => checker.on_event(text, &ev),
+            Err(e) => checker.on_error(text, &e),
+        }
+    }
+    checker.finish().unwrap_or_default()
 }
 
 /// The reader's message in "expected X, found Y" form.
@@ -1027,12 +1157,14 @@ fn check_attrs(
     ns: &[(String, String)],
     tag: Span,
 ) {
+    // the attribute declarations seen (bit i: d.attrs[i]; fewer than 32)
+    let mut seen = 0u32;
     for (name, value) in attrs {
         let name = *name;
         if name == "xmlns" || name.starts_with("xmlns:") {
             continue;
         }
-        if let Some((pfx, local)) = name.split_once(':') {
+        if let Some((pfx, local)) = split_colon(name) {
             if lookup_ns(ns, pfx) == Some(XSI)
                 && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
             {
@@ -1040,7 +1172,7 @@ fn check_attrs(
             }
         }
         let value_span = || attr_span(text, tag, name).unwrap_or(tag);
-        match d.attrs.iter().find(|x| x.name == name) {
+        match d.attrs.iter().position(|x| x.name == name) {
             None => {
                 let value_span = value_span();
                 // point at the attribute's name
@@ -1057,15 +1189,19 @@ fn check_attrs(
                     span,
                 ))
             }
-            Some(def) => {
+            Some(i) => {
+                seen |= 1 << i;
+                let def = &d.attrs[i];
                 if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
                     out.push(diag(code, msg, value_span()));
                 }
             }
         }
     }
-    for def in d.attrs.iter().filter(|x| x.required) {
-        if !attrs.iter().any(|(n, _)| *n == def.name) {
+    // (a declared name never starts with `xmlns` nor has a prefix: the
+    // attributes skipped above match none)
+    for (i, def) in d.attrs.iter().enumerate() {
+        if def.required && seen & (1 << i) == 0 {
             let name_end = tag.start() + 1 + d.name.len();
             out.push(diag(
                 "SCH001",
@@ -1223,12 +1359,49 @@ fn ext_check(
     d
 }
 
-fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, ws: bool, n: usize, span: Span) {
+/// Character data for [`text_in`].
+enum TextRun<'t> {
+    /// Text with references resolved, line ends as written (CR LF, lone CR
+    /// or LF: one character each).
+    Text(&'t str),
+    /// A CDATA section (never counts as whitespace).
+    CData(&'t str),
+}
+
+impl TextRun<'_> {
+    /// Only XML whitespace.
+    fn is_blank(&self) -> bool {
+        match self {
+            // (whitespace is ASCII: a byte test is a character test)
+            TextRun::Text(s) => s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')),
+            TextRun::CData(_) => false,
+        }
+    }
+
+    /// Characters after line-end normalisation.
+    fn chars(&self) -> usize {
+        match self {
+            TextRun::Text(s) => {
+                let crlf = if s.contains('\r') {
+                    s.matches("\r\n").count()
+                } else {
+                    0
+                };
+                s.chars().count() - crlf
+            }
+            TextRun::CData(s) => s.chars().count(),
+        }
+    }
+}
+
+fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, span: Span) {
     let Some(d) = f.def else { return };
     match d.content {
-        Content::Text(_) => f.chars += n,
+        // only a length limit needs the characters counted
+        Content::Text(Some(_)) => f.chars += t.chars(),
+        Content::Text(None) => {}
         Content::AnyOne => {}
-        Content::Seq(_) if ws => {}
+        Content::Seq(_) if t.is_blank() => {}
         Content::Empty | Content::Seq(_) => {
             if !f.text_reported {
                 f.text_reported = true;
@@ -1250,7 +1423,7 @@ fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, ws: bool, n: usize, span: S
 fn finish(out: &mut Vec<Diagnostic>, f: Frame, end: usize) {
     let Some(d) = f.def else { return };
     let span = Span::new(f.start, end);
-    let head = Span::new(f.start, (f.start + 1 + f.name.len()).min(end));
+    let head = Span::new(f.start, (f.start + 1 + d.name.len()).min(end));
     match &d.content {
         Content::Seq(parts) => {
             let mut missing = Vec::new();
@@ -1314,6 +1487,46 @@ mod tests {
   <policies><policy name="p" class="User" displayName="$(string.p)" key="k"><supportedOn ref="s"/>
   <enabledValue><decimal value="1"/></enabledValue></policy></policies>
 </policyDefinitions>"#;
+
+    /// The checker riding along the model reader finds what it finds alone
+    /// (whenever the reader read to the end or the checker stopped).
+    #[test]
+    fn riding_along_the_model_reader_is_walking_alone() {
+        let texts = [
+            OK.to_string(),
+            OK.replace(r#"<supportedOn ref="s"/>"#, ""),
+            OK.replace(r#"class="User""#, r#"class="user" Area="x""#),
+            OK.replace("<resources", "<foo/><resources"),
+            OK.replace("policyNamespaces>", "pn:policyNamespaces>"),
+            OK.replace(r#"key="k""#, r#"key="k" key="j""#),
+            OK.replace("</policies>", ""),
+            OK.replace(r#"revision="1.0""#, r#"revision="&bad;""#),
+            OK.replace("policyDefinitions", "html"),
+            OK.replace(
+                "<enabledValue>",
+                "text &amp; more\r\n<enabledValue><string>a\r\nb</string>",
+            ),
+            format!("<!DOCTYPE x>{OK}"),
+            "<policyDefinitionResources revision=\"1.0\" schemaVersion=\"1.0\"/>".to_string(),
+        ];
+        let mut ridden = 0;
+        for (i, text) in texts.iter().enumerate() {
+            for strict in [false, true] {
+                let mut checker = Checker::new(strict);
+                let dec = crate::xml::decode::decode(text.as_bytes()).expect("decodes");
+                let _ = crate::admx::parse_admx_observed(dec, &mut checker);
+                let Some(riding) = checker.finish() else {
+                    continue;
+                };
+                ridden += 1;
+                let alone = check(text, strict);
+                assert_eq!(riding.diagnostics, alone.diagnostics, "text {i}");
+                assert_eq!(riding.well_formed, alone.well_formed, "text {i}");
+                assert_eq!(riding.root, alone.root, "text {i}");
+            }
+        }
+        assert!(ridden >= 16, "{ridden}");
+    }
 
     #[test]
     fn valid_minimal_admx() {

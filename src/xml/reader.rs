@@ -1,20 +1,23 @@
 //! Span-tracking event reader over decoded text.
 //!
-//! [`XmlReader`] wraps quick-xml's tokenizer and adds what template reading
-//! needs: byte spans for every event, text with references resolved and line
-//! ends normalised as XML requires, attribute values normalised the same way,
-//! well-formedness checks quick-xml leaves out (one root, no text outside it,
-//! no undefined entities, unique attribute names), a nesting limit, and the
+//! [`XmlReader`] is a hand-written tokenizer over the decoded `&str` that
+//! gives what template reading needs: byte spans for every event, text with
+//! references resolved and line ends normalised as XML requires, attribute
+//! values normalised the same way, the well-formedness checks (one root, no
+//! text outside it, matching end tags, no undefined entities or illegal
+//! character references, unique attribute names), a nesting limit, and the
 //! refusal of document type declarations ("DTD is prohibited", as Windows
 //! says), so no entity expansion can happen. Errors are [`ParseError`]s with
 //! a position; nothing here panics on bad input.
+//!
+//! Like MSXML and quick-xml before it, the reader accepts `--` inside a
+//! comment (only `-->` ends one) and does not check the content of
+//! processing instructions or of the XML declaration.
 //!
 //! Elements are matched by local name by the callers; prefixes are kept as
 //! written in [`Tag::name`].
 
 use std::borrow::Cow;
-
-use quick_xml::events::Event as QEvent;
 
 use crate::model::{RawAttribute, RawElement, RawNode};
 use crate::span::{LineCol, LineIndex, Span};
@@ -93,12 +96,14 @@ pub struct Text<'a> {
     /// Its span.
     pub span: Span,
     doc: &'a str,
+    /// Only XML whitespace (found while scanning).
+    blank: bool,
 }
 
 impl<'a> Text<'a> {
     /// `true` when the text is only XML whitespace (nothing to decode).
     pub fn is_blank(&self) -> bool {
-        self.raw.bytes().all(is_ws)
+        self.blank
     }
 
     /// The character data: references resolved, CR LF and lone CR turned into LF.
@@ -120,6 +125,9 @@ pub struct Tag<'a> {
     name: &'a str,
     local_at: u32,
     attrs_end: u32,
+    /// The tokenizer found the attributes well-formed and their values
+    /// plain (no reference or whitespace to normalise).
+    clean: bool,
     text: &'a str,
 }
 
@@ -136,12 +144,14 @@ impl<'a> Tag<'a> {
 
     /// The attributes in order: (qualified name, normalised value).
     pub fn attributes(&self) -> Attributes<'a> {
+        let mut scan = Scanner::new(
+            self.text,
+            self.span.start() + 1 + self.name.len(),
+            self.attrs_end as usize,
+        );
+        scan.trusted = self.clean;
         Attributes {
-            scan: Scanner::new(
-                self.text,
-                self.span.start() + 1 + self.name.len(),
-                self.attrs_end as usize,
-            ),
+            scan,
             seen: [""; SEEN],
             count: 0,
         }
@@ -236,6 +246,8 @@ struct Scanner<'a> {
     pos: usize,
     end: usize,
     failed: bool,
+    /// Known well-formed with plain values: no checks needed.
+    trusted: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -260,7 +272,42 @@ impl<'a> Scanner<'a> {
             pos,
             end,
             failed: false,
+            trusted: false,
         }
+    }
+
+    /// The next attribute of a tag the tokenizer found well-formed, with
+    /// plain values.
+    fn next_trusted(&mut self) -> Option<RawAttr<'a>> {
+        let b = self.text.as_bytes();
+        while self.pos < self.end && is_ws(b[self.pos]) {
+            self.pos += 1;
+        }
+        if self.pos >= self.end || b[self.pos] == b'>' || b[self.pos] == b'/' {
+            return None;
+        }
+        let name_at = self.pos;
+        let eq = find_byte(&b[..self.end], name_at, b'=');
+        let mut name_end = eq;
+        while name_end > name_at && is_ws(b[name_end - 1]) {
+            name_end -= 1;
+        }
+        let name = self.text.get(name_at..name_end)?;
+        self.pos = eq + 1;
+        while self.pos < self.end && is_ws(b[self.pos]) {
+            self.pos += 1;
+        }
+        let q = *b.get(self.pos)?;
+        let value_at = self.pos + 1;
+        let close = find_byte(&b[..self.end], value_at, q);
+        self.pos = close + 1;
+        Some(RawAttr {
+            name,
+            name_at,
+            raw: self.text.get(value_at..close)?,
+            value_at,
+            plain: true,
+        })
     }
 
     fn err(&mut self, at: usize, msg: String) -> Option<Result<RawAttr<'a>, ParseError>> {
@@ -277,6 +324,9 @@ impl<'a> Iterator for Scanner<'a> {
     type Item = Result<RawAttr<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.trusted {
+            return self.next_trusted().map(Ok);
+        }
         if self.failed {
             return None;
         }
@@ -384,6 +434,15 @@ const NOT_IN_NAME: [bool; 256] = {
     t
 };
 
+/// Bytes that stop the search for the end of a tag: `>` and the quotes.
+const TAG_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t
+};
+
 /// Classes of bytes in attribute values: 0 plain, 1 `"`, 2 `'`, 3 `<`,
 /// 4 needs decoding (`&`, tab, LF, CR).
 const VALUE_CLASS: [u8; 256] = {
@@ -401,6 +460,7 @@ const VALUE_CLASS: [u8; 256] = {
 /// Skips 8 bytes at a time while none of them is the quote `q`, `<`, `&`
 /// or a control character (tab, LF, CR, ...); returns where the byte-wise
 /// scan must go on.
+#[inline]
 fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -420,6 +480,110 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
             break;
         }
         i += 8;
+    }
+    i
+}
+
+/// The usual attributes of a start tag, from `i` (whitespace after the
+/// name) to its `>` (returned; of `/>`, the `>`), in one pass: each
+/// attribute after whitespace, a valid name, `=` (whitespace around it
+/// allowed), a quoted value without `<` and with nothing to normalise.
+/// `None` for anything else (the tag is then scanned the general way and
+/// its attributes checked when read).
+fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let ws_at = i;
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        match b[i] {
+            b'>' => return Some(i),
+            b'/' => return (b.get(i + 1) == Some(&b'>')).then_some(i + 1),
+            _ if i == ws_at => return None,
+            c if c.is_ascii_digit() || c == b'-' || c == b'.' => return None,
+            _ => {}
+        }
+        let name_at = i;
+        while !NOT_IN_NAME[*b.get(i)? as usize] {
+            i += 1;
+        }
+        if i == name_at {
+            return None;
+        }
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        if b[i] != b'=' {
+            return None;
+        }
+        i += 1;
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        let q = b[i];
+        if q != b'"' && q != b'\'' {
+            return None;
+        }
+        i = plain_value_end(b, i + 1, q)? + 1;
+    }
+}
+
+/// The closing quote `q` of a value starting at `i`, if the value has no
+/// `<`, `&` or control character (tab, LF, CR, ...) before it; 8 bytes at
+/// a time.
+fn plain_value_end(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let (quote, lt, amp) = (
+        LO * u64::from(q),
+        LO * u64::from(b'<'),
+        LO * u64::from(b'&'),
+    );
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let special = zero(w ^ lt) | zero(w ^ amp) | (w.wrapping_sub(LO * 0x20) & !w & HI);
+        let hit = zero(w ^ quote) | special;
+        if hit != 0 {
+            // The lowest flagged byte is a real one (only bytes above a
+            // real hit can be flagged falsely).
+            let at = i + (hit.trailing_zeros() / 8) as usize;
+            return (b[at] == q).then_some(at);
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == q {
+            return Some(i);
+        }
+        if c == b'<' || c == b'&' || c < 0x20 {
+            return None;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
+#[inline]
+fn find_byte(b: &[u8], mut i: usize, q: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO * u64::from(q);
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ pat;
+        let hit = x.wrapping_sub(LO) & !x & HI;
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] != q {
+        i += 1;
     }
     i
 }
@@ -560,6 +724,77 @@ fn attr_value<'a>(text: &str, raw: &'a str, at: usize) -> Result<Cow<'a, str>, P
     unescape(text, raw, at, true)
 }
 
+/// Checks every reference of the text run `raw` (at `at` in `text`); each
+/// `&` is known to have its `;`.
+fn check_refs(text: &str, raw: &str, at: usize) -> Result<(), ParseError> {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'&', &b[i..]) {
+        let amp = i + k;
+        let Some(semi) = memchr::memchr(b';', &b[amp + 1..]) else {
+            return Err(ParseError::in_text(
+                text,
+                Span::new(at + amp, at + amp + 1),
+                "`&` does not start a reference (write &amp;)",
+            ));
+        };
+        if let Err(m) = resolve_ref(&raw[amp + 1..amp + 1 + semi]) {
+            return Err(ParseError::in_text(
+                text,
+                Span::new(at + amp, at + amp + semi + 2),
+                m,
+            ));
+        }
+        i = amp + semi + 2;
+    }
+    Ok(())
+}
+
+/// The `>` that ends a document type declaration whose name starts at
+/// `from`: quoted strings and the internal subset `[..]` (with its
+/// comments, processing instructions and quoted declarations) skipped.
+fn doctype_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    // Before the internal subset.
+    loop {
+        let k = b[i..]
+            .iter()
+            .position(|&c| matches!(c, b'"' | b'\'' | b'[' | b'>'))?;
+        let at = i + k;
+        match b[at] {
+            b'>' => return Some(at),
+            b'[' => {
+                i = at + 1;
+                break;
+            }
+            q => i = at + 1 + memchr::memchr(q, &b[at + 1..])? + 1,
+        }
+    }
+    // Inside the internal subset.
+    loop {
+        let at = i + memchr::memchr2(b']', b'<', &b[i..])?;
+        if b[at] == b']' {
+            return memchr::memchr(b'>', &b[at + 1..]).map(|k| at + 1 + k);
+        }
+        let rest = &b[at + 1..];
+        i = if rest.starts_with(b"?") {
+            at + 2 + memchr::memmem::find(&rest[1..], b"?>")? + 2
+        } else if rest.starts_with(b"!--") {
+            at + 4 + memchr::memmem::find(&rest[3..], b"-->")? + 3
+        } else {
+            // A declaration: to its `>`, quoted strings skipped.
+            let mut j = at + 1;
+            loop {
+                let k = j + memchr::memchr3(b'>', b'"', b'\'', &b[j..])?;
+                if b[k] == b'>' {
+                    break k + 1;
+                }
+                j = k + 1 + memchr::memchr(b[k], &b[k + 1..])? + 1;
+            }
+        };
+    }
+}
+
 /// Span of the value (inside the quotes) of attribute `attr_name` (qualified
 /// name, exact) of the start tag that begins at `element_span.start`, found
 /// by re-scanning the tag. `None` when the attribute is absent or the span
@@ -586,41 +821,106 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
     None
 }
 
+/// Markup whose syntax has been checked, not yet returned as an event: the
+/// reader scans the markup after a text run before it returns the text (a
+/// broken tag right after a text is reported before the text's own errors).
+#[derive(Clone, Copy, Debug)]
+enum Markup {
+    Start {
+        span: Span,
+        name_len: u32,
+        /// Where the local part of the name starts, or [`UNCHECKED`].
+        local_at: u32,
+        empty: bool,
+        /// The attributes are well-formed, with plain values.
+        clean: bool,
+    },
+    End(Span),
+    CData(Span),
+    Comment(Span),
+    Pi(Span),
+    Decl(Span),
+    DocType(Span),
+    Eof,
+}
+
+/// The name of a start tag has not been checked yet.
+const UNCHECKED: u32 = u32::MAX;
+
+/// Classes of bytes in element names, see [`NAME_CLASS`].
+const NAME_CHAR: u8 = 0;
+const NAME_COLON: u8 = 1;
+const NAME_WS: u8 = 2;
+const NAME_GT: u8 = 3;
+const NAME_SLASH: u8 = 4;
+const NAME_OTHER: u8 = 5;
+
+/// Bytes of an element name and what may end one.
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [NAME_CHAR; 256];
+    let mut i = 0;
+    while i < 256 {
+        if NOT_IN_NAME[i] {
+            t[i] = NAME_OTHER;
+        }
+        i += 1;
+    }
+    t[b':' as usize] = NAME_COLON;
+    t[b' ' as usize] = NAME_WS;
+    t[b'\t' as usize] = NAME_WS;
+    t[b'\r' as usize] = NAME_WS;
+    t[b'\n' as usize] = NAME_WS;
+    t[b'>' as usize] = NAME_GT;
+    t[b'/' as usize] = NAME_SLASH;
+    t
+};
+
+const DTD_PROHIBITED: &str = "DTD is prohibited: templates may not contain <!DOCTYPE> (this is often an HTML page saved as a template)";
+
 /// The event reader; see the module documentation.
 pub struct XmlReader<'a> {
-    r: quick_xml::Reader<&'a [u8]>,
-    /// Offset of quick-xml's input in `text` (past a leading BOM).
-    base: usize,
     text: &'a str,
-    pending: Option<(QEvent<'a>, Span)>,
-    /// Start offsets of the open elements.
-    open: Vec<u32>,
+    /// Where scanning goes on.
+    pos: usize,
+    /// The open elements: where each one's name starts and ends.
+    open: Vec<(u32, u32)>,
+    /// Markup scanned after a text run, returned next.
+    pending: Option<Markup>,
     root_seen: bool,
     done: bool,
+    /// Sees every event and error [`XmlReader::next_event`] returns.
+    observer: Option<&'a mut dyn EventObserver>,
+}
+
+/// A consumer that watches the event stream of an [`XmlReader`] read by
+/// someone else (e.g. a checker riding along a model reader: one pass).
+pub trait EventObserver {
+    /// An event [`XmlReader::next_event`] is returning (`text`: the whole text).
+    fn on_event(&mut self, text: &str, event: &Event<'_>);
+    /// The error [`XmlReader::next_event`] is returning.
+    fn on_error(&mut self, text: &str, error: &ParseError);
 }
 
 impl<'a> XmlReader<'a> {
+    /// This reader with `observer` watching its events from now on.
+    pub fn with_observer(mut self, observer: &'a mut dyn EventObserver) -> XmlReader<'a> {
+        self.observer = Some(observer);
+        self
+    }
+
     /// A reader over decoded text (without BOM).
     pub fn new(text: &'a str) -> XmlReader<'a> {
-        // quick-xml skips a leading UTF-8 BOM by itself, which would shift its
-        // offsets; give it the text after any leading BOMs (all skipped) and
-        // add their length back.
-        let base = text.len() - text.trim_start_matches('\u{FEFF}').len();
-        let mut r = quick_xml::Reader::from_str(&text[base..]);
-        let c = r.config_mut();
-        c.trim_text(false);
-        c.expand_empty_elements = false;
-        c.check_end_names = true;
-        c.allow_dangling_amp = false;
-        c.allow_unmatched_ends = false;
+        // Leading BOMs (a decoder may leave one) are skipped; spans stay
+        // offsets in `text`.
+        let pos = text.len() - text.trim_start_matches('\u{FEFF}').len();
         XmlReader {
-            r,
-            base,
             text,
-            pending: None,
+            pos,
             open: Vec::new(),
+            pending: None,
             root_seen: false,
             done: false,
+            observer: None,
         }
     }
 
@@ -650,21 +950,9 @@ impl<'a> XmlReader<'a> {
         ParseError::in_text(self.text, span, message)
     }
 
-    fn raw_next(&mut self) -> Result<(QEvent<'a>, Span), ParseError> {
-        if let Some(p) = self.pending.take() {
-            return Ok(p);
-        }
-        let before = self.base + self.r.buffer_position() as usize;
-        match self.r.read_event() {
-            Ok(e) => Ok((
-                e,
-                Span::new(before, self.base + self.r.buffer_position() as usize),
-            )),
-            Err(e) => {
-                let at = (self.base + self.r.error_position() as usize).min(self.text.len());
-                Err(self.error(Span::new(at, at + 1), quick_message(&e)))
-            }
-        }
+    /// An error at the one byte at `at`.
+    fn error_at(&self, at: usize, message: impl Into<String>) -> ParseError {
+        self.error(Span::new(at, at + 1), message)
     }
 
     /// The next event. After an error or [`Event::Eof`] the reader keeps
@@ -677,104 +965,421 @@ impl<'a> XmlReader<'a> {
         if r.is_err() {
             self.done = true;
         }
+        if let Some(o) = self.observer.as_deref_mut() {
+            match &r {
+                Ok(ev) => o.on_event(self.text, ev),
+                Err(e) => o.on_error(self.text, e),
+            }
+        }
         r
     }
 
     fn next_inner(&mut self) -> Result<Event<'a>, ParseError> {
-        let (ev, span) = self.raw_next()?;
-        let empty = matches!(ev, QEvent::Empty(_));
-        match ev {
-            QEvent::Start(s) | QEvent::Empty(s) => {
+        let m = match self.pending.take() {
+            Some(m) => m,
+            None => {
+                let pos = self.pos;
+                match self.text.as_bytes().get(pos) {
+                    None => Markup::Eof,
+                    Some(b'<') => self.markup(pos)?,
+                    Some(_) => return self.text_run(pos),
+                }
+            }
+        };
+        self.deliver(m)
+    }
+
+    /// The text run from `pos` (not at `<`) to the next `<` or the end.
+    fn text_run(&mut self, pos: usize) -> Result<Event<'a>, ParseError> {
+        let b = self.text.as_bytes();
+        // Most runs are the whitespace between tags: no search needed.
+        let mut i = pos;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        let blank = i == b.len() || b[i] == b'<';
+        let mut refs = false;
+        let end = if blank {
+            i
+        } else {
+            loop {
+                let Some(k) = memchr::memchr2(b'<', b'&', &b[i..]) else {
+                    break b.len();
+                };
+                let at = i + k;
+                if b[at] == b'<' {
+                    break at;
+                }
+                // A reference ends at a `;` before any other `&` or `<`.
+                match memchr::memchr3(b';', b'&', b'<', &b[at + 1..]) {
+                    Some(n) if b[at + 1 + n] == b';' => {
+                        refs = true;
+                        i = at + 2 + n;
+                    }
+                    _ => {
+                        return Err(
+                            self.error_at(at, "`&` does not start a reference (write &amp;)")
+                        );
+                    }
+                }
+            }
+        };
+        self.pos = end;
+        if end < b.len() {
+            self.pending = Some(self.markup(end)?);
+        }
+        let span = Span::new(pos, end);
+        let raw = &self.text[pos..end];
+        if self.open.is_empty() && !blank {
+            let trimmed = raw.trim_start_matches(is_xml_ws);
+            if !trimmed.is_empty() {
+                let at = end - trimmed.len();
+                let what = if self.root_seen { "after" } else { "before" };
+                return Err(self.error_at(
+                    at,
+                    format!("expected only markup {what} the root element, found text"),
+                ));
+            }
+        }
+        // Check references now, so that a bad one is an error wherever it is.
+        if refs {
+            check_refs(self.text, raw, pos)?;
+        }
+        Ok(Event::Text(Text {
+            raw,
+            span,
+            doc: self.text,
+            blank,
+        }))
+    }
+
+    /// Scans the markup at `start` (at `<`): finds its end, checks its
+    /// syntax and, for an end tag, that it closes the open element.
+    fn markup(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        match b.get(start + 1) {
+            None => {
+                Err(self.error_at(start, "expected a tag after `<`, found the end of the file"))
+            }
+            Some(b'/') => self.end_tag(start),
+            Some(b'?') => self.pi(start),
+            Some(b'!') => self.bang(start),
+            Some(_) => {
+                // The usual case in one pass: a valid name (noting where its
+                // local part starts), then whitespace, `>` or `/>`.
+                let name_at = start + 1;
+                let mut n = name_at;
+                let mut local_at = 0;
+                let mut stop = NAME_OTHER;
+                while let Some(&c) = b.get(n) {
+                    stop = NAME_CLASS[c as usize];
+                    match stop {
+                        NAME_CHAR => {}
+                        NAME_COLON => local_at = n + 1 - name_at,
+                        _ => break,
+                    }
+                    n += 1;
+                }
+                let valid_start = n > name_at && name_start_ok(&self.text[name_at..n]);
+                let (gt, name_ok, clean) = match stop {
+                    NAME_WS => match clean_attributes(b, n) {
+                        Some(gt) => (gt, valid_start, valid_start),
+                        None => (self.tag_end(start, n)?, valid_start, false),
+                    },
+                    NAME_GT => (n, valid_start, valid_start),
+                    NAME_SLASH if b.get(n + 1) == Some(&b'>') => (n + 1, valid_start, valid_start),
+                    _ => (self.tag_end(start, name_at)?, false, false),
+                };
+                self.pos = gt + 1;
+                let empty = b[gt - 1] == b'/' && gt - 1 > start;
+                if !name_ok {
+                    // Whatever it is, up to the first whitespace (checked when returned).
+                    let content_end = if empty { gt - 1 } else { gt };
+                    n = name_at;
+                    while n < content_end && !is_ws(b[n]) {
+                        n += 1;
+                    }
+                }
+                Ok(Markup::Start {
+                    span: Span::new(start, gt + 1),
+                    name_len: (n - name_at) as u32,
+                    local_at: if name_ok { local_at as u32 } else { UNCHECKED },
+                    empty,
+                    clean,
+                })
+            }
+        }
+    }
+
+    /// The `>` ending the tag at `start`, scanning from `from`; `>` inside
+    /// quotes does not count.
+    fn tag_end(&self, start: usize, from: usize) -> Result<usize, ParseError> {
+        // Byte loops: tags and their values are short, a search call costs more.
+        let b = self.text.as_bytes();
+        let mut i = from;
+        loop {
+            while i < b.len() && !TAG_STOP[b[i] as usize] {
+                i += 1;
+            }
+            let Some(&q) = b.get(i) else {
+                return Err(self.error_at(
+                    start,
+                    "expected `>` closing the tag, found the end of the file",
+                ));
+            };
+            if q == b'>' {
+                return Ok(i);
+            }
+            i = find_byte(b, i + 1, q);
+            if i == b.len() {
+                let q = q as char;
+                return Err(self.error_at(
+                    start,
+                    format!(
+                        "expected `{q}` closing the attribute value, found the end of the file"
+                    ),
+                ));
+            }
+            i += 1;
+        }
+    }
+
+    /// `</name>` at `start`.
+    fn end_tag(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        let name_at = start + 2;
+        // The usual case: exactly the open element's name, then `>`.
+        if let Some(&(s, e)) = self.open.last() {
+            let open = &b[s as usize..e as usize];
+            if b.len() > name_at + open.len()
+                && b[name_at + open.len()] == b'>'
+                && &b[name_at..name_at + open.len()] == open
+            {
+                let end = name_at + open.len() + 1;
+                self.pos = end;
+                return Ok(Markup::End(Span::new(start, end)));
+            }
+        }
+        let gt = self.tag_end(start, name_at)?;
+        self.pos = gt + 1;
+        // Trailing whitespace is not part of the name (unless there is
+        // nothing else, then it is shown as written).
+        let mut name_end = gt;
+        while name_end > name_at && is_ws(b[name_end - 1]) {
+            name_end -= 1;
+        }
+        if name_end == name_at {
+            name_end = gt;
+        }
+        let found = &self.text[name_at..name_end];
+        match self.open.last() {
+            None => Err(self.error_at(
+                start,
+                format!("expected a start tag before </{found}>, found an end tag without one"),
+            )),
+            Some(&(s, e)) => {
+                let expected = &self.text[s as usize..e as usize];
+                if expected == found {
+                    Ok(Markup::End(Span::new(start, gt + 1)))
+                } else {
+                    Err(self.error_at(start, format!("expected </{expected}>, found </{found}>")))
+                }
+            }
+        }
+    }
+
+    /// `<?target ...?>` or the XML declaration at `start`.
+    fn pi(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        let is_decl = |content: &[u8]| {
+            content.starts_with(b"xml") && content.get(3).is_none_or(|&c| is_ws(c) || c == b'?')
+        };
+        // The first `>` after `<?` that follows a `?` (`<?>` included).
+        let mut i = start + 2;
+        let gt = loop {
+            let Some(k) = memchr::memchr(b'>', &b[i..]) else {
+                let what = if is_decl(&b[start + 2..]) {
+                    "the XML declaration"
+                } else {
+                    "the processing instruction"
+                };
+                return Err(self.error_at(
+                    start,
+                    format!("expected `?>` closing {what}, found the end of the file"),
+                ));
+            };
+            let at = i + k;
+            if b[at - 1] == b'?' {
+                break at;
+            }
+            i = at + 1;
+        };
+        if gt == start + 2 {
+            return Err(self.error_at(start, "expected a processing instruction, found `<?>`"));
+        }
+        self.pos = gt + 1;
+        let span = Span::new(start, gt + 1);
+        let content = &b[start + 2..gt - 1];
+        if content.starts_with(b"xml") && content.get(3).is_none_or(|&c| is_ws(c)) {
+            Ok(Markup::Decl(span))
+        } else {
+            Ok(Markup::Pi(span))
+        }
+    }
+
+    /// `<!--..-->`, `<![CDATA[..]]>` or `<!DOCTYPE ..>` at `start`.
+    fn bang(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        let rest = &b[start..];
+        if rest.starts_with(b"<!--") {
+            let Some(k) = memchr::memmem::find(&rest[4..], b"-->") else {
+                return Err(self.error_at(
+                    start,
+                    "expected `-->` closing the comment, found the end of the file",
+                ));
+            };
+            let end = start + 4 + k + 3;
+            self.pos = end;
+            return Ok(Markup::Comment(Span::new(start, end)));
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            let Some(k) = memchr::memmem::find(&rest[9..], b"]]>") else {
+                return Err(self.error_at(
+                    start,
+                    "expected `]]>` closing the CDATA section, found the end of the file",
+                ));
+            };
+            let end = start + 9 + k + 3;
+            self.pos = end;
+            return Ok(Markup::CData(Span::new(start, end)));
+        }
+        if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
+            // Refused when returned, like any markup after a text run (the
+            // span runs to the end of the file if the declaration does not end).
+            let end = doctype_end(b, start + 9).map_or(b.len(), |gt| gt + 1);
+            self.pos = end;
+            return Ok(Markup::DocType(Span::new(start, end)));
+        }
+        let shown: String = self.text[start..]
+            .chars()
+            .take_while(|c| !is_xml_ws(*c))
+            .take(9)
+            .collect();
+        Err(self.error_at(
+            start,
+            format!("expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `{shown}`"),
+        ))
+    }
+
+    /// Returns the markup scanned before as an event, after the checks
+    /// that depend on where it is.
+    fn deliver(&mut self, m: Markup) -> Result<Event<'a>, ParseError> {
+        match m {
+            Markup::Start {
+                span,
+                name_len,
+                local_at,
+                empty,
+                clean,
+            } => {
                 if self.open.is_empty() {
                     if self.root_seen {
-                        return Err(self.error(span, "expected one root element, found a second root element"));
+                        return Err(self.error(
+                            span,
+                            "expected one root element, found a second root element",
+                        ));
                     }
                     self.root_seen = true;
                 }
-                let name_len = s.name().as_ref().len();
                 let name_at = span.start() + 1;
-                let name = self.text.get(name_at..name_at + name_len).unwrap_or("");
-                // One pass over the name: its validity and where the local part starts.
-                let Some(local_at) = name_check(name) else {
-                    return Err(self.error(span, format!("expected an element name after `<`, found {:?}", first_char(&self.text[name_at..]))));
+                let name_end = name_at + name_len as usize;
+                let name = &self.text[name_at..name_end];
+                // Checked while scanning, or now (one pass: its validity and
+                // where the local part starts).
+                let checked = (local_at != UNCHECKED).then_some(local_at as usize);
+                let Some(local_at) = checked.or_else(|| name_check(name)) else {
+                    return Err(self.error(
+                        span,
+                        format!(
+                            "expected an element name after `<`, found {:?}",
+                            first_char(&self.text[name_at..])
+                        ),
+                    ));
                 };
-                let attrs_end = span.end().saturating_sub(if empty { 2 } else { 1 }).max(name_at + name_len);
+                let attrs_end = span
+                    .end()
+                    .saturating_sub(if empty { 2 } else { 1 })
+                    .max(name_end);
                 if !empty {
                     if self.open.len() >= MAX_DEPTH {
-                        return Err(self.error(span, format!("elements nested deeper than {MAX_DEPTH} levels")));
+                        return Err(self.error(
+                            span,
+                            format!("elements nested deeper than {MAX_DEPTH} levels"),
+                        ));
                     }
-                    self.open.push(span.start);
+                    self.open.push((name_at as u32, name_end as u32));
                 }
-                Ok(Event::Start(Tag { span, empty, name, local_at: local_at as u32, attrs_end: attrs_end as u32, text: self.text }))
+                Ok(Event::Start(Tag {
+                    span,
+                    empty,
+                    name,
+                    local_at: local_at as u32,
+                    attrs_end: attrs_end as u32,
+                    clean,
+                    text: self.text,
+                }))
             }
-            QEvent::End(_) => {
+            Markup::End(span) => {
                 self.open.pop();
                 Ok(Event::End(span))
             }
-            QEvent::Text(_) | QEvent::GeneralRef(_) => {
-                // Merge the run of text and references into one event.
-                let mut end = span.end;
-                loop {
-                    let (next, s) = self.raw_next()?;
-                    if matches!(next, QEvent::Text(_) | QEvent::GeneralRef(_)) {
-                        end = s.end;
-                    } else {
-                        self.pending = Some((next, s));
-                        break;
-                    }
-                }
-                let span = Span { start: span.start, end };
-                let raw = self.text.get(span.start()..span.end()).unwrap_or("");
-                if self.open.is_empty() && !trim_xml_ws(raw).is_empty() {
-                    let at = span.start() + (raw.len() - raw.trim_start_matches(is_xml_ws).len());
-                    let what = if self.root_seen { "after" } else { "before" };
-                    return Err(self.error(Span::new(at, at + 1), format!("expected only markup {what} the root element, found text")));
-                }
-                // Check references now, so that a bad one is an error wherever it is.
-                if memchr::memchr(b'&', raw.as_bytes()).is_some() {
-                    unescape(self.text, raw, span.start(), false)?;
-                }
-                Ok(Event::Text(Text { raw, span, doc: self.text }))
-            }
-            QEvent::CData(_) => {
+            Markup::CData(span) => {
                 if self.open.is_empty() {
                     return Err(self.error(span, "CDATA section outside the root element"));
                 }
                 let raw = self.inner(span, 9, 3);
-                let v = if raw.contains('\r') { Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(raw) };
+                let v = if raw.contains('\r') {
+                    Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+                } else {
+                    Cow::Borrowed(raw)
+                };
                 Ok(Event::CData(v, span))
             }
-            QEvent::Comment(_) => Ok(Event::Comment(self.inner(span, 4, 3), span)),
-            QEvent::PI(_) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
-            QEvent::Decl(_) => {
-                if span.start != 0 {
-                    return Err(self.error(span, "the XML declaration must be at the very start of the file"));
+            Markup::Comment(span) => Ok(Event::Comment(self.inner(span, 4, 3), span)),
+            Markup::Pi(span) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
+            Markup::Decl(span) => {
+                if span.start() != 0 {
+                    return Err(self.error(
+                        span,
+                        "the XML declaration must be at the very start of the file",
+                    ));
                 }
                 Ok(Event::Decl(span))
             }
-            QEvent::DocType(_) => Err(self.error(
-                span,
-                "DTD is prohibited: templates may not contain <!DOCTYPE> (this is often an HTML page saved as a template)",
-            )),
-            QEvent::Eof => {
-                if let Some(&start) = self.open.last() {
-                    let name = self.text[start as usize + 1..]
-                        .split(|c: char| is_xml_ws(c) || c == '>' || c == '/')
-                        .next()
-                        .unwrap_or("");
+            Markup::DocType(span) => Err(self.error(span, DTD_PROHIBITED)),
+            Markup::Eof => {
+                if let Some(&(s, e)) = self.open.last() {
+                    let name = &self.text[s as usize..e as usize];
                     let at = self.text.len();
-                    return Err(self.error(Span::new(at, at), format!("expected </{name}>, found the end of the file: <{name}> is not closed")));
+                    return Err(self.error(
+                        Span::new(at, at),
+                        format!(
+                            "expected </{name}>, found the end of the file: <{name}> is not closed"
+                        ),
+                    ));
                 }
                 if !self.root_seen {
                     let at = self.text.len();
-                    return Err(self.error(Span::new(at, at), "expected a root element, found no root element"));
+                    return Err(self.error(
+                        Span::new(at, at),
+                        "expected a root element, found no root element",
+                    ));
                 }
                 self.done = true;
                 Ok(Event::Eof)
             }
         }
     }
-
     /// Reads the rest of the element `tag` (just returned by [`XmlReader::next_event`])
     /// as a verbatim tree. Whitespace-only text is not kept; other text is kept
     /// as written (after reference resolution).
@@ -838,32 +1443,6 @@ fn raw_start(tag: &Tag<'_>) -> Result<RawElement, ParseError> {
         attributes: tag.raw_attributes()?,
         children: Vec::new(),
     })
-}
-
-fn quick_message(e: &quick_xml::Error) -> String {
-    use quick_xml::errors::IllFormedError as I;
-    match e {
-        quick_xml::Error::IllFormed(I::MismatchedEndTag { expected, found }) => {
-            format!("expected </{expected}>, found </{found}>")
-        }
-        quick_xml::Error::IllFormed(I::UnmatchedEndTag(n)) => {
-            format!("expected a start tag before </{n}>, found an end tag without one")
-        }
-        quick_xml::Error::IllFormed(I::MissingEndTag(n)) => {
-            format!("expected </{n}>, found the end of the file: <{n}> is not closed")
-        }
-        quick_xml::Error::IllFormed(I::UnclosedReference) => {
-            "`&` does not start a reference (write &amp;)".to_owned()
-        }
-        other => {
-            let s = other.to_string();
-            let mut c = s.chars();
-            match c.next() {
-                Some(f) => format!("malformed XML: {}{}", f.to_lowercase(), c.as_str()),
-                None => "malformed XML".to_owned(),
-            }
-        }
-    }
 }
 
 /// A whole document read verbatim: the root and what lies outside it.
@@ -959,6 +1538,395 @@ mod tests {
                 }
             };
             assert!(err.message().contains(want), "{text:?}: {err}");
+        }
+    }
+
+    /// The first error of `text` (from the events or a tag's attributes).
+    fn first_error(text: &str) -> ParseError {
+        let mut r = XmlReader::new(text);
+        loop {
+            match r.next_event() {
+                Ok(Event::Eof) => panic!("{text:?} was accepted"),
+                Ok(Event::Start(t)) => {
+                    if let Err(e) = t.raw_attributes() {
+                        return e;
+                    }
+                }
+                Ok(Event::Text(t)) => {
+                    if let Err(e) = t.value() {
+                        return e;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return e,
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_markup_gives_positioned_house_style_errors() {
+        // (input, message, error offset)
+        let cases: &[(&str, &str, usize)] = &[
+            (
+                "<a",
+                "expected `>` closing the tag, found the end of the file",
+                0,
+            ),
+            (
+                "<a b='1'",
+                "expected `>` closing the tag, found the end of the file",
+                0,
+            ),
+            (
+                "<r><a b='1>",
+                "expected `'` closing the attribute value, found the end of the file",
+                3,
+            ),
+            (
+                "<a b=\"1/>",
+                "expected `\"` closing the attribute value, found the end of the file",
+                0,
+            ),
+            (
+                "<a><",
+                "expected a tag after `<`, found the end of the file",
+                3,
+            ),
+            (
+                "<a></a",
+                "expected `>` closing the tag, found the end of the file",
+                3,
+            ),
+            (
+                "<a></",
+                "expected `>` closing the tag, found the end of the file",
+                3,
+            ),
+            (
+                "<a><!-- x",
+                "expected `-->` closing the comment, found the end of the file",
+                3,
+            ),
+            (
+                "<a><!-->",
+                "expected `-->` closing the comment, found the end of the file",
+                3,
+            ),
+            (
+                "<a><!--->",
+                "expected `-->` closing the comment, found the end of the file",
+                3,
+            ),
+            (
+                "<a><![CDATA[x]]",
+                "expected `]]>` closing the CDATA section, found the end of the file",
+                3,
+            ),
+            (
+                "<a><?pi x",
+                "expected `?>` closing the processing instruction, found the end of the file",
+                3,
+            ),
+            (
+                "<?xml version='1.0'",
+                "expected `?>` closing the XML declaration, found the end of the file",
+                0,
+            ),
+            (
+                "<a><?></a>",
+                "expected a processing instruction, found `<?>`",
+                3,
+            ),
+            (
+                "<a><!x></a>",
+                "expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `<!x></a>`",
+                3,
+            ),
+            (
+                "<a><!-x--></a>",
+                "expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `<!-x--></`",
+                3,
+            ),
+            ("<a><![CDATA]]></a>", "found `<![CDATA]`", 3),
+            (
+                "<a><!",
+                "expected `<!--`, `<![CDATA[` or `<!DOCTYPE`, found `<!`",
+                3,
+            ),
+            ("<!DOCTYPE a", "DTD is prohibited", 0),
+            ("<!doctype html><a/>", "DTD is prohibited", 0),
+            ("<!DOCTYPE>", "DTD is prohibited", 0),
+            (
+                "<1a/>",
+                "expected an element name after `<`, found \"1\"",
+                0,
+            ),
+            (
+                "< a/>",
+                "expected an element name after `<`, found \" \"",
+                0,
+            ),
+            (
+                "<a/ >",
+                "expected an element name after `<`, found \"a\"",
+                0,
+            ),
+            ("<>", "expected an element name after `<`, found \">\"", 0),
+            ("<a\"b\">", "expected an element name after `<`", 0),
+            ("<a b=1/>", "expected a quoted value for attribute b", 5),
+            ("<a b/>", "attribute b has no value (expected `=`)", 3),
+            (
+                "<a b='1'c='2'/>",
+                "expected whitespace between attributes",
+                8,
+            ),
+            ("<a =''/>", "expected an attribute name, found \"=\"", 3),
+            (
+                "<a b='>'/><",
+                "expected a tag after `<`, found the end of the file",
+                10,
+            ),
+            ("<a></b>", "expected </a>, found </b>", 3),
+            ("<a></a x>", "expected </a>, found </a x>", 3),
+            ("<a></ a>", "expected </a>, found </ a>", 3),
+            ("<a></ >", "expected </a>, found </ >", 3),
+            (
+                "x</\n>",
+                "expected a start tag before </\n>, found an end tag without one",
+                1,
+            ),
+            (
+                "</a>",
+                "expected a start tag before </a>, found an end tag without one",
+                0,
+            ),
+            (
+                "<a/></a>",
+                "expected a start tag before </a>, found an end tag without one",
+                4,
+            ),
+            (
+                "<a>&</a>",
+                "`&` does not start a reference (write &amp;)",
+                3,
+            ),
+            (
+                "<a>x&a&b;</a>",
+                "`&` does not start a reference (write &amp;)",
+                4,
+            ),
+            (
+                "<a>&amp</a>",
+                "`&` does not start a reference (write &amp;)",
+                3,
+            ),
+            (
+                "<a>&amp;&",
+                "`&` does not start a reference (write &amp;)",
+                8,
+            ),
+            (
+                "<a>&#xD800;</a>",
+                "character reference &#xD800; is not a legal XML character",
+                3,
+            ),
+            (
+                "<a/>x",
+                "expected only markup after the root element, found text",
+                4,
+            ),
+            (
+                "<a/> &amp;",
+                "expected only markup after the root element, found text",
+                5,
+            ),
+            (
+                "<a/><![CDATA[x]]>",
+                "CDATA section outside the root element",
+                4,
+            ),
+            (
+                " <?xml version='1.0'?><a/>",
+                "the XML declaration must be at the very start",
+                1,
+            ),
+            (
+                "\u{FEFF}<?xml version='1.0'?><a/>",
+                "the XML declaration must be at the very start",
+                3,
+            ),
+            ("<a><b></a>", "expected </b>, found </a>", 6),
+            (
+                "<a><b>",
+                "expected </b>, found the end of the file: <b> is not closed",
+                6,
+            ),
+            ("  ", "expected a root element, found no root element", 2),
+            // The markup after a text run is checked before the text.
+            ("<a>&bad;</b>", "expected </a>, found </b>", 8),
+            ("x<a", "expected `>` closing the tag", 1),
+            (
+                "x<!DOCTYPE a><a/>",
+                "before the root element, found text",
+                0,
+            ),
+            ("<a>&bad;<!DOCTYPE a></a>", "undefined entity &bad;", 3),
+        ];
+        for &(text, want, at) in cases {
+            let e = first_error(text);
+            assert!(e.message().contains(want), "{text:?}: {e}");
+            assert_eq!(e.offset(), at, "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn odd_but_well_formed_markup_is_read() {
+        let text = "<?xml version='1.0'?><!-- a -- b --><?pi x?><a x='>' y=\"'\"><!----><!-->--><b\t/><c\r\n></c \n><?xml-stylesheet x?><![CDATA[<&]]>&#x41;</a  ><!-- z -->";
+        let mut r = XmlReader::new(text);
+        let mut got = Vec::new();
+        loop {
+            let e = r.next_event().unwrap();
+            let s = match &e {
+                Event::Start(t) => {
+                    let attrs: Vec<_> = t.attributes().map(Result::unwrap).collect();
+                    format!("start {} {} {attrs:?} {}", t.name(), t.empty, r.depth())
+                }
+                Event::End(s) => format!("end {} {}", &text[s.start()..s.end()], r.depth()),
+                Event::Text(t) => format!("text {:?} {}", t.value().unwrap(), t.is_blank()),
+                Event::CData(c, _) => format!("cdata {c}"),
+                Event::Comment(c, s) => format!("comment {c:?} {}", &text[s.start()..s.end()]),
+                Event::Pi(c, _) => format!("pi {c}"),
+                Event::Decl(s) => format!("decl {}", &text[s.start()..s.end()]),
+                Event::Eof => break,
+            };
+            got.push(s);
+        }
+        assert_eq!(
+            got,
+            [
+                "decl <?xml version='1.0'?>",
+                "comment \" a -- b \" <!-- a -- b -->",
+                "pi pi x",
+                "start a false [(\"x\", \">\"), (\"y\", \"'\")] 1",
+                "comment \"\" <!---->",
+                "comment \">\" <!-->-->",
+                "start b true [] 1",
+                "start c false [] 2",
+                "end </c \n> 1",
+                "pi xml-stylesheet x",
+                "cdata <&",
+                "text \"A\" false",
+                "end </a  > 0",
+                "comment \" z \" <!-- z -->",
+            ]
+        );
+    }
+
+    #[test]
+    fn text_runs_are_whole_and_know_when_they_are_blank() {
+        let text = "\r\n<a> \t\r\n<b/>x &lt; y&amp;\r\n<c/>  </a>\n";
+        let mut r = XmlReader::new(text);
+        let mut runs = Vec::new();
+        loop {
+            match r.next_event().unwrap() {
+                Event::Text(t) => runs.push((t.raw, t.is_blank(), t.value().unwrap().into_owned())),
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(
+            runs,
+            [
+                ("\r\n", true, "\n".to_owned()),
+                (" \t\r\n", true, " \t\n".to_owned()),
+                ("x &lt; y&amp;\r\n", false, "x < y&\n".to_owned()),
+                ("  ", true, "  ".to_owned()),
+                ("\n", true, "\n".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn end_tags_compare_whole_names() {
+        for (text, ok) in [
+            ("<ab></a>", false),
+            ("<a></ab>", false),
+            ("<p:a></p:a>", true),
+            ("<p:a></a>", false),
+            ("<a></a\r\n>", true),
+            ("<é></é>", true),
+        ] {
+            let r = read_document(text);
+            assert_eq!(r.is_ok(), ok, "{text:?}: {r:?}");
+        }
+    }
+
+    /// Every tag's attributes, read the trusted way where the tokenizer
+    /// allows it, must equal the fully checked reading.
+    fn attributes_agree(text: &str) {
+        type Attr = Result<(String, String), (Span, String)>;
+        let mut r = XmlReader::new(text);
+        while let Ok(e) = r.next_event() {
+            let Event::Start(t) = e else {
+                if matches!(e, Event::Eof) {
+                    break;
+                }
+                continue;
+            };
+            let collect = |a: Attributes<'_>| -> Vec<Attr> {
+                a.map(|x| {
+                    x.map(|(n, v)| (n.to_owned(), v.into_owned()))
+                        .map_err(|e| (e.span(), e.message().to_owned()))
+                })
+                .collect()
+            };
+            let mut checked = t.attributes();
+            checked.scan.trusted = false;
+            assert_eq!(collect(t.attributes()), collect(checked), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn trusted_attribute_reading_equals_the_checked_one() {
+        let mut texts: Vec<String> = vec![
+            "<a b = 'x' c=\"y'\" d='\u{e9}>' e='&amp;' f='a\tb'/>".into(),
+            "<a\r\n b='1'\r\n/><x b='1'c='2'/>".into(),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![
+            root.join("fixtures/admx"),
+            root.join("../shared/corpus/admx"),
+        ];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if let Ok(d) = crate::xml::decode::decode(&std::fs::read(&p).unwrap()) {
+                    texts.push(d.text);
+                }
+            }
+        }
+        // Also damaged copies: a few bytes replaced by markup characters.
+        let mut seed = 0x2545_f491_u32;
+        let n = texts.len();
+        for i in 0..n.min(40) {
+            let mut b = texts[i].clone().into_bytes();
+            for _ in 0..b.len().min(4000) / 40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let at = seed as usize % b.len().max(1);
+                if b.get(at).is_some_and(u8::is_ascii) {
+                    b[at] = b"<>'\"=/ &\t-:1"[(seed >> 24) as usize % 12];
+                }
+            }
+            if let Ok(t) = String::from_utf8(b) {
+                texts.push(t);
+            }
+        }
+        for t in &texts {
+            attributes_agree(t);
         }
     }
 
