@@ -224,6 +224,10 @@ fn main() {
         mbps(t_load)
     );
     println!(
+        "  model building (load - events):    {:8.2} ms (decode + model, without the XML layer)",
+        ms(t_load.saturating_sub(t_events))
+    );
+    println!(
         "  ratio load / tokenize: {:.2}x (vs decode + tokenize: {:.2}x; target within 3x)",
         t_load.as_secs_f64() / t_tok.as_secs_f64(),
         t_load.as_secs_f64() / t_dec_tok.as_secs_f64()

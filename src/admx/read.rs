@@ -440,6 +440,9 @@ impl<'a> Reader<'a> {
 
     /// Element with no known children (everything inside is unknown).
     fn no_children(&mut self, tag: &Tag<'a>, node: &mut Node) -> R<()> {
+        if tag.empty {
+            return Ok(());
+        }
         let mut open = self.open(tag);
         while let Some(c) = self.child(&mut open, node, None)? {
             self.unknown(c, node)?;
