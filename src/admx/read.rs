@@ -812,25 +812,38 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// The `<item>` children of `tag`, each filled in place by `f` from a
+    /// default `T`, gathered in the reused buffer `buf` and returned in a
+    /// vector of their exact number; other children go to `node`.
+    fn items<T: Default>(
+        &mut self,
+        tag: &Tag<'a>,
+        node: &mut Node,
+        buf: fn(&mut Bufs) -> &mut Vec<T>,
+        f: fn(&mut Self, Tag<'a>, &mut T) -> R<()>,
+    ) -> R<Vec<T>> {
+        let mut items = std::mem::take(buf(&mut self.bufs));
+        let mut open = self.open(tag);
+        while let Some(c) = self.child(&mut open, node, None)? {
+            if c.local_name() == "item" {
+                items.push(T::default());
+                let last = items.len() - 1;
+                f(self, c, &mut items[last])?;
+            } else {
+                self.unknown(c, node)?;
+            }
+        }
+        let out = exact(&mut items);
+        *buf(&mut self.bufs) = items;
+        Ok(out)
+    }
+
     /// Fills `l` (a default list) from `tag`.
     fn value_list(&mut self, tag: Tag<'a>, l: &mut ValueList) -> R<()> {
         l.node.span = tag.span;
         let node = &mut l.node;
         attrs!(tag, node, { "defaultKey" => l.default_key });
-        let mut items = std::mem::take(&mut self.bufs.value_items);
-        let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, node, None)? {
-            match c.local_name() {
-                "item" => {
-                    items.push(ValueItem::default());
-                    let last = items.len() - 1;
-                    self.value_item(c, &mut items[last])?;
-                }
-                _ => self.unknown(c, node)?,
-            }
-        }
-        l.items = exact(&mut items);
-        self.bufs.value_items = items;
+        l.items = self.items(&tag, node, |b| &mut b.value_items, Self::value_item)?;
         Ok(())
     }
 
@@ -985,20 +998,7 @@ impl<'a> Reader<'a> {
             "valueName" => d.common.value_name,
             "required" => d.required,
         });
-        let mut items = std::mem::take(&mut self.bufs.enum_items);
-        let mut open = self.open(&tag);
-        while let Some(c) = self.child(&mut open, node, None)? {
-            match c.local_name() {
-                "item" => {
-                    items.push(EnumItem::default());
-                    let last = items.len() - 1;
-                    self.enum_item(c, &mut items[last])?;
-                }
-                _ => self.unknown(c, node)?,
-            }
-        }
-        d.items = exact(&mut items);
-        self.bufs.enum_items = items;
+        d.items = self.items(&tag, node, |b| &mut b.enum_items, Self::enum_item)?;
         Ok(())
     }
 
