@@ -131,17 +131,9 @@ fn read_admx(
     d: Decoded,
     observer: Option<&mut dyn EventObserver>,
 ) -> (Result<PolicyDefinitions, ParseError>, String) {
-    let Decoded {
-        text,
-        encoding,
-        declaration,
-    } = d;
-    let doc = Reader::over(&text, observer.map(|o| o as &mut dyn EventObserver)).document(
-        "policyDefinitions",
-        source_info(encoding, declaration),
-        |p, tag, source| p.policy_definitions(tag, source),
-    );
-    (doc, text)
+    read_root(d, observer, "policyDefinitions", |p, tag, source| {
+        p.policy_definitions(tag, source)
+    })
 }
 
 /// [`read_admx`] for an ADML text.
@@ -149,15 +141,30 @@ fn read_adml(
     d: Decoded,
     observer: Option<&mut dyn EventObserver>,
 ) -> (Result<PolicyDefinitionResources, ParseError>, String) {
+    read_root(
+        d,
+        observer,
+        "policyDefinitionResources",
+        |p, tag, source| p.resources_root(tag, source),
+    )
+}
+
+/// Reads the document whose root element is `root` with `f`.
+fn read_root<T: HasSource>(
+    d: Decoded,
+    observer: Option<&mut dyn EventObserver>,
+    root: &str,
+    f: impl for<'a> FnOnce(&mut Reader<'a>, Tag<'a>, &mut SourceInfo) -> R<T>,
+) -> (Result<T, ParseError>, String) {
     let Decoded {
         text,
         encoding,
         declaration,
     } = d;
     let doc = Reader::over(&text, observer.map(|o| o as &mut dyn EventObserver)).document(
-        "policyDefinitionResources",
+        root,
         source_info(encoding, declaration),
-        |p, tag, source| p.resources_root(tag, source),
+        f,
     );
     (doc, text)
 }
