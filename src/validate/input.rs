@@ -606,17 +606,27 @@ fn read_one(path: &Path, bytes: Vec<u8>, is_admx: bool, strict: bool) -> ReadRes
 /// without BOM (the usual ADMX) becomes its text without a copy. On error
 /// the bytes come back.
 fn decode_owned(bytes: Vec<u8>) -> std::result::Result<Decoded, (ParseError, Vec<u8>)> {
-    let bytes = if crate::xml::decode::sniff(&bytes) == (FileEncoding::Utf8, 0) {
-        match String::from_utf8(bytes) {
+    let (encoding, bom) = crate::xml::decode::sniff(&bytes);
+    let bytes = if matches!(encoding, FileEncoding::Utf8 | FileEncoding::Utf8Bom) {
+        // UTF-8 with a BOM: the text is the bytes after it, moved down in place
+        let mut body = bytes;
+        body.drain(..bom);
+        match String::from_utf8(body) {
             Ok(text) => {
                 let declaration = crate::xml::decode::parse_declaration(&text).map(|(d, _)| d);
                 return Ok(Decoded {
                     text,
-                    encoding: FileEncoding::Utf8,
+                    encoding,
                     declaration,
                 });
             }
-            Err(e) => e.into_bytes(),
+            Err(e) => {
+                let body = e.into_bytes();
+                let mut bytes = Vec::with_capacity(bom + body.len());
+                bytes.extend_from_slice(&[0xEF, 0xBB, 0xBF][..bom]);
+                bytes.extend_from_slice(&body);
+                bytes
+            }
         }
     } else {
         bytes
