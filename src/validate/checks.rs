@@ -34,6 +34,16 @@ impl Hasher for FxHasher {
 
 type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
 type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// An empty map with room for `n` entries.
+fn map_with<K, V>(n: usize) -> HashMap<K, V> {
+    HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default())
+}
+
+/// An empty set with room for `n` entries.
+fn set_with<K>(n: usize) -> HashSet<K> {
+    HashSet::with_capacity_and_hasher(n, BuildHasherDefault::default())
+}
 use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostic;
@@ -175,38 +185,116 @@ pub(crate) struct FileChecks {
     deferred: Vec<Deferred>,
 }
 
-/// A registry value a policy writes: `key` and `valueName`, lower-cased,
-/// in one string (`key` is `s[..at]`).
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Write {
-    s: String,
-    at: usize,
+/// The registry values the policies of one ADMX write: for each policy
+/// its (key, valueName) pairs, lower-cased, sorted and without repeats
+/// (see [`Writes::add`]), as ranges of one string.
+#[derive(Default)]
+pub(crate) struct Writes {
+    text: String,
+    /// Start of the key, its end (the value's start), end of the value.
+    items: Vec<(usize, usize, usize)>,
+    /// Per policy: its range of `items`.
+    policies: Vec<(usize, usize)>,
 }
 
-impl Write {
-    fn new(k: &str, v: &str) -> Write {
-        let mut s = String::with_capacity(k.len() + v.len());
-        s.push_str(k);
-        s.push_str(v);
-        Write { s, at: k.len() }
+impl Writes {
+    fn pair(text: &str, it: (usize, usize, usize)) -> (&str, &str) {
+        (&text[it.0..it.1], &text[it.1..it.2])
     }
-    fn key(&self) -> &str {
-        &self.s[..self.at]
+
+    /// The pairs of policy `i`.
+    fn of(&self, i: usize) -> impl Iterator<Item = (&str, &str)> {
+        let (a, b) = self.policies.get(i).copied().unwrap_or_default();
+        self.items[a..b]
+            .iter()
+            .map(|&it| Writes::pair(&self.text, it))
     }
-    fn value(&self) -> &str {
-        &self.s[self.at..]
+
+    /// `(k.trim_matches('\\').to_lowercase(), v.to_lowercase())`.
+    fn push(&mut self, k: &str, v: &str) {
+        let start = self.text.len();
+        push_lower(&mut self.text, k.trim_matches('\\'));
+        let mid = self.text.len();
+        push_lower(&mut self.text, v);
+        self.items.push((start, mid, self.text.len()));
+    }
+
+    /// Adds what policy `p` writes (lists excluded: their names are generated).
+    fn add(&mut self, p: &crate::model::Policy) {
+        let from = self.items.len();
+        let pkey = p.key.as_deref().unwrap_or_default();
+        if let Some(vn) = &p.value_name {
+            self.push(pkey, vn);
+        }
+        let list = |w: &mut Writes, l: &ValueList, base: &str| {
+            for it in &l.items {
+                let k = it
+                    .key
+                    .as_deref()
+                    .or(l.default_key.as_deref())
+                    .unwrap_or(base);
+                if let Some(vn) = &it.value_name {
+                    w.push(k, vn);
+                }
+            }
+        };
+        for l in [&p.enabled_list, &p.disabled_list].into_iter().flatten() {
+            list(self, l, pkey);
+        }
+        for e in p.elements() {
+            let c = e.common();
+            let k = c.key.as_deref().unwrap_or(pkey);
+            match e {
+                PolicyElement::List(_) => {}
+                PolicyElement::Boolean(b) => {
+                    if let Some(vn) = &c.value_name {
+                        self.push(k, vn);
+                    }
+                    for l in [&b.true_list, &b.false_list].into_iter().flatten() {
+                        list(self, l, k);
+                    }
+                }
+                PolicyElement::Enum(en) => {
+                    if let Some(vn) = &c.value_name {
+                        self.push(k, vn);
+                    }
+                    for it in &en.items {
+                        if let Some(l) = &it.value_list {
+                            list(self, l, k);
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(vn) = &c.value_name {
+                        self.push(k, vn);
+                    }
+                }
+            }
+        }
+        let text = self.text.as_str();
+        let mine = &mut self.items[from..];
+        mine.sort_unstable_by(|&a, &b| Writes::pair(text, a).cmp(&Writes::pair(text, b)));
+        // without repeats
+        let mut kept = 0;
+        for i in 0..mine.len() {
+            if kept == 0 || Writes::pair(text, mine[kept - 1]) != Writes::pair(text, mine[i]) {
+                mine[kept] = mine[i];
+                kept += 1;
+            }
+        }
+        self.items.truncate(from + kept);
+        self.policies.push((from, from + kept));
     }
 }
 
-impl PartialOrd for Write {
-    fn partial_cmp(&self, other: &Write) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Write {
-    fn cmp(&self, other: &Write) -> std::cmp::Ordering {
-        (self.key(), self.value()).cmp(&(other.key(), other.value()))
+/// Appends `str::to_lowercase(x)` (without a copy for ASCII).
+fn push_lower(s: &mut String, x: &str) {
+    if x.is_ascii() {
+        let from = s.len();
+        s.push_str(x);
+        s[from..].make_ascii_lowercase();
+    } else {
+        s.push_str(&x.to_lowercase());
     }
 }
 
@@ -215,7 +303,6 @@ pub(crate) struct PolicySummary {
     class: PolicyClass,
     name: String,
     node: Span,
-    writes: Vec<Write>,
 }
 
 /// What the whole-input checks need of one ADMX once its model is gone.
@@ -231,6 +318,8 @@ pub(crate) struct AdmxSummary {
     /// `<using>` elements whose prefix a reference uses: namespace, element.
     used_usings: Vec<(String, Span)>,
     policies: Vec<PolicySummary>,
+    /// What the policies write.
+    writes: Writes,
 }
 
 /// What the store checks need of one ADML: its root element, if it had a model.
@@ -321,12 +410,10 @@ fn summarize(d: &PolicyDefinitions, written: Writes) -> AdmxSummary {
     let policies = d
         .policies()
         .iter()
-        .zip(written)
-        .map(|(p, writes)| PolicySummary {
+        .map(|p| PolicySummary {
             class: p.class().unwrap_or(PolicyClass::Both),
             name: p.name.clone().unwrap_or_default(),
             node: p.node.span,
-            writes,
         })
         .collect();
     AdmxSummary {
@@ -336,6 +423,7 @@ fn summarize(d: &PolicyDefinitions, written: Writes) -> AdmxSummary {
         supported,
         used_usings,
         policies,
+        writes: written,
     }
 }
 
@@ -493,9 +581,6 @@ fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
         .collect()
 }
 
-/// The registry values each policy of a file writes, by policy (see [`writes`]).
-type Writes = Vec<Vec<Write>>;
-
 /// Checks one ADMX; returns what its policies write (for the store checks).
 fn admx_checks(
     cx: &mut Ctx<'_>,
@@ -544,7 +629,7 @@ fn admx_checks(
     let mut used_prefixes: HashSet<String> = HashSet::default();
 
     // ---- local names
-    let mut cats: HashMap<&str, &Node> = HashMap::default();
+    let mut cats: HashMap<&str, &Node> = map_with(d.categories().len());
     for c in d.categories() {
         let Some(n) = &c.name else { continue };
         if let Some(first) = cats.get(n.as_str()).copied() {
@@ -711,7 +796,7 @@ fn admx_checks(
     }
 
     // ---- policies
-    let mut names: HashMap<&str, &Node> = HashMap::default();
+    let mut names: HashMap<&str, &Node> = map_with(d.policies().len());
     for pol in d.policies() {
         let pname = pol.name.clone().unwrap_or_default();
         if let Some(n) = &pol.name {
@@ -881,20 +966,29 @@ fn admx_checks(
     }
 
     // ---- same registry value written by two policies of this file
-    let written: Writes = d.policies().iter().map(|p| writes(d, p)).collect();
-    let mut owner: HashMap<&Write, (usize, PolicyClass, &str)> = HashMap::default();
-    for (i, (pol, ws)) in d.policies().iter().zip(&written).enumerate() {
+    // (room for what a file usually writes: an unused reserve is not touched)
+    let room = cx.text(f).len() / 2;
+    let mut written = Writes {
+        text: String::with_capacity(room),
+        items: Vec::with_capacity(room / 32),
+        policies: Vec::with_capacity(d.policies().len()),
+    };
+    for p in d.policies() {
+        written.add(p);
+    }
+    let mut owner: HashMap<(&str, &str), (usize, PolicyClass, &str)> =
+        map_with(written.items.len());
+    for (i, pol) in d.policies().iter().enumerate() {
         let class = pol.class().unwrap_or(PolicyClass::Both);
         let mut reported = false;
-        for w in ws {
-            match owner.get(w) {
+        for w in written.of(i) {
+            match owner.get(&w) {
                 Some((j, oc, oname)) if *j != i && overlap(*oc, class) => {
                     if !reported {
                         reported = true;
                         let msg = format!(
                             "expected one policy per registry value, found `{}\\{}` also written by policy `{oname}`",
-                            w.key(),
-                            w.value()
+                            w.0, w.1
                         );
                         let span = cx.attr(f, &pol.node, "name");
                         cx.at("ADMX015", f, span, msg);
@@ -928,65 +1022,6 @@ fn value_key(v: &Value) -> String {
     }
 }
 
-/// The (key, valueName) pairs a policy writes, lower-cased (lists excluded: their names are generated).
-pub(crate) fn writes(_d: &PolicyDefinitions, p: &crate::model::Policy) -> Vec<Write> {
-    let pkey = p.key.clone().unwrap_or_default();
-    let norm =
-        |k: &str, v: &str| Write::new(&k.trim_matches('\\').to_lowercase(), &v.to_lowercase());
-    let mut v = Vec::new();
-    if let Some(vn) = &p.value_name {
-        v.push(norm(&pkey, vn));
-    }
-    let list = |l: &ValueList, base: &str, v: &mut Vec<Write>| {
-        for it in &l.items {
-            let k = it
-                .key
-                .as_deref()
-                .or(l.default_key.as_deref())
-                .unwrap_or(base);
-            if let Some(vn) = &it.value_name {
-                v.push(norm(k, vn));
-            }
-        }
-    };
-    for l in [&p.enabled_list, &p.disabled_list].into_iter().flatten() {
-        list(l, &pkey, &mut v);
-    }
-    for e in p.elements() {
-        let c = e.common();
-        let k = c.key.as_deref().unwrap_or(&pkey);
-        match e {
-            PolicyElement::List(_) => {}
-            PolicyElement::Boolean(b) => {
-                if let Some(vn) = &c.value_name {
-                    v.push(norm(k, vn));
-                }
-                for l in [&b.true_list, &b.false_list].into_iter().flatten() {
-                    list(l, k, &mut v);
-                }
-            }
-            PolicyElement::Enum(en) => {
-                if let Some(vn) = &c.value_name {
-                    v.push(norm(k, vn));
-                }
-                for it in &en.items {
-                    if let Some(l) = &it.value_list {
-                        list(l, k, &mut v);
-                    }
-                }
-            }
-            _ => {
-                if let Some(vn) = &c.value_name {
-                    v.push(norm(k, vn));
-                }
-            }
-        }
-    }
-    v.sort();
-    v.dedup();
-    v
-}
-
 const HIVES: &[&str] = &[
     "HKLM",
     "HKCU",
@@ -1016,8 +1051,8 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
         );
     } else if k.is_empty()
         || k.starts_with('\\')
-        || k.trim_end_matches('\\').contains("\\\\")
-        || k.chars().any(char::is_control)
+        || has_double_backslash(k.trim_end_matches('\\'))
+        || has_control(k)
     {
         cx.at(
             "ADMX013",
@@ -1028,7 +1063,7 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
                 short(k)
             ),
         );
-    } else if k.chars().count() > 255 {
+    } else if k.len() > 255 && k.chars().count() > 255 {
         cx.at(
             "ADMX014",
             f,
@@ -1051,7 +1086,26 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
     }
 }
 
+/// `k.contains("\\\\")`.
+fn has_double_backslash(k: &str) -> bool {
+    let b = k.as_bytes();
+    memchr::memchr_iter(b'\\', b).any(|i| b.get(i + 1) == Some(&b'\\'))
+}
+
+/// `k.chars().any(char::is_control)` (a byte test for ASCII).
+fn has_control(k: &str) -> bool {
+    let b = k.as_bytes();
+    if b.is_ascii() {
+        b.iter().any(|&c| c < 0x20 || c == 0x7f)
+    } else {
+        k.chars().any(char::is_control)
+    }
+}
+
 fn value_name_check(cx: &mut Ctx<'_>, f: usize, node: &Node, v: &str) {
+    if v.len() <= 16383 {
+        return; // (no more characters than bytes)
+    }
     let n = v.chars().count();
     if n > 16383 {
         let span = cx.attr(f, node, "valueName");
@@ -1308,21 +1362,20 @@ fn ref_against(
     base: &AdmlFile,
     bdoc: &PolicyDefinitionResources,
 ) {
-    let strings: HashSet<&str> = bdoc
-        .strings()
-        .iter()
-        .filter_map(|s| s.id.as_deref())
-        .collect();
+    let mut strings: HashSet<&str> = set_with(bdoc.strings().len());
+    strings.extend(bdoc.strings().iter().filter_map(|s| s.id.as_deref()));
     // id -> presentation (first one wins, as `presentation()` does)
-    let mut presentations: HashMap<&str, &crate::model::Presentation> = HashMap::default();
+    let mut presentations: HashMap<&str, &crate::model::Presentation> =
+        map_with(bdoc.presentations().len());
     for p in bdoc.presentations() {
         if let Some(id) = p.id.as_deref() {
             presentations.entry(id).or_insert(p);
         }
     }
     let bname = adml_name(cx, base);
-    let mut used_strings: HashSet<&str> = HashSet::default();
-    for (id, node, attr) in string_refs(d) {
+    let refs = string_refs(d);
+    let mut used_strings: HashSet<&str> = set_with(refs.len());
+    for (id, node, attr) in refs {
         used_strings.insert(id);
         if !strings.contains(id) {
             let span = cx.attr(f, node, attr);
@@ -1334,7 +1387,7 @@ fn ref_against(
             );
         }
     }
-    let mut used_pres: HashSet<&str> = HashSet::default();
+    let mut used_pres: HashSet<&str> = set_with(d.policies().len());
     for p in d.policies() {
         let Some(pid) = p.presentation.as_deref().and_then(parse_presentation_ref) else {
             continue;
@@ -1671,29 +1724,30 @@ pub(crate) fn store_checks(
         }
     }
     // same value written by policies of two files
-    let mut owner: HashMap<(&str, &str), (usize, PolicyClass, &str)> = HashMap::default();
+    let mut owner: HashMap<(&str, &str), (usize, PolicyClass, &str)> =
+        map_with(admx.iter().map(|(_, s)| s.writes.items.len()).sum());
     for (ai, (a, s)) in admx.iter().enumerate() {
         if !s.doc {
             continue;
         }
-        for p in &s.policies {
+        for (pi, p) in s.policies.iter().enumerate() {
             let class = p.class;
             let mut reported = false;
-            for w in &p.writes {
-                match owner.get(&(w.key(), w.value())) {
+            for w in s.writes.of(pi) {
+                match owner.get(&w) {
                     Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
                         reported = true;
                         let ofile = file_name(admx[*oi].0.file);
                         let span = attr_span(&a.file.text, p.node, "name");
                         out.push(diag(
                             "STORE003",
-                            format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.key(), w.value()),
+                            format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.0, w.1),
                             span,
                         ).with_file(a.file.path.clone()));
                     }
                     Some(_) => {}
                     None => {
-                        owner.insert((w.key(), w.value()), (ai, class, p.name.as_str()));
+                        owner.insert(w, (ai, class, p.name.as_str()));
                     }
                 }
             }
