@@ -948,7 +948,12 @@ impl Checker {
                 }
             }
         }
-        let prefix = split_colon(qname).map_or("", |(p, _)| p);
+        // (the local name is the whole name unless there is a `:`)
+        let prefix = if local.len() == qname.len() {
+            ""
+        } else {
+            split_colon(qname).map_or("", |(p, _)| p)
+        };
         // fast path: unprefixed element and no default namespace declared below the root
         let plain = prefix.is_empty()
             && self.seen_root
