@@ -835,6 +835,24 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
     None
 }
 
+/// A copy of an event (or error) for an observer.
+#[inline(always)]
+fn copy_of<'a>(r: &Result<Event<'a>, ParseError>) -> Result<Event<'a>, ParseError> {
+    match r {
+        Ok(e) => Ok(match e {
+            Event::Start(t) => Event::Start(*t),
+            Event::End(s) => Event::End(*s),
+            Event::Text(t) => Event::Text(*t),
+            Event::CData(c, s) => Event::CData(c.clone(), *s),
+            Event::Comment(c, s) => Event::Comment(c, *s),
+            Event::Pi(c, s) => Event::Pi(c, *s),
+            Event::Decl(s) => Event::Decl(*s),
+            Event::Eof => Event::Eof,
+        }),
+        Err(e) => Err(e.clone()),
+    }
+}
+
 /// Markup whose syntax has been checked, not yet returned as an event: the
 /// reader scans the markup after a text run before it returns the text (a
 /// broken tag right after a text is reported before the text's own errors).
@@ -979,28 +997,30 @@ impl<'a> XmlReader<'a> {
 
     /// The next event. After an error or [`Event::Eof`] the reader keeps
     /// returning `Eof`.
+    #[inline(always)]
     pub fn next_event(&mut self) -> Result<Event<'a>, ParseError> {
         if self.done {
             return Ok(Event::Eof);
         }
+        // One path builds the event, in place; the observer gets a copy (a
+        // second path merging into the result would put it in memory, and
+        // the caller's wide loads of its fresh narrow stores stall).
+        let r = self.next_inner();
         if self.observer.is_some() {
-            return self.next_observed();
+            self.notify(copy_of(&r));
         }
-        // Returned as built: no copy of the event through a temporary.
-        self.next_inner()
+        r
     }
 
-    /// [`XmlReader::next_event`] with an observer.
+    /// Shows `r` to the observer.
     #[inline(never)]
-    fn next_observed(&mut self) -> Result<Event<'a>, ParseError> {
-        let r = self.next_inner();
+    fn notify(&mut self, r: Result<Event<'a>, ParseError>) {
         if let Some(o) = self.observer.as_deref_mut() {
             match &r {
                 Ok(ev) => o.on_event(self.text, ev),
                 Err(e) => o.on_error(self.text, e),
             }
         }
-        r
     }
 
     /// Marks the reader done (it returns `Eof` from now on) and hands `e` back.
@@ -1020,15 +1040,37 @@ impl<'a> XmlReader<'a> {
                 let pos = self.pos;
                 match self.text.as_bytes().get(pos) {
                     None => Markup::Eof,
-                    Some(b'<') => match self.markup(pos) {
-                        Ok(m) => m,
-                        Err(e) => return Err(self.fail(e)),
-                    },
+                    Some(b'<') => return self.markup_event(pos),
                     Some(_) => return self.text_run(pos),
                 }
             }
         };
         self.deliver(m)
+    }
+
+    /// The event of the markup at `pos`: each usual kind scanned and
+    /// delivered on its own straight path (no markup value merged from
+    /// several paths through memory).
+    #[inline(always)]
+    fn markup_event(&mut self, start: usize) -> Result<Event<'a>, ParseError> {
+        let m = match self.text.as_bytes().get(start + 1) {
+            Some(b'/') => match self.end_tag_fast(start) {
+                Some(span) => {
+                    self.open.pop();
+                    return Ok(Event::End(span));
+                }
+                None => self.end_tag_slow(start),
+            },
+            Some(b'?' | b'!') | None => self.markup(start),
+            Some(_) => match self.start_tag(start) {
+                Ok(m) => return self.deliver(m),
+                Err(e) => Err(e),
+            },
+        };
+        match m {
+            Ok(m) => self.deliver(m),
+            Err(e) => Err(self.fail(e)),
+        }
     }
 
     /// The text run from `pos` (not at `<`) to the next `<` or the end.
@@ -1068,9 +1110,8 @@ impl<'a> XmlReader<'a> {
         };
         self.pos = end;
         if end < b.len() {
-            match self.markup(end) {
-                Ok(m) => self.pending = Some(m),
-                Err(e) => return Err(self.fail(e)),
+            if let Err(e) = self.scan_pending(end) {
+                return Err(self.fail(e));
             }
         }
         let span = Span::new(pos, end);
@@ -1103,7 +1144,7 @@ impl<'a> XmlReader<'a> {
 
     /// Scans the markup at `start` (at `<`): finds its end, checks its
     /// syntax and, for an end tag, that it closes the open element.
-    #[inline(always)]
+    #[inline(never)]
     fn markup(&mut self, start: usize) -> Result<Markup, ParseError> {
         let b = self.text.as_bytes();
         match b.get(start + 1) {
@@ -1115,6 +1156,29 @@ impl<'a> XmlReader<'a> {
             Some(b'!') => self.bang(start),
             Some(_) => self.start_tag(start),
         }
+    }
+
+    /// [`XmlReader::markup`] into `self.pending`, stored by each kind of
+    /// markup itself (not built in a temporary and copied: the copy's wide
+    /// loads of narrow fresh stores stall).
+    #[inline(always)]
+    fn scan_pending(&mut self, start: usize) -> Result<(), ParseError> {
+        let b = self.text.as_bytes();
+        match b.get(start + 1) {
+            None => {
+                return Err(
+                    self.error_at(start, "expected a tag after `<`, found the end of the file")
+                );
+            }
+            Some(b'/') => match self.end_tag_fast(start) {
+                Some(span) => self.pending = Some(Markup::End(span)),
+                None => self.pending = Some(self.end_tag_slow(start)?),
+            },
+            Some(b'?') => self.pending = Some(self.pi(start)?),
+            Some(b'!') => self.pending = Some(self.bang(start)?),
+            Some(_) => self.pending = Some(self.start_tag(start)?),
+        }
+        Ok(())
     }
 
     /// A start tag at `start`.
@@ -1202,21 +1266,28 @@ impl<'a> XmlReader<'a> {
     /// `</name>` at `start`.
     #[inline(always)]
     fn end_tag(&mut self, start: usize) -> Result<Markup, ParseError> {
+        match self.end_tag_fast(start) {
+            Some(span) => Ok(Markup::End(span)),
+            None => self.end_tag_slow(start),
+        }
+    }
+
+    /// The usual end tag: exactly the open element's name, then `>`.
+    #[inline(always)]
+    fn end_tag_fast(&mut self, start: usize) -> Option<Span> {
         let b = self.text.as_bytes();
         let name_at = start + 2;
-        // The usual case: exactly the open element's name, then `>`.
-        if let Some(&(s, e)) = self.open.last() {
-            let open = &b[s as usize..e as usize];
-            if b.len() > name_at + open.len()
-                && b[name_at + open.len()] == b'>'
-                && &b[name_at..name_at + open.len()] == open
-            {
-                let end = name_at + open.len() + 1;
-                self.pos = end;
-                return Ok(Markup::End(Span::new(start, end)));
-            }
+        let &(s, e) = self.open.last()?;
+        let open = &b[s as usize..e as usize];
+        if b.len() > name_at + open.len()
+            && b[name_at + open.len()] == b'>'
+            && &b[name_at..name_at + open.len()] == open
+        {
+            let end = name_at + open.len() + 1;
+            self.pos = end;
+            return Some(Span::new(start, end));
         }
-        self.end_tag_slow(start)
+        None
     }
 
     /// [`XmlReader::end_tag`] when the name is not exactly the open one.
