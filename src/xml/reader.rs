@@ -548,27 +548,26 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
 fn plain_value_end(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let (quote, lt, amp) = (
-        LO * u64::from(q),
-        LO * u64::from(b'<'),
-        LO * u64::from(b'&'),
-    );
-    while i + 8 <= b.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        let w = u64::from_le_bytes(w);
-        let special = zero(w ^ lt) | zero(w ^ amp) | (w.wrapping_sub(LO * 0x20) & !w & HI);
-        let hit = zero(w ^ quote) | special;
-        if hit != 0 {
-            // The lowest flagged byte is a real one (only bytes above a
-            // real hit can be flagged falsely).
-            let at = i + (hit.trailing_zeros() / 8) as usize;
-            return (b[at] == q).then_some(at);
+    let lt = LO * u64::from(b'<');
+    // Flags every byte below 0x28 (the quotes, `&`, controls, and also
+    // space, `!`, `#`, `$`, `%`) and `<`; the lowest flag is a real one
+    // (only bytes above a real hit can be flagged falsely). The flagged
+    // byte is then looked at: harmless ones (space, `$`, the other quote,
+    // ...) only restart the search after them.
+    loop {
+        while let Some(w) = b.get(i..i + 8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            let w = u64::from_le_bytes(a);
+            let x = w ^ lt;
+            let hit = (w.wrapping_sub(LO * 0x28) & !w & HI) | (x.wrapping_sub(LO) & !x & HI);
+            if hit != 0 {
+                i += (hit.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
         }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
+        let c = *b.get(i)?;
         if c == q {
             return Some(i);
         }
@@ -577,7 +576,16 @@ fn plain_value_end(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
         }
         i += 1;
     }
-    None
+}
+
+/// The first byte at or after `i` in `b` that is not XML whitespace (or
+/// `b.len()`).
+#[inline(always)]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_ws(b[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
@@ -1078,10 +1086,7 @@ impl<'a> XmlReader<'a> {
     fn text_run(&mut self, pos: usize) -> Result<Event<'a>, ParseError> {
         let b = self.text.as_bytes();
         // Most runs are the whitespace between tags: no search needed.
-        let mut i = pos;
-        while i < b.len() && is_ws(b[i]) {
-            i += 1;
-        }
+        let mut i = skip_ws(b, pos);
         let blank = i == b.len() || b[i] == b'<';
         let mut refs = false;
         let end = if blank {
