@@ -179,7 +179,7 @@ macro_rules! attrs {
                 let (name, value) = a?;
                 match name {
                     $($name => $field = Some(value.into_owned()),)*
-                    _ => $node.unknown_attributes.push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
+                    _ => $node.unknown_attributes_mut().push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
                 }
             }
         }
@@ -310,22 +310,22 @@ impl<'a> Reader<'a> {
                         let s = t.value()?;
                         let s = trim_xml_ws(&s);
                         if !s.is_empty() {
-                            node.unknown_children
+                            node.unknown_children_mut()
                                 .push(RawNode::Text { text: s.to_owned() });
                         }
                     }
                 },
                 Event::CData(s, _) => match text.as_deref_mut() {
                     Some(buf) => append(buf, s),
-                    None => node.unknown_children.push(RawNode::CData {
+                    None => node.unknown_children_mut().push(RawNode::CData {
                         text: s.into_owned(),
                     }),
                 },
                 Event::Comment(s, _) => node
-                    .unknown_children
+                    .unknown_children_mut()
                     .push(RawNode::Comment { text: s.to_owned() }),
                 Event::Pi(s, _) => node
-                    .unknown_children
+                    .unknown_children_mut()
                     .push(RawNode::ProcessingInstruction { text: s.to_owned() }),
                 Event::Decl(span) => return Err(self.x.error(span, "unexpected XML declaration")),
                 Event::Eof => {
@@ -339,7 +339,7 @@ impl<'a> Reader<'a> {
     /// Keeps an element the reader does not map, verbatim.
     fn unknown(&mut self, tag: Tag<'a>, node: &mut Node) -> R<()> {
         let el = self.x.read_raw_element(tag)?;
-        node.unknown_children.push(RawNode::Element(el));
+        node.unknown_children_mut().push(RawNode::Element(el));
         Ok(())
     }
 
@@ -351,7 +351,7 @@ impl<'a> Reader<'a> {
         }
         for a in tag.attributes() {
             let (name, value) = a?;
-            node.unknown_attributes.push(RawAttribute {
+            node.unknown_attributes_mut().push(RawAttribute {
                 name: name.to_owned(),
                 value: value.into_owned(),
             });
@@ -459,19 +459,19 @@ impl<'a> Reader<'a> {
 
     fn annotation(&mut self, tag: Tag<'a>) -> R<Annotation> {
         let raw = self.x.read_raw_element(tag)?;
-        let mut a = Annotation {
-            node: Node::at(raw.span),
-            application: None,
-        };
+        let mut application = None;
+        let mut unknown = Vec::new();
         for attr in raw.attributes {
             if attr.name == "application" {
-                a.application = Some(attr.value);
+                application = Some(attr.value);
             } else {
-                a.node.unknown_attributes.push(attr);
+                unknown.push(attr);
             }
         }
-        a.node.unknown_children = raw.children;
-        Ok(a)
+        Ok(Annotation {
+            node: Node::with_unknown(raw.span, unknown, raw.children),
+            application,
+        })
     }
 
     /// Fills `r` (a default reference) from `tag`.
@@ -789,7 +789,7 @@ impl<'a> Reader<'a> {
         }
         for a in tag.attributes() {
             let (name, value) = a?;
-            node.unknown_attributes.push(RawAttribute {
+            node.unknown_attributes_mut().push(RawAttribute {
                 name: name.to_owned(),
                 value: value.into_owned(),
             });
@@ -870,9 +870,7 @@ impl<'a> Reader<'a> {
                     let mut wrapper = Node::at(c.span);
                     self.bare_attrs(&c, &mut wrapper)?;
                     self.slot_content(&c, &mut wrapper, &mut it.value)?;
-                    node.unknown_attributes
-                        .append(&mut wrapper.unknown_attributes);
-                    node.unknown_children.append(&mut wrapper.unknown_children);
+                    node.append_unknown(wrapper);
                 }
                 _ => self.unknown(c, node)?,
             }
