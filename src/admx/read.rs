@@ -705,7 +705,9 @@ impl<'a> Reader<'a> {
                     self.item_ref(c, k.parent_category.insert(Default::default()))?
                 }
                 "seeAlso" => k.see_also.push(self.text_element(c)?),
-                "keywords" if k.keywords.is_none() => k.keywords = Some(self.text_element(c)?),
+                "keywords" if k.keywords.is_none() => {
+                    k.keywords = Some(Box::new(self.text_element(c)?))
+                }
                 _ => self.unknown(c, node)?,
             }
         }
@@ -733,7 +735,9 @@ impl<'a> Reader<'a> {
                     self.item_ref(c, p.parent_category.insert(Default::default()))?
                 }
                 "seeAlso" => p.see_also.push(self.text_element(c)?),
-                "keywords" if p.keywords.is_none() => p.keywords = Some(self.text_element(c)?),
+                "keywords" if p.keywords.is_none() => {
+                    p.keywords = Some(Box::new(self.text_element(c)?))
+                }
                 "supportedOn" if p.supported_on.is_none() => {
                     self.item_ref(c, p.supported_on.insert(Default::default()))?
                 }

@@ -96,8 +96,8 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
             false_value: slot(Value::Delete {
                 node: Node::default(),
             }),
-            true_list: Some(list(None)),
-            false_list: Some(list(Some(r"Software\Policies\Example\Other"))),
+            true_list: Some(Box::new(list(None))),
+            false_list: Some(Box::new(list(Some(r"Software\Policies\Example\Other")))),
         }),
         PolicyElement::Decimal(DecimalElement {
             common: ElementCommon {
@@ -150,7 +150,7 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                         node: Node::default(),
                         text: "on".into(),
                     }),
-                    value_list: Some(list(Some(r"Software\Policies\Example"))),
+                    value_list: Some(Box::new(list(Some(r"Software\Policies\Example")))),
                 },
             ],
         }),
@@ -267,7 +267,7 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                 annotations: vec![annotation("category")],
                 parent_category: Some(ItemRef::new("windows:WindowsComponents")),
                 see_also: vec![TextElement::new("Example_Child")],
-                keywords: Some(TextElement::new("example test")),
+                keywords: Some(Box::new(TextElement::new("example test"))),
             },
             Category {
                 node: Node::default(),
@@ -290,12 +290,12 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                 annotations: vec![annotation("policy")],
                 parent_category: Some(ItemRef::new("Example_Child")),
                 see_also: vec![TextElement::new("Simple")],
-                keywords: Some(TextElement::new("all")),
+                keywords: Some(Box::new(TextElement::new("all"))),
                 supported_on: Some(ItemRef::new("SUPPORTED_Example")),
                 enabled_value: slot(Value::decimal(1)),
                 disabled_value: slot(Value::decimal(0)),
-                enabled_list: Some(list(Some(r"Software\Policies\Example\On"))),
-                disabled_list: Some(list(None)),
+                enabled_list: Some(Box::new(list(Some(r"Software\Policies\Example\On")))),
+                disabled_list: Some(Box::new(list(None))),
                 elements: Some(List::new(elements)),
                 ..Policy::default()
             },
