@@ -194,8 +194,6 @@ struct Open {
 
 struct Reader<'a> {
     x: XmlReader<'a>,
-    /// Lists left that may scan ahead for a capacity hint.
-    hints_left: u8,
     /// Reused buffers for the short lists inside policies and presentations:
     /// items are built in place there and moved once into a vector of exactly
     /// their number (no growth, no shrinking, no spare capacity kept).
@@ -227,7 +225,6 @@ impl<'a> Reader<'a> {
                 Some(o) => x.with_observer(o),
                 None => x,
             },
-            hints_left: 4,
             bufs: Bufs::default(),
         }
     }
@@ -368,9 +365,9 @@ impl<'a> Reader<'a> {
         mut f: impl FnMut(&mut Self, Tag<'a>, &mut T) -> R<()>,
     ) -> R<List<T>> {
         let mut node = self.bare(&tag)?;
-        let mut items: Vec<T> = Vec::with_capacity(self.capacity_hint::<T>(&tag, item));
-        // Full chunks, when the hint was short: items are never moved while
-        // the list grows, only once at the end into a vector of their number.
+        let mut items: Vec<T> = Vec::new();
+        // Full chunks: items are never moved while the list grows, only once
+        // at the end into a vector of their number.
         let mut full: Vec<Vec<T>> = Vec::new();
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
@@ -402,31 +399,6 @@ impl<'a> Reader<'a> {
             items = all;
         }
         Ok(List { node, items })
-    }
-
-    /// How many items to make room for in a list of very large structs
-    /// (policies, over 1 KiB each), so that they are built where they stay:
-    /// the number of `<item` start tags in the rest of the text (an upper
-    /// bound for unprefixed items; only a hint). Smaller items (categories,
-    /// strings, ...) grow in chunks instead: moving them once costs less
-    /// than a scan of the rest of the text. Done for a few lists per
-    /// document at most, so the extra scans stay linear.
-    fn capacity_hint<T>(&mut self, tag: &Tag<'a>, item: &str) -> usize {
-        if tag.empty || std::mem::size_of::<T>() < 1024 || self.hints_left == 0 {
-            return 0;
-        }
-        self.hints_left -= 1;
-        let text = self.x.text().as_bytes();
-        let rest = &text[tag.span.end().min(text.len())..];
-        let mut pat = Vec::with_capacity(item.len() + 1);
-        pat.push(b'<');
-        pat.extend_from_slice(item.as_bytes());
-        memchr::memmem::find_iter(rest, &pat)
-            .filter(|&at| {
-                rest.get(at + pat.len())
-                    .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
-            })
-            .count()
     }
 
     /// An element whose content is text; returns its node and text.
