@@ -191,15 +191,16 @@ pub(crate) struct FileChecks {
 #[derive(Default)]
 pub(crate) struct Writes {
     text: String,
-    /// Start of the key, its end (the value's start), end of the value.
-    items: Vec<(usize, usize, usize)>,
+    /// The key's start and end, the value's start and end (a key is
+    /// written once for the writes after it that share it).
+    items: Vec<(usize, usize, usize, usize)>,
     /// Per policy: its range of `items`.
     policies: Vec<(usize, usize)>,
 }
 
 impl Writes {
-    fn pair(text: &str, it: (usize, usize, usize)) -> (&str, &str) {
-        (&text[it.0..it.1], &text[it.1..it.2])
+    fn pair(text: &str, it: (usize, usize, usize, usize)) -> (&str, &str) {
+        (&text[it.0..it.1], &text[it.2..it.3])
     }
 
     /// The pairs of policy `i`.
@@ -212,11 +213,19 @@ impl Writes {
 
     /// `(k.trim_matches('\\').to_lowercase(), v.to_lowercase())`.
     fn push(&mut self, k: &str, v: &str) {
-        let start = self.text.len();
+        let mut start = self.text.len();
         push_lower(&mut self.text, k.trim_matches('\\'));
-        let mid = self.text.len();
+        let mut end = self.text.len();
+        // the same key as the last write: that one's copy
+        if let Some(&(a, b, _, _)) = self.items.last() {
+            if self.text[a..b] == self.text[start..end] {
+                self.text.truncate(start);
+                (start, end) = (a, b);
+            }
+        }
+        let v_start = self.text.len();
         push_lower(&mut self.text, v);
-        self.items.push((start, mid, self.text.len()));
+        self.items.push((start, end, v_start, self.text.len()));
     }
 
     /// Adds what policy `p` writes (lists excluded: their names are generated).

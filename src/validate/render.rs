@@ -420,7 +420,12 @@ pub fn json(report: &Report) -> String {
             }
         })
         .collect();
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| "[]".into());
+    // (room for the usual finding up front: no copies while it grows)
+    let mut buf = Vec::with_capacity(512 * v.len() + 64);
+    let mut s = match serde_json::to_writer_pretty(&mut buf, &v) {
+        Ok(()) => String::from_utf8(buf).unwrap_or_else(|_| "[]".into()),
+        Err(_) => "[]".into(),
+    };
     s.push('\n');
     s
 }
