@@ -193,9 +193,14 @@ impl<'a> Iterator for Attributes<'a> {
     type Item = Result<(&'a str, Cow<'a, str>), ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let a = match self.scan.next()? {
-            Ok(a) => a,
-            Err(e) => return Some(Err(e)),
+        // The trusted scan inline: no `Option<Result<..>>` built and read back.
+        let a = if self.scan.trusted {
+            self.scan.next_trusted()?
+        } else {
+            match self.scan.next_checked()? {
+                Ok(a) => a,
+                Err(e) => return Some(Err(e)),
+            }
         };
         let text = self.scan.text;
         let dup = if self.count < SEEN {
@@ -278,6 +283,7 @@ impl<'a> Scanner<'a> {
 
     /// The next attribute of a tag the tokenizer found well-formed, with
     /// plain values.
+    #[inline(always)]
     fn next_trusted(&mut self) -> Option<RawAttr<'a>> {
         let b = self.text.as_bytes();
         while self.pos < self.end && is_ws(b[self.pos]) {
@@ -327,6 +333,14 @@ impl<'a> Iterator for Scanner<'a> {
         if self.trusted {
             return self.next_trusted().map(Ok);
         }
+        self.next_checked()
+    }
+}
+
+impl<'a> Scanner<'a> {
+    /// The next attribute, with every check.
+    #[inline(never)]
+    fn next_checked(&mut self) -> Option<Result<RawAttr<'a>, ParseError>> {
         if self.failed {
             return None;
         }
@@ -534,27 +548,26 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
 fn plain_value_end(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let (quote, lt, amp) = (
-        LO * u64::from(q),
-        LO * u64::from(b'<'),
-        LO * u64::from(b'&'),
-    );
-    while i + 8 <= b.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        let w = u64::from_le_bytes(w);
-        let special = zero(w ^ lt) | zero(w ^ amp) | (w.wrapping_sub(LO * 0x20) & !w & HI);
-        let hit = zero(w ^ quote) | special;
-        if hit != 0 {
-            // The lowest flagged byte is a real one (only bytes above a
-            // real hit can be flagged falsely).
-            let at = i + (hit.trailing_zeros() / 8) as usize;
-            return (b[at] == q).then_some(at);
+    let lt = LO * u64::from(b'<');
+    // Flags every byte below 0x28 (the quotes, `&`, controls, and also
+    // space, `!`, `#`, `$`, `%`) and `<`; the lowest flag is a real one
+    // (only bytes above a real hit can be flagged falsely). The flagged
+    // byte is then looked at: harmless ones (space, `$`, the other quote,
+    // ...) only restart the search after them.
+    loop {
+        while let Some(w) = b.get(i..i + 8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            let w = u64::from_le_bytes(a);
+            let x = w ^ lt;
+            let hit = (w.wrapping_sub(LO * 0x28) & !w & HI) | (x.wrapping_sub(LO) & !x & HI);
+            if hit != 0 {
+                i += (hit.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
         }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
+        let c = *b.get(i)?;
         if c == q {
             return Some(i);
         }
@@ -563,7 +576,16 @@ fn plain_value_end(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
         }
         i += 1;
     }
-    None
+}
+
+/// The first byte at or after `i` in `b` that is not XML whitespace (or
+/// `b.len()`).
+#[inline(always)]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_ws(b[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
@@ -821,6 +843,24 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
     None
 }
 
+/// A copy of an event (or error) for an observer.
+#[inline(always)]
+fn copy_of<'a>(r: &Result<Event<'a>, ParseError>) -> Result<Event<'a>, ParseError> {
+    match r {
+        Ok(e) => Ok(match e {
+            Event::Start(t) => Event::Start(*t),
+            Event::End(s) => Event::End(*s),
+            Event::Text(t) => Event::Text(*t),
+            Event::CData(c, s) => Event::CData(c.clone(), *s),
+            Event::Comment(c, s) => Event::Comment(c, *s),
+            Event::Pi(c, s) => Event::Pi(c, *s),
+            Event::Decl(s) => Event::Decl(*s),
+            Event::Eof => Event::Eof,
+        }),
+        Err(e) => Err(e.clone()),
+    }
+}
+
 /// Markup whose syntax has been checked, not yet returned as an event: the
 /// reader scans the markup after a text run before it returns the text (a
 /// broken tag right after a text is reported before the text's own errors).
@@ -950,6 +990,14 @@ impl<'a> XmlReader<'a> {
         ParseError::in_text(self.text, span, message)
     }
 
+    /// An error at `span`, after which the reader is done.
+    #[cold]
+    #[inline(never)]
+    fn fail_at(&mut self, span: Span, message: impl Into<String>) -> ParseError {
+        self.done = true;
+        self.error(span, message)
+    }
+
     /// An error at the one byte at `at`.
     fn error_at(&self, at: usize, message: impl Into<String>) -> ParseError {
         self.error(Span::new(at, at + 1), message)
@@ -957,23 +1005,42 @@ impl<'a> XmlReader<'a> {
 
     /// The next event. After an error or [`Event::Eof`] the reader keeps
     /// returning `Eof`.
+    #[inline(always)]
     pub fn next_event(&mut self) -> Result<Event<'a>, ParseError> {
         if self.done {
             return Ok(Event::Eof);
         }
+        // One path builds the event, in place; the observer gets a copy (a
+        // second path merging into the result would put it in memory, and
+        // the caller's wide loads of its fresh narrow stores stall).
         let r = self.next_inner();
-        if r.is_err() {
-            self.done = true;
+        if self.observer.is_some() {
+            self.notify(copy_of(&r));
         }
+        r
+    }
+
+    /// Shows `r` to the observer.
+    #[inline(never)]
+    fn notify(&mut self, r: Result<Event<'a>, ParseError>) {
         if let Some(o) = self.observer.as_deref_mut() {
             match &r {
                 Ok(ev) => o.on_event(self.text, ev),
                 Err(e) => o.on_error(self.text, e),
             }
         }
-        r
     }
 
+    /// Marks the reader done (it returns `Eof` from now on) and hands `e` back.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, e: ParseError) -> ParseError {
+        self.done = true;
+        e
+    }
+
+    /// The next event; every error goes through [`XmlReader::fail`].
+    #[inline(always)]
     fn next_inner(&mut self) -> Result<Event<'a>, ParseError> {
         let m = match self.pending.take() {
             Some(m) => m,
@@ -981,7 +1048,7 @@ impl<'a> XmlReader<'a> {
                 let pos = self.pos;
                 match self.text.as_bytes().get(pos) {
                     None => Markup::Eof,
-                    Some(b'<') => self.markup(pos)?,
+                    Some(b'<') => return self.markup_event(pos),
                     Some(_) => return self.text_run(pos),
                 }
             }
@@ -989,14 +1056,37 @@ impl<'a> XmlReader<'a> {
         self.deliver(m)
     }
 
+    /// The event of the markup at `pos`: each usual kind scanned and
+    /// delivered on its own straight path (no markup value merged from
+    /// several paths through memory).
+    #[inline(always)]
+    fn markup_event(&mut self, start: usize) -> Result<Event<'a>, ParseError> {
+        let m = match self.text.as_bytes().get(start + 1) {
+            Some(b'/') => match self.end_tag_fast(start) {
+                Some(span) => {
+                    self.open.pop();
+                    return Ok(Event::End(span));
+                }
+                None => self.end_tag_slow(start),
+            },
+            Some(b'?' | b'!') | None => self.markup(start),
+            Some(_) => match self.start_tag(start) {
+                Ok(m) => return self.deliver(m),
+                Err(e) => Err(e),
+            },
+        };
+        match m {
+            Ok(m) => self.deliver(m),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
     /// The text run from `pos` (not at `<`) to the next `<` or the end.
+    #[inline(always)]
     fn text_run(&mut self, pos: usize) -> Result<Event<'a>, ParseError> {
         let b = self.text.as_bytes();
         // Most runs are the whitespace between tags: no search needed.
-        let mut i = pos;
-        while i < b.len() && is_ws(b[i]) {
-            i += 1;
-        }
+        let mut i = skip_ws(b, pos);
         let blank = i == b.len() || b[i] == b'<';
         let mut refs = false;
         let end = if blank {
@@ -1017,16 +1107,17 @@ impl<'a> XmlReader<'a> {
                         i = at + 2 + n;
                     }
                     _ => {
-                        return Err(
-                            self.error_at(at, "`&` does not start a reference (write &amp;)")
-                        );
+                        let e = self.error_at(at, "`&` does not start a reference (write &amp;)");
+                        return Err(self.fail(e));
                     }
                 }
             }
         };
         self.pos = end;
         if end < b.len() {
-            self.pending = Some(self.markup(end)?);
+            if let Err(e) = self.scan_pending(end) {
+                return Err(self.fail(e));
+            }
         }
         let span = Span::new(pos, end);
         let raw = &self.text[pos..end];
@@ -1035,15 +1126,18 @@ impl<'a> XmlReader<'a> {
             if !trimmed.is_empty() {
                 let at = end - trimmed.len();
                 let what = if self.root_seen { "after" } else { "before" };
-                return Err(self.error_at(
+                let e = self.error_at(
                     at,
                     format!("expected only markup {what} the root element, found text"),
-                ));
+                );
+                return Err(self.fail(e));
             }
         }
         // Check references now, so that a bad one is an error wherever it is.
         if refs {
-            check_refs(self.text, raw, pos)?;
+            if let Err(e) = check_refs(self.text, raw, pos) {
+                return Err(self.fail(e));
+            }
         }
         Ok(Event::Text(Text {
             raw,
@@ -1055,6 +1149,7 @@ impl<'a> XmlReader<'a> {
 
     /// Scans the markup at `start` (at `<`): finds its end, checks its
     /// syntax and, for an end tag, that it closes the open element.
+    #[inline(never)]
     fn markup(&mut self, start: usize) -> Result<Markup, ParseError> {
         let b = self.text.as_bytes();
         match b.get(start + 1) {
@@ -1064,55 +1159,84 @@ impl<'a> XmlReader<'a> {
             Some(b'/') => self.end_tag(start),
             Some(b'?') => self.pi(start),
             Some(b'!') => self.bang(start),
-            Some(_) => {
-                // The usual case in one pass: a valid name (noting where its
-                // local part starts), then whitespace, `>` or `/>`.
-                let name_at = start + 1;
-                let mut n = name_at;
-                let mut local_at = 0;
-                let mut stop = NAME_OTHER;
-                while let Some(&c) = b.get(n) {
-                    stop = NAME_CLASS[c as usize];
-                    match stop {
-                        NAME_CHAR => {}
-                        NAME_COLON => local_at = n + 1 - name_at,
-                        _ => break,
-                    }
-                    n += 1;
-                }
-                let valid_start = n > name_at && name_start_ok(&self.text[name_at..n]);
-                let (gt, name_ok, clean) = match stop {
-                    NAME_WS => match clean_attributes(b, n) {
-                        Some(gt) => (gt, valid_start, valid_start),
-                        None => (self.tag_end(start, n)?, valid_start, false),
-                    },
-                    NAME_GT => (n, valid_start, valid_start),
-                    NAME_SLASH if b.get(n + 1) == Some(&b'>') => (n + 1, valid_start, valid_start),
-                    _ => (self.tag_end(start, name_at)?, false, false),
-                };
-                self.pos = gt + 1;
-                let empty = b[gt - 1] == b'/' && gt - 1 > start;
-                if !name_ok {
-                    // Whatever it is, up to the first whitespace (checked when returned).
-                    let content_end = if empty { gt - 1 } else { gt };
-                    n = name_at;
-                    while n < content_end && !is_ws(b[n]) {
-                        n += 1;
-                    }
-                }
-                Ok(Markup::Start {
-                    span: Span::new(start, gt + 1),
-                    name_len: (n - name_at) as u32,
-                    local_at: if name_ok { local_at as u32 } else { UNCHECKED },
-                    empty,
-                    clean,
-                })
+            Some(_) => self.start_tag(start),
+        }
+    }
+
+    /// [`XmlReader::markup`] into `self.pending`, stored by each kind of
+    /// markup itself (not built in a temporary and copied: the copy's wide
+    /// loads of narrow fresh stores stall).
+    #[inline(always)]
+    fn scan_pending(&mut self, start: usize) -> Result<(), ParseError> {
+        let b = self.text.as_bytes();
+        match b.get(start + 1) {
+            None => {
+                return Err(
+                    self.error_at(start, "expected a tag after `<`, found the end of the file")
+                );
+            }
+            Some(b'/') => match self.end_tag_fast(start) {
+                Some(span) => self.pending = Some(Markup::End(span)),
+                None => self.pending = Some(self.end_tag_slow(start)?),
+            },
+            Some(b'?') => self.pending = Some(self.pi(start)?),
+            Some(b'!') => self.pending = Some(self.bang(start)?),
+            Some(_) => self.pending = Some(self.start_tag(start)?),
+        }
+        Ok(())
+    }
+
+    /// A start tag at `start`.
+    #[inline(always)]
+    fn start_tag(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        // The usual case in one pass: a valid name (noting where its
+        // local part starts), then whitespace, `>` or `/>`.
+        let name_at = start + 1;
+        let mut n = name_at;
+        let mut local_at = 0;
+        let mut stop = NAME_OTHER;
+        while let Some(&c) = b.get(n) {
+            stop = NAME_CLASS[c as usize];
+            match stop {
+                NAME_CHAR => {}
+                NAME_COLON => local_at = n + 1 - name_at,
+                _ => break,
+            }
+            n += 1;
+        }
+        let valid_start = n > name_at && name_start_ok(&self.text[name_at..n]);
+        let (gt, name_ok, clean) = match stop {
+            NAME_WS => match clean_attributes(b, n) {
+                Some(gt) => (gt, valid_start, valid_start),
+                None => (self.tag_end(start, n)?, valid_start, false),
+            },
+            NAME_GT => (n, valid_start, valid_start),
+            NAME_SLASH if b.get(n + 1) == Some(&b'>') => (n + 1, valid_start, valid_start),
+            _ => (self.tag_end(start, name_at)?, false, false),
+        };
+        self.pos = gt + 1;
+        let empty = b[gt - 1] == b'/' && gt - 1 > start;
+        if !name_ok {
+            // Whatever it is, up to the first whitespace (checked when returned).
+            let content_end = if empty { gt - 1 } else { gt };
+            n = name_at;
+            while n < content_end && !is_ws(b[n]) {
+                n += 1;
             }
         }
+        Ok(Markup::Start {
+            span: Span::new(start, gt + 1),
+            name_len: (n - name_at) as u32,
+            local_at: if name_ok { local_at as u32 } else { UNCHECKED },
+            empty,
+            clean,
+        })
     }
 
     /// The `>` ending the tag at `start`, scanning from `from`; `>` inside
     /// quotes does not count.
+    #[inline(never)]
     fn tag_end(&self, start: usize, from: usize) -> Result<usize, ParseError> {
         // Byte loops: tags and their values are short, a search call costs more.
         let b = self.text.as_bytes();
@@ -1145,21 +1269,37 @@ impl<'a> XmlReader<'a> {
     }
 
     /// `</name>` at `start`.
+    #[inline(always)]
     fn end_tag(&mut self, start: usize) -> Result<Markup, ParseError> {
+        match self.end_tag_fast(start) {
+            Some(span) => Ok(Markup::End(span)),
+            None => self.end_tag_slow(start),
+        }
+    }
+
+    /// The usual end tag: exactly the open element's name, then `>`.
+    #[inline(always)]
+    fn end_tag_fast(&mut self, start: usize) -> Option<Span> {
         let b = self.text.as_bytes();
         let name_at = start + 2;
-        // The usual case: exactly the open element's name, then `>`.
-        if let Some(&(s, e)) = self.open.last() {
-            let open = &b[s as usize..e as usize];
-            if b.len() > name_at + open.len()
-                && b[name_at + open.len()] == b'>'
-                && &b[name_at..name_at + open.len()] == open
-            {
-                let end = name_at + open.len() + 1;
-                self.pos = end;
-                return Ok(Markup::End(Span::new(start, end)));
-            }
+        let &(s, e) = self.open.last()?;
+        let open = &b[s as usize..e as usize];
+        if b.len() > name_at + open.len()
+            && b[name_at + open.len()] == b'>'
+            && &b[name_at..name_at + open.len()] == open
+        {
+            let end = name_at + open.len() + 1;
+            self.pos = end;
+            return Some(Span::new(start, end));
         }
+        None
+    }
+
+    /// [`XmlReader::end_tag`] when the name is not exactly the open one.
+    #[inline(never)]
+    fn end_tag_slow(&mut self, start: usize) -> Result<Markup, ParseError> {
+        let b = self.text.as_bytes();
+        let name_at = start + 2;
         let gt = self.tag_end(start, name_at)?;
         self.pos = gt + 1;
         // Trailing whitespace is not part of the name (unless there is
@@ -1189,6 +1329,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// `<?target ...?>` or the XML declaration at `start`.
+    #[inline(never)]
     fn pi(&mut self, start: usize) -> Result<Markup, ParseError> {
         let b = self.text.as_bytes();
         let is_decl = |content: &[u8]| {
@@ -1228,6 +1369,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// `<!--..-->`, `<![CDATA[..]]>` or `<!DOCTYPE ..>` at `start`.
+    #[inline(never)]
     fn bang(&mut self, start: usize) -> Result<Markup, ParseError> {
         let b = self.text.as_bytes();
         let rest = &b[start..];
@@ -1273,6 +1415,7 @@ impl<'a> XmlReader<'a> {
 
     /// Returns the markup scanned before as an event, after the checks
     /// that depend on where it is.
+    #[inline(always)]
     fn deliver(&mut self, m: Markup) -> Result<Event<'a>, ParseError> {
         match m {
             Markup::Start {
@@ -1284,7 +1427,7 @@ impl<'a> XmlReader<'a> {
             } => {
                 if self.open.is_empty() {
                     if self.root_seen {
-                        return Err(self.error(
+                        return Err(self.fail_at(
                             span,
                             "expected one root element, found a second root element",
                         ));
@@ -1298,7 +1441,7 @@ impl<'a> XmlReader<'a> {
                 // where the local part starts).
                 let checked = (local_at != UNCHECKED).then_some(local_at as usize);
                 let Some(local_at) = checked.or_else(|| name_check(name)) else {
-                    return Err(self.error(
+                    return Err(self.fail_at(
                         span,
                         format!(
                             "expected an element name after `<`, found {:?}",
@@ -1312,7 +1455,7 @@ impl<'a> XmlReader<'a> {
                     .max(name_end);
                 if !empty {
                     if self.open.len() >= MAX_DEPTH {
-                        return Err(self.error(
+                        return Err(self.fail_at(
                             span,
                             format!("elements nested deeper than {MAX_DEPTH} levels"),
                         ));
@@ -1335,7 +1478,7 @@ impl<'a> XmlReader<'a> {
             }
             Markup::CData(span) => {
                 if self.open.is_empty() {
-                    return Err(self.error(span, "CDATA section outside the root element"));
+                    return Err(self.fail_at(span, "CDATA section outside the root element"));
                 }
                 let raw = self.inner(span, 9, 3);
                 let v = if raw.contains('\r') {
@@ -1349,19 +1492,19 @@ impl<'a> XmlReader<'a> {
             Markup::Pi(span) => Ok(Event::Pi(self.inner(span, 2, 2), span)),
             Markup::Decl(span) => {
                 if span.start() != 0 {
-                    return Err(self.error(
+                    return Err(self.fail_at(
                         span,
                         "the XML declaration must be at the very start of the file",
                     ));
                 }
                 Ok(Event::Decl(span))
             }
-            Markup::DocType(span) => Err(self.error(span, DTD_PROHIBITED)),
+            Markup::DocType(span) => Err(self.fail_at(span, DTD_PROHIBITED)),
             Markup::Eof => {
                 if let Some(&(s, e)) = self.open.last() {
                     let name = &self.text[s as usize..e as usize];
                     let at = self.text.len();
-                    return Err(self.error(
+                    return Err(self.fail_at(
                         Span::new(at, at),
                         format!(
                             "expected </{name}>, found the end of the file: <{name}> is not closed"
@@ -1370,7 +1513,7 @@ impl<'a> XmlReader<'a> {
                 }
                 if !self.root_seen {
                     let at = self.text.len();
-                    return Err(self.error(
+                    return Err(self.fail_at(
                         Span::new(at, at),
                         "expected a root element, found no root element",
                     ));
