@@ -280,7 +280,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next child element of the element being read; other content goes
-    /// to `node.unknown_children` (or into `text`, for text content). `None`
+    /// to the node's unknown children (or into `text`, for text content). `None`
     /// once the element's end tag has been read (which completes `node.span`).
     /// Inlined into each element loop: the tag then goes straight from the
     /// event to the loop instead of through one more returned copy.

@@ -110,7 +110,7 @@ pub struct SupersededAdm {
 /// `<annotation application="...">` with free content.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Annotation {
-    /// The element; its content (text and any elements) is kept in `node.unknown_children`.
+    /// The element; its content (text and any elements) is kept in `node.unknown_children()`.
     #[serde(default)]
     pub node: Node,
     /// `application`.

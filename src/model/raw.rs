@@ -79,14 +79,6 @@ impl Node {
         };
     }
 
-    /// Takes the leftovers out, leaving none (the span stays).
-    pub fn take_unknown(&mut self) -> (Vec<RawAttribute>, Vec<RawNode>) {
-        match self.extra.take() {
-            Some(e) => (e.unknown_attributes, e.unknown_children),
-            None => (Vec::new(), Vec::new()),
-        }
-    }
-
     /// Appends `other`'s leftovers after this node's (`other`'s span is dropped).
     pub fn append_unknown(&mut self, other: Node) {
         let Some(mut o) = other.extra else {
@@ -312,4 +304,50 @@ pub mod namespaces {
         "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions";
     /// The XSD's target namespace (a few inbox files, admxgen output).
     pub const WWW: &str = "http://www.microsoft.com/GroupPolicy/PolicyDefinitions";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_is_small_and_looks_as_the_plain_struct_did() {
+        assert_eq!(std::mem::size_of::<Node>(), 16);
+        let bare = Node::at(Span::new(1, 2));
+        assert_eq!(serde_json::to_string(&bare).unwrap(), "{}");
+        assert_eq!(
+            format!("{bare:?}"),
+            "Node { span: Span { start: 1, end: 2 }, unknown_attributes: [], unknown_children: [] }"
+        );
+        let attr = RawAttribute {
+            name: "Area".into(),
+            value: "x".into(),
+        };
+        let mut n = Node::at(Span::new(3, 4));
+        n.unknown_attributes_mut().push(attr.clone());
+        let json = serde_json::to_string(&n).unwrap();
+        assert_eq!(
+            json,
+            r#"{"unknown_attributes":[{"name":"Area","value":"x"}]}"#
+        );
+        let back: Node = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.unknown_attributes(), std::slice::from_ref(&attr));
+        assert!(back.unknown_children().is_empty());
+        assert_eq!(back.span, Span::default());
+        // Leftovers of another node go after this node's, in order.
+        let mut other = Node::at(Span::new(5, 6));
+        other
+            .unknown_children_mut()
+            .push(RawNode::Comment { text: "c".into() });
+        n.append_unknown(other);
+        assert_eq!(n.span, Span::new(3, 4));
+        assert_eq!(n.unknown_attributes(), [attr]);
+        assert!(matches!(n.unknown_children(), [RawNode::Comment { text }] if text == "c"));
+        // Empty leftovers are not kept.
+        assert!(
+            Node::with_unknown(Span::default(), Vec::new(), Vec::new())
+                .extra
+                .is_none()
+        );
+    }
 }
