@@ -49,7 +49,7 @@ enum Kind {
 /// Folder entries, sorted, with their kind (from the directory entry: no
 /// `stat` per file, except for symbolic links, which are followed).
 fn read_dir_typed(dir: &Path) -> Result<Vec<(PathBuf, Kind)>> {
-    let mut v: Vec<(PathBuf, Kind)> = std::fs::read_dir(dir)
+    let mut v: Vec<(std::ffi::OsString, PathBuf, Kind)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| {
             let e = e.ok()?;
@@ -63,11 +63,13 @@ fn read_dir_typed(dir: &Path) -> Result<Vec<(PathBuf, Kind)>> {
                 (_, true) => Kind::File,
                 _ => Kind::Other,
             };
-            Some((p, kind))
+            Some((e.file_name(), p, kind))
         })
         .collect();
-    v.sort();
-    Ok(v)
+    // (the paths of one folder differ in their last component only: its
+    // name orders them as the whole paths do)
+    v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(v.into_iter().map(|(_, p, kind)| (p, kind)).collect())
 }
 
 /// Works out which files `path` means.
@@ -75,14 +77,18 @@ pub(crate) fn discover(path: &Path) -> Result<InputSet> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         let mut dir = path.to_path_buf();
-        let entries = read_dir_sorted(&dir)?;
-        if !entries.iter().any(|p| ext_is(p, "admx") && p.is_file()) {
-            if let Some(pd) = entries.iter().find(|p| {
-                p.is_dir()
+        let mut entries = read_dir_typed(&dir)?;
+        if !entries
+            .iter()
+            .any(|(p, kind)| *kind == Kind::File && ext_is(p, "admx"))
+        {
+            if let Some((pd, _)) = entries.iter().find(|(p, kind)| {
+                *kind == Kind::Dir
                     && p.file_name()
                         .is_some_and(|n| n.eq_ignore_ascii_case("PolicyDefinitions"))
             }) {
                 dir = pd.clone();
+                entries = read_dir_typed(&dir)?;
             }
         }
         let mut set = InputSet {
@@ -90,7 +96,7 @@ pub(crate) fn discover(path: &Path) -> Result<InputSet> {
             store: true,
             ..InputSet::default()
         };
-        for (p, kind) in read_dir_typed(&dir)? {
+        for (p, kind) in entries {
             if kind == Kind::Dir {
                 let culture = p
                     .file_name()
