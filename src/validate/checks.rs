@@ -1225,8 +1225,9 @@ fn add_ref<'a>(
     attr: &'static str,
 ) {
     if let Some(id) = s.as_deref().and_then(parse_string_ref) {
-        // malformed ids are the schema layer's (SCH008)
-        if !id.split('-').all(is_ident) {
+        // malformed ids are the schema layer's (SCH008); (an identifier
+        // has no `-`: the usual id is one part)
+        if !is_ident(id) && !id.split('-').all(is_ident) {
             return;
         }
         v.push((id, n, attr));

@@ -553,7 +553,9 @@ fn is_ident_char(c: char) -> bool {
 /// `(\p{L}|\p{N}|_)+`.
 pub(crate) fn is_ident(s: &str) -> bool {
     // ASCII first (nearly every id); the Unicode test decides the rest
-    !s.is_empty() && (s.bytes().all(|b| ASCII_IDENT[b as usize]) || s.chars().all(is_ident_char))
+    !s.is_empty()
+        && (s.bytes().fold(true, |ok, b| ok & ASCII_IDENT[b as usize])
+            || s.chars().all(is_ident_char))
 }
 
 /// Identifier that is valid except for hyphens (which Windows tolerates).
@@ -1390,6 +1392,7 @@ fn child(
     None
 }
 
+#[inline]
 fn ext_check(
     out: &mut Vec<Diagnostic>,
     d: &'static ElemDef,
