@@ -193,43 +193,60 @@ impl<'a> Iterator for Attributes<'a> {
     type Item = Result<(&'a str, Cow<'a, str>), ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // The trusted scan inline: no `Option<Result<..>>` built and read back.
-        let a = if self.scan.trusted {
-            self.scan.next_trusted()?
-        } else {
-            match self.scan.next_checked()? {
-                Ok(a) => a,
-                Err(e) => return Some(Err(e)),
+        // The trusted scan inline, on its own path: no `Option<Result<..>>`
+        // or attribute built in memory and read back.
+        if self.scan.trusted {
+            let a = self.scan.next_trusted()?;
+            if let Err(e) = self.note(a.name, a.name_at) {
+                return Some(Err(e));
             }
-        };
-        let text = self.scan.text;
-        let dup = if self.count < SEEN {
-            self.seen[..self.count].contains(&a.name)
-        } else {
-            // Rare: many attributes; rescan the ones before.
-            Scanner::new(text, self.scan.start, a.name_at)
-                .filter_map(Result::ok)
-                .any(|b| b.name == a.name)
-        };
-        if dup {
-            return Some(Err(ParseError::in_text(
-                text,
-                Span::new(a.name_at, a.name_at + a.name.len()),
-                format!(
-                    "expected each attribute once, found duplicate attribute {}",
-                    a.name
-                ),
-            )));
+            return Some(Ok((a.name, Cow::Borrowed(a.raw))));
         }
-        if self.count < SEEN {
-            self.seen[self.count] = a.name;
+        let a = match self.scan.next_checked()? {
+            Ok(a) => a,
+            Err(e) => return Some(Err(e)),
+        };
+        if let Err(e) = self.note(a.name, a.name_at) {
+            return Some(Err(e));
         }
-        self.count += 1;
         if a.plain {
             return Some(Ok((a.name, Cow::Borrowed(a.raw))));
         }
-        Some(attr_value(text, a.raw, a.value_at).map(|v| (a.name, v)))
+        Some(attr_value(self.scan.text, a.raw, a.value_at).map(|v| (a.name, v)))
     }
+}
+
+impl<'a> Attributes<'a> {
+    /// Records the attribute `name` (at `name_at`); an error if the tag had it before.
+    #[inline(always)]
+    fn note(&mut self, name: &'a str, name_at: usize) -> Result<(), ParseError> {
+        let dup = if self.count < SEEN {
+            self.seen[..self.count].contains(&name)
+        } else {
+            // Rare: many attributes; rescan the ones before.
+            Scanner::new(self.scan.text, self.scan.start, name_at)
+                .filter_map(Result::ok)
+                .any(|b| b.name == name)
+        };
+        if dup {
+            return Err(duplicate(self.scan.text, name, name_at));
+        }
+        if self.count < SEEN {
+            self.seen[self.count] = name;
+        }
+        self.count += 1;
+        Ok(())
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn duplicate(text: &str, name: &str, name_at: usize) -> ParseError {
+    ParseError::in_text(
+        text,
+        Span::new(name_at, name_at + name.len()),
+        format!("expected each attribute once, found duplicate attribute {name}"),
+    )
 }
 
 /// One attribute found by the scanner.
