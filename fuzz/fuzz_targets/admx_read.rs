@@ -27,12 +27,12 @@ fn check_node(text: &str, node: &Node) {
     check_span(text, node.span);
     if node.span.end() > node.span.start() {
         assert!(text[node.span.start()..].starts_with('<'));
-        for a in &node.unknown_attributes {
+        for a in node.unknown_attributes() {
             let s = attr_span(text, node.span, &a.name).expect("unknown attribute is found again");
             check_span(text, s);
         }
     }
-    for c in &node.unknown_children {
+    for c in node.unknown_children() {
         if let RawNode::Element(e) = c {
             check_span(text, e.span);
         }

@@ -179,7 +179,7 @@ macro_rules! attrs {
                 let (name, value) = a?;
                 match name {
                     $($name => $field = Some(value.into_owned()),)*
-                    _ => $node.unknown_attributes.push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
+                    _ => $node.unknown_attributes_mut().push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
                 }
             }
         }
@@ -194,8 +194,6 @@ struct Open {
 
 struct Reader<'a> {
     x: XmlReader<'a>,
-    /// Lists left that may scan ahead for a capacity hint.
-    hints_left: u8,
     /// Reused buffers for the short lists inside policies and presentations:
     /// items are built in place there and moved once into a vector of exactly
     /// their number (no growth, no shrinking, no spare capacity kept).
@@ -227,7 +225,6 @@ impl<'a> Reader<'a> {
                 Some(o) => x.with_observer(o),
                 None => x,
             },
-            hints_left: 4,
             bufs: Bufs::default(),
         }
     }
@@ -285,6 +282,9 @@ impl<'a> Reader<'a> {
     /// The next child element of the element being read; other content goes
     /// to `node.unknown_children` (or into `text`, for text content). `None`
     /// once the element's end tag has been read (which completes `node.span`).
+    /// Inlined into each element loop: the tag then goes straight from the
+    /// event to the loop instead of through one more returned copy.
+    #[inline(always)]
     fn child(
         &mut self,
         open: &mut Open,
@@ -310,22 +310,22 @@ impl<'a> Reader<'a> {
                         let s = t.value()?;
                         let s = trim_xml_ws(&s);
                         if !s.is_empty() {
-                            node.unknown_children
+                            node.unknown_children_mut()
                                 .push(RawNode::Text { text: s.to_owned() });
                         }
                     }
                 },
                 Event::CData(s, _) => match text.as_deref_mut() {
                     Some(buf) => append(buf, s),
-                    None => node.unknown_children.push(RawNode::CData {
+                    None => node.unknown_children_mut().push(RawNode::CData {
                         text: s.into_owned(),
                     }),
                 },
                 Event::Comment(s, _) => node
-                    .unknown_children
+                    .unknown_children_mut()
                     .push(RawNode::Comment { text: s.to_owned() }),
                 Event::Pi(s, _) => node
-                    .unknown_children
+                    .unknown_children_mut()
                     .push(RawNode::ProcessingInstruction { text: s.to_owned() }),
                 Event::Decl(span) => return Err(self.x.error(span, "unexpected XML declaration")),
                 Event::Eof => {
@@ -339,7 +339,7 @@ impl<'a> Reader<'a> {
     /// Keeps an element the reader does not map, verbatim.
     fn unknown(&mut self, tag: Tag<'a>, node: &mut Node) -> R<()> {
         let el = self.x.read_raw_element(tag)?;
-        node.unknown_children.push(RawNode::Element(el));
+        node.unknown_children_mut().push(RawNode::Element(el));
         Ok(())
     }
 
@@ -351,7 +351,7 @@ impl<'a> Reader<'a> {
         }
         for a in tag.attributes() {
             let (name, value) = a?;
-            node.unknown_attributes.push(RawAttribute {
+            node.unknown_attributes_mut().push(RawAttribute {
                 name: name.to_owned(),
                 value: value.into_owned(),
             });
@@ -368,9 +368,9 @@ impl<'a> Reader<'a> {
         mut f: impl FnMut(&mut Self, Tag<'a>, &mut T) -> R<()>,
     ) -> R<List<T>> {
         let mut node = self.bare(&tag)?;
-        let mut items: Vec<T> = Vec::with_capacity(self.capacity_hint::<T>(&tag, item));
-        // Full chunks, when the hint was short: items are never moved while
-        // the list grows, only once at the end into a vector of their number.
+        let mut items: Vec<T> = Vec::new();
+        // Full chunks: items are never moved while the list grows, only once
+        // at the end into a vector of their number.
         let mut full: Vec<Vec<T>> = Vec::new();
         let mut open = self.open(&tag);
         while let Some(c) = self.child(&mut open, &mut node, None)? {
@@ -404,31 +404,6 @@ impl<'a> Reader<'a> {
         Ok(List { node, items })
     }
 
-    /// How many items to make room for in a list of very large structs
-    /// (policies, over 1 KiB each), so that they are built where they stay:
-    /// the number of `<item` start tags in the rest of the text (an upper
-    /// bound for unprefixed items; only a hint). Smaller items (categories,
-    /// strings, ...) grow in chunks instead: moving them once costs less
-    /// than a scan of the rest of the text. Done for a few lists per
-    /// document at most, so the extra scans stay linear.
-    fn capacity_hint<T>(&mut self, tag: &Tag<'a>, item: &str) -> usize {
-        if tag.empty || std::mem::size_of::<T>() < 1024 || self.hints_left == 0 {
-            return 0;
-        }
-        self.hints_left -= 1;
-        let text = self.x.text().as_bytes();
-        let rest = &text[tag.span.end().min(text.len())..];
-        let mut pat = Vec::with_capacity(item.len() + 1);
-        pat.push(b'<');
-        pat.extend_from_slice(item.as_bytes());
-        memchr::memmem::find_iter(rest, &pat)
-            .filter(|&at| {
-                rest.get(at + pat.len())
-                    .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
-            })
-            .count()
-    }
-
     /// An element whose content is text; returns its node and text.
     fn text_content(&mut self, tag: &Tag<'a>, node: &mut Node) -> R<String> {
         let mut buf: Cow<'a, str> = Cow::Borrowed("");
@@ -459,19 +434,19 @@ impl<'a> Reader<'a> {
 
     fn annotation(&mut self, tag: Tag<'a>) -> R<Annotation> {
         let raw = self.x.read_raw_element(tag)?;
-        let mut a = Annotation {
-            node: Node::at(raw.span),
-            application: None,
-        };
+        let mut application = None;
+        let mut unknown = Vec::new();
         for attr in raw.attributes {
             if attr.name == "application" {
-                a.application = Some(attr.value);
+                application = Some(attr.value);
             } else {
-                a.node.unknown_attributes.push(attr);
+                unknown.push(attr);
             }
         }
-        a.node.unknown_children = raw.children;
-        Ok(a)
+        Ok(Annotation {
+            node: Node::with_unknown(raw.span, unknown, raw.children),
+            application,
+        })
     }
 
     /// Fills `r` (a default reference) from `tag`.
@@ -705,7 +680,9 @@ impl<'a> Reader<'a> {
                     self.item_ref(c, k.parent_category.insert(Default::default()))?
                 }
                 "seeAlso" => k.see_also.push(self.text_element(c)?),
-                "keywords" if k.keywords.is_none() => k.keywords = Some(self.text_element(c)?),
+                "keywords" if k.keywords.is_none() => {
+                    k.keywords = Some(Box::new(self.text_element(c)?))
+                }
                 _ => self.unknown(c, node)?,
             }
         }
@@ -733,7 +710,9 @@ impl<'a> Reader<'a> {
                     self.item_ref(c, p.parent_category.insert(Default::default()))?
                 }
                 "seeAlso" => p.see_also.push(self.text_element(c)?),
-                "keywords" if p.keywords.is_none() => p.keywords = Some(self.text_element(c)?),
+                "keywords" if p.keywords.is_none() => {
+                    p.keywords = Some(Box::new(self.text_element(c)?))
+                }
                 "supportedOn" if p.supported_on.is_none() => {
                     self.item_ref(c, p.supported_on.insert(Default::default()))?
                 }
@@ -789,7 +768,7 @@ impl<'a> Reader<'a> {
         }
         for a in tag.attributes() {
             let (name, value) = a?;
-            node.unknown_attributes.push(RawAttribute {
+            node.unknown_attributes_mut().push(RawAttribute {
                 name: name.to_owned(),
                 value: value.into_owned(),
             });
@@ -870,9 +849,7 @@ impl<'a> Reader<'a> {
                     let mut wrapper = Node::at(c.span);
                     self.bare_attrs(&c, &mut wrapper)?;
                     self.slot_content(&c, &mut wrapper, &mut it.value)?;
-                    node.unknown_attributes
-                        .append(&mut wrapper.unknown_attributes);
-                    node.unknown_children.append(&mut wrapper.unknown_children);
+                    node.append_unknown(wrapper);
                 }
                 _ => self.unknown(c, node)?,
             }

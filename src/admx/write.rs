@@ -100,11 +100,11 @@ fn el(name: &'static str) -> Element<'static> {
 
 /// Adds `node`'s unknown attributes and unknown children after the known ones.
 fn finish<'a>(mut e: Element<'a>, node: &'a Node) -> Element<'a> {
-    for a in &node.unknown_attributes {
+    for a in node.unknown_attributes() {
         e.attr(a.name.as_str(), Some(a.value.as_str()));
     }
     e.children
-        .extend(node.unknown_children.iter().map(raw_node));
+        .extend(node.unknown_children().iter().map(raw_node));
     e
 }
 

@@ -295,7 +295,7 @@ pub struct Category {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub see_also: Vec<TextElement>,
     /// `<keywords>`.
-    pub keywords: Option<TextElement>,
+    pub keywords: Option<Box<TextElement>>,
 }
 
 /// `<policy>`.
@@ -329,7 +329,7 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub see_also: Vec<TextElement>,
     /// `<keywords>`.
-    pub keywords: Option<TextElement>,
+    pub keywords: Option<Box<TextElement>>,
     /// `<supportedOn>` (required).
     pub supported_on: Option<ItemRef>,
     /// `<enabledValue>`.
@@ -337,9 +337,9 @@ pub struct Policy {
     /// `<disabledValue>`.
     pub disabled_value: Option<ValueSlot>,
     /// `<enabledList>`.
-    pub enabled_list: Option<ValueList>,
+    pub enabled_list: Option<Box<ValueList>>,
     /// `<disabledList>`.
-    pub disabled_list: Option<ValueList>,
+    pub disabled_list: Option<Box<ValueList>>,
     /// `<elements>`.
     pub elements: Option<List<PolicyElement>>,
 }
@@ -568,9 +568,9 @@ pub struct BooleanElement {
     /// `<falseValue>`.
     pub false_value: Option<ValueSlot>,
     /// `<trueList>`.
-    pub true_list: Option<ValueList>,
+    pub true_list: Option<Box<ValueList>>,
     /// `<falseList>`.
-    pub false_list: Option<ValueList>,
+    pub false_list: Option<Box<ValueList>>,
 }
 
 /// `<decimal>` or `<longDecimal>`.
@@ -647,7 +647,7 @@ pub struct EnumItem {
     /// `<value>` holding one value.
     pub value: Option<ValueSlot>,
     /// `<valueList>`.
-    pub value_list: Option<ValueList>,
+    pub value_list: Option<Box<ValueList>>,
 }
 
 /// `<list>`.

@@ -11,6 +11,10 @@
 //!   whatever the reader did not recognise there (unknown attributes such as
 //!   Office's `Area`, unknown or misplaced child elements, stray text,
 //!   comments), in document order, so a rewrite carries them.
+//! - Large children that templates rarely have (`<keywords>`, enabled and
+//!   disabled lists, boolean true/false lists, an enum item's value list) are
+//!   boxed, so that the structs read by the thousand stay small; boxes are
+//!   invisible in the serialised form and in `Debug` output.
 //! - Spans are provenance, not content: they are not serialised, and model
 //!   equality in round-trip tests is checked on the serialised form.
 

@@ -1,29 +1,160 @@
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::span::Span;
 
 /// Provenance and leftovers of one element.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+///
+/// Sixteen bytes: the span plus a pointer to the leftovers, which almost
+/// every element lacks (every model struct carries a node, so its size
+/// counts). Serialised as before: an object with `unknown_attributes` and
+/// `unknown_children`, each left out when empty; the span is not serialised.
+#[derive(Clone, Default)]
 pub struct Node {
     /// Byte span of the whole element (start tag to end of end tag) in the decoded text.
-    #[serde(skip)]
     pub span: Span,
-    /// Attributes the reader does not know for this element, in document order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unknown_attributes: Vec<RawAttribute>,
-    /// Child content the reader did not map to a field (unknown or misplaced
-    /// elements, stray text, comments, CDATA, processing instructions), in document order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unknown_children: Vec<RawNode>,
+    /// What the reader did not know here (`None` when nothing).
+    extra: Option<Box<NodeExtra>>,
+}
+
+/// The leftovers of a [`Node`].
+#[derive(Clone, Debug, Default)]
+struct NodeExtra {
+    unknown_attributes: Vec<RawAttribute>,
+    unknown_children: Vec<RawNode>,
 }
 
 impl Node {
     /// A node with a span and nothing unknown.
     pub fn at(span: Span) -> Node {
-        Node {
-            span,
-            ..Node::default()
+        Node { span, extra: None }
+    }
+
+    /// A node with a span and these leftovers.
+    pub fn with_unknown(
+        span: Span,
+        unknown_attributes: Vec<RawAttribute>,
+        unknown_children: Vec<RawNode>,
+    ) -> Node {
+        let mut n = Node::at(span);
+        n.set_unknown(unknown_attributes, unknown_children);
+        n
+    }
+
+    /// Attributes the reader does not know for this element, in document order.
+    pub fn unknown_attributes(&self) -> &[RawAttribute] {
+        self.extra.as_deref().map_or(&[], |e| &e.unknown_attributes)
+    }
+
+    /// Child content the reader did not map to a field (unknown or misplaced
+    /// elements, stray text, comments, CDATA, processing instructions), in document order.
+    pub fn unknown_children(&self) -> &[RawNode] {
+        self.extra.as_deref().map_or(&[], |e| &e.unknown_children)
+    }
+
+    /// The unknown attributes, to change them.
+    pub fn unknown_attributes_mut(&mut self) -> &mut Vec<RawAttribute> {
+        &mut self.extra_mut().unknown_attributes
+    }
+
+    /// The unknown children, to change them.
+    pub fn unknown_children_mut(&mut self) -> &mut Vec<RawNode> {
+        &mut self.extra_mut().unknown_children
+    }
+
+    /// Replaces both lists of leftovers.
+    pub fn set_unknown(
+        &mut self,
+        unknown_attributes: Vec<RawAttribute>,
+        unknown_children: Vec<RawNode>,
+    ) {
+        self.extra = if unknown_attributes.is_empty() && unknown_children.is_empty() {
+            None
+        } else {
+            Some(Box::new(NodeExtra {
+                unknown_attributes,
+                unknown_children,
+            }))
+        };
+    }
+
+    /// Takes the leftovers out, leaving none (the span stays).
+    pub fn take_unknown(&mut self) -> (Vec<RawAttribute>, Vec<RawNode>) {
+        match self.extra.take() {
+            Some(e) => (e.unknown_attributes, e.unknown_children),
+            None => (Vec::new(), Vec::new()),
         }
+    }
+
+    /// Appends `other`'s leftovers after this node's (`other`'s span is dropped).
+    pub fn append_unknown(&mut self, other: Node) {
+        let Some(mut o) = other.extra else {
+            return;
+        };
+        match self.extra.as_deref_mut() {
+            None => self.extra = Some(o),
+            Some(e) => {
+                e.unknown_attributes.append(&mut o.unknown_attributes);
+                e.unknown_children.append(&mut o.unknown_children);
+            }
+        }
+    }
+
+    fn extra_mut(&mut self) -> &mut NodeExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+}
+
+// Debug, Serialize and Deserialize as the plain struct of span and two lists was.
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("span", &self.span)
+            .field("unknown_attributes", &self.unknown_attributes())
+            .field("unknown_children", &self.unknown_children())
+            .finish()
+    }
+}
+
+/// The serialised form of a [`Node`] (borrowed).
+#[derive(Serialize)]
+#[serde(rename = "Node")]
+struct NodeOut<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unknown_attributes: &'a [RawAttribute],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unknown_children: &'a [RawNode],
+}
+
+/// The serialised form of a [`Node`] (owned).
+#[derive(Deserialize)]
+#[serde(rename = "Node")]
+struct NodeIn {
+    #[serde(default)]
+    unknown_attributes: Vec<RawAttribute>,
+    #[serde(default)]
+    unknown_children: Vec<RawNode>,
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        NodeOut {
+            unknown_attributes: self.unknown_attributes(),
+            unknown_children: self.unknown_children(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let n = NodeIn::deserialize(deserializer)?;
+        Ok(Node::with_unknown(
+            Span::default(),
+            n.unknown_attributes,
+            n.unknown_children,
+        ))
     }
 }
 

@@ -319,7 +319,7 @@ mod tests {
     fn lists_use_item_key_then_default_key_then_policy_key() {
         let p = Policy {
             key: Some("P".into()),
-            enabled_list: Some(ValueList {
+            enabled_list: Some(Box::new(ValueList {
                 default_key: Some("D".into()),
                 items: vec![
                     item(Some("I"), "a", Value::decimal(5)),
@@ -333,8 +333,8 @@ mod tests {
                     ),
                 ],
                 ..ValueList::default()
-            }),
-            disabled_list: Some(ValueList {
+            })),
+            disabled_list: Some(Box::new(ValueList {
                 items: vec![item(
                     None,
                     "c",
@@ -343,7 +343,7 @@ mod tests {
                     },
                 )],
                 ..ValueList::default()
-            }),
+            })),
             ..Policy::default()
         };
         assert_eq!(
@@ -369,10 +369,10 @@ mod tests {
                 node: Default::default(),
                 value: Some("5000000000".into()),
             })),
-            enabled_list: Some(ValueList {
+            enabled_list: Some(Box::new(ValueList {
                 items: vec![item(None, "extra", Value::decimal(2))],
                 ..ValueList::default()
-            }),
+            })),
             ..Policy::default()
         };
         assert_eq!(

@@ -43,6 +43,7 @@ use crate::model::{
 };
 use crate::span::Span;
 
+use super::SourceFile;
 use super::input::{AdmlFile, AdmxFile, Loaded};
 use super::schema::{diag, is_ident, short};
 
@@ -150,64 +151,258 @@ impl Ctx<'_> {
     }
 }
 
-/// Names a file defines, per target namespace (for cross-file references).
-#[derive(Default)]
-struct NsIndex {
-    categories: HashSet<String>,
-    supported: HashSet<String>,
+/// A cross-file reference of an ADMX whose target is only known once every
+/// ADMX of the input is read: `name` in namespace `ns`. [`admx_checks`]
+/// records it where its finding would go; [`resolve`] decides.
+pub(crate) struct Deferred {
+    /// Position in the file's findings.
+    pos: usize,
+    code: &'static str,
+    what: &'static str,
+    /// Look the name up among supportedOn names (else categories).
+    supported: bool,
+    name: String,
+    ns: String,
+    /// The referencing element (its `ref` is the finding's span).
+    node: Span,
 }
 
-/// Runs every model layer over one loaded input.
-pub(crate) fn run(l: &mut Loaded, out: &mut Vec<Diagnostic>) {
-    let l: &Loaded = l;
-    let mut cx = Ctx { l, out };
-    // namespace -> names, for cross-file resolution
-    let mut index: HashMap<String, NsIndex> = HashMap::default();
+/// The findings of the checks of one file, some still waiting for the
+/// other files ([`Deferred`]).
+#[derive(Default)]
+pub(crate) struct FileChecks {
+    pub diags: Vec<Diagnostic>,
+    deferred: Vec<Deferred>,
+}
+
+/// A registry value a policy writes: `key` and `valueName`, lower-cased,
+/// in one string (`key` is `s[..at]`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Write {
+    s: String,
+    at: usize,
+}
+
+impl Write {
+    fn new(k: &str, v: &str) -> Write {
+        let mut s = String::with_capacity(k.len() + v.len());
+        s.push_str(k);
+        s.push_str(v);
+        Write { s, at: k.len() }
+    }
+    fn key(&self) -> &str {
+        &self.s[..self.at]
+    }
+    fn value(&self) -> &str {
+        &self.s[self.at..]
+    }
+}
+
+impl PartialOrd for Write {
+    fn partial_cmp(&self, other: &Write) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Write {
+    fn cmp(&self, other: &Write) -> std::cmp::Ordering {
+        (self.key(), self.value()).cmp(&(other.key(), other.value()))
+    }
+}
+
+/// What one policy writes, for the store checks.
+pub(crate) struct PolicySummary {
+    class: PolicyClass,
+    name: String,
+    node: Span,
+    writes: Vec<Write>,
+}
+
+/// What the whole-input checks need of one ADMX once its model is gone.
+#[derive(Default)]
+pub(crate) struct AdmxSummary {
+    /// The file had a model (the model layers ran).
+    doc: bool,
+    /// Target namespace and the `<target>` element.
+    target: Option<(String, Span)>,
+    /// Names defined (when there is a target namespace).
+    categories: Vec<String>,
+    supported: Vec<String>,
+    /// `<using>` elements whose prefix a reference uses: namespace, element.
+    used_usings: Vec<(String, Span)>,
+    policies: Vec<PolicySummary>,
+}
+
+/// What the store checks need of one ADML: its root element, if it had a model.
+#[derive(Default)]
+pub(crate) struct AdmlSummary {
+    root: Option<Span>,
+}
+
+/// Everything the checks of one group of files (ADMXs and the ADMLs of the
+/// same name) found, in the order of the group's files.
+pub(crate) struct UnitChecks {
+    pub admx: Vec<FileChecks>,
+    pub adml: Vec<Vec<Diagnostic>>,
+    /// Reference and language findings, by ADMX.
+    pub refs: Vec<Vec<Diagnostic>>,
+    pub admx_summary: Vec<AdmxSummary>,
+    pub adml_summary: Vec<AdmlSummary>,
+}
+
+/// Runs the layers that need the models over one group: the files on
+/// their own, and each ADMX against its ADMLs. `l` holds the ADMXs of one
+/// name and the ADMLs (in culture folders) of that name; `store_cultures`:
+/// every culture of the input (lower-case -> as found).
+pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> UnitChecks {
+    let mut admx = Vec::with_capacity(l.admx.len());
+    let mut admx_summary = Vec::with_capacity(l.admx.len());
     for a in &l.admx {
-        let Some(d) = &a.doc else { continue };
-        let Some(ns) = d.target().and_then(|t| t.namespace.clone()) else {
-            continue;
-        };
-        let e = index.entry(ns).or_default();
-        e.categories
-            .extend(d.categories().iter().filter_map(|c| c.name.clone()));
-        e.supported
-            .extend(supported_names(d).into_iter().map(|(n, _)| n.to_string()));
-    }
-    // Checks of one file at a time are independent: run them on two
-    // threads taking the next file as they go (file sizes vary a lot), and
-    // append the findings in the order checking them one after the other
-    // gives. The registry values each policy writes are kept for the store
-    // checks.
-    let parallel = two_threads(l);
-    let (nx, nm) = (l.admx.len(), l.adml.len());
-    let per_file = ordered(nx + nm, parallel, |i| {
-        let mut out = Vec::new();
-        let mut cx = Ctx { l, out: &mut out };
-        let written = if i < nx {
-            let a = &l.admx[i];
-            a.doc
-                .as_ref()
-                .map(|d| admx_checks(&mut cx, a.file, d, &index))
-        } else {
-            let m = &l.adml[i - nx];
-            if let Some(d) = &m.doc {
-                adml_checks(&mut cx, m.file, d);
-            }
-            None
-        };
-        (out, written)
-    });
-    let mut written: Vec<Option<Writes>> = Vec::with_capacity(nx);
-    for (i, (mut found, w)) in per_file.into_iter().enumerate() {
-        cx.out.append(&mut found);
-        if i < nx {
-            written.push(w);
+        let mut fc = FileChecks::default();
+        let mut sum = AdmxSummary::default();
+        if let Some(d) = &a.doc {
+            let mut cx = Ctx {
+                l,
+                out: &mut fc.diags,
+            };
+            let written = admx_checks(&mut cx, a.file, d, &mut fc.deferred);
+            sum = summarize(d, written);
         }
+        admx.push(fc);
+        admx_summary.push(sum);
     }
-    reference_checks(&mut cx);
-    if l.store {
-        store_checks(&mut cx, written);
+    let mut adml = Vec::with_capacity(l.adml.len());
+    let mut adml_summary = Vec::with_capacity(l.adml.len());
+    for m in &l.adml {
+        let mut out = Vec::new();
+        if let Some(d) = &m.doc {
+            adml_checks(&mut Ctx { l, out: &mut out }, m.file, d);
+        }
+        adml.push(out);
+        adml_summary.push(AdmlSummary {
+            root: m.doc.as_ref().map(|d| d.node.span),
+        });
+    }
+    let refs = reference_checks(l, store_cultures);
+    UnitChecks {
+        admx,
+        adml,
+        refs,
+        admx_summary,
+        adml_summary,
+    }
+}
+
+fn summarize(d: &PolicyDefinitions, written: Writes) -> AdmxSummary {
+    let target = d
+        .target()
+        .and_then(|t| Some((t.namespace.clone()?, t.node.span)));
+    let (categories, supported) = if target.is_some() {
+        (
+            d.categories()
+                .iter()
+                .filter_map(|c| c.name.clone())
+                .collect(),
+            supported_names(d)
+                .into_iter()
+                .map(|(n, _)| n.to_string())
+                .collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let used = used_prefixes(d);
+    let used_usings = d
+        .usings()
+        .iter()
+        .filter(|u| u.prefix.as_deref().is_some_and(|p| used.contains(p)))
+        .filter_map(|u| Some((u.namespace.clone()?, u.node.span)))
+        .collect();
+    let policies = d
+        .policies()
+        .iter()
+        .zip(written)
+        .map(|(p, writes)| PolicySummary {
+            class: p.class().unwrap_or(PolicyClass::Both),
+            name: p.name.clone().unwrap_or_default(),
+            node: p.node.span,
+            writes,
+        })
+        .collect();
+    AdmxSummary {
+        doc: true,
+        target,
+        categories,
+        supported,
+        used_usings,
+        policies,
+    }
+}
+
+/// Names defined per target namespace, over every ADMX of the input.
+#[derive(Default)]
+struct NsIndex<'a> {
+    categories: HashSet<&'a str>,
+    supported: HashSet<&'a str>,
+}
+
+/// One file of the input, for the whole-input steps.
+pub(crate) struct InputFile<'a> {
+    pub file: &'a SourceFile,
+    /// Lower-case file stem.
+    pub stem: &'a str,
+}
+
+/// The ADMX findings in order, with the cross-file references decided
+/// against every ADMX of the input (`admx`: the files and summaries).
+pub(crate) fn resolve(
+    admx: &[(InputFile<'_>, &AdmxSummary)],
+    checks: Vec<FileChecks>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // namespace -> names, for cross-file resolution
+    let mut index: HashMap<&str, NsIndex<'_>> = HashMap::default();
+    for (_, s) in admx {
+        let Some((ns, _)) = &s.target else { continue };
+        let e = index.entry(ns.as_str()).or_default();
+        e.categories.extend(s.categories.iter().map(String::as_str));
+        e.supported.extend(s.supported.iter().map(String::as_str));
+    }
+    for ((f, _), fc) in admx.iter().zip(checks) {
+        let FileChecks { diags, deferred } = fc;
+        let found = |d: &Deferred| {
+            let ix = index.get(d.ns.as_str())?;
+            let set = if d.supported {
+                &ix.supported
+            } else {
+                &ix.categories
+            };
+            if set.contains(d.name.as_str()) {
+                return None;
+            }
+            let span = attr_span(&f.file.text, d.node, "ref");
+            Some(
+                diag(
+                    d.code,
+                    format!(
+                        "expected a {} named `{}` in namespace `{}`, found none",
+                        d.what, d.name, d.ns
+                    ),
+                    span,
+                )
+                .with_file(f.file.path.clone()),
+            )
+        };
+        let mut deferred = deferred.into_iter().peekable();
+        for (i, d) in diags.into_iter().enumerate() {
+            while let Some(x) = deferred.next_if(|x| x.pos <= i) {
+                out.extend(found(&x));
+            }
+            out.push(d);
+        }
+        for x in deferred {
+            out.extend(found(&x));
+        }
     }
 }
 
@@ -299,14 +494,14 @@ fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
 }
 
 /// The registry values each policy of a file writes, by policy (see [`writes`]).
-type Writes = Vec<Vec<(String, String)>>;
+type Writes = Vec<Vec<Write>>;
 
 /// Checks one ADMX; returns what its policies write (for the store checks).
 fn admx_checks(
     cx: &mut Ctx<'_>,
     f: usize,
     d: &PolicyDefinitions,
-    index: &HashMap<String, NsIndex>,
+    deferred: &mut Vec<Deferred>,
 ) -> Writes {
     // ---- namespaces and prefixes
     let target_prefix = d.target().and_then(|t| t.prefix.clone());
@@ -443,20 +638,16 @@ fn admx_checks(
             continue;
         };
         let Some(ns) = ns else { continue };
-        if let Some(ix) = index.get(ns) {
-            let set = match kind {
-                Kind::PolicyCategory | Kind::CategoryParent => &ix.categories,
-                Kind::PolicySupported | Kind::DefComponent => &ix.supported,
-            };
-            if !set.contains(name) {
-                cx.at(
-                    code,
-                    f,
-                    cx.attr(f, node, "ref"),
-                    format!("expected a {what} named `{name}` in namespace `{ns}`, found none"),
-                );
-            }
-        }
+        // (decided once every ADMX is read; see `resolve`)
+        deferred.push(Deferred {
+            pos: cx.out.len(),
+            code,
+            what,
+            supported: matches!(kind, Kind::PolicySupported | Kind::DefComponent),
+            name: name.to_string(),
+            ns: ns.clone(),
+            node: node.span,
+        });
     }
     for u in d.usings() {
         if let Some(p) = &u.prefix {
@@ -691,7 +882,7 @@ fn admx_checks(
 
     // ---- same registry value written by two policies of this file
     let written: Writes = d.policies().iter().map(|p| writes(d, p)).collect();
-    let mut owner: HashMap<&(String, String), (usize, PolicyClass, &str)> = HashMap::default();
+    let mut owner: HashMap<&Write, (usize, PolicyClass, &str)> = HashMap::default();
     for (i, (pol, ws)) in d.policies().iter().zip(&written).enumerate() {
         let class = pol.class().unwrap_or(PolicyClass::Both);
         let mut reported = false;
@@ -702,7 +893,8 @@ fn admx_checks(
                         reported = true;
                         let msg = format!(
                             "expected one policy per registry value, found `{}\\{}` also written by policy `{oname}`",
-                            w.0, w.1
+                            w.key(),
+                            w.value()
                         );
                         let span = cx.attr(f, &pol.node, "name");
                         cx.at("ADMX015", f, span, msg);
@@ -737,14 +929,15 @@ fn value_key(v: &Value) -> String {
 }
 
 /// The (key, valueName) pairs a policy writes, lower-cased (lists excluded: their names are generated).
-pub(crate) fn writes(_d: &PolicyDefinitions, p: &crate::model::Policy) -> Vec<(String, String)> {
+pub(crate) fn writes(_d: &PolicyDefinitions, p: &crate::model::Policy) -> Vec<Write> {
     let pkey = p.key.clone().unwrap_or_default();
-    let norm = |k: &str, v: &str| (k.trim_matches('\\').to_lowercase(), v.to_lowercase());
+    let norm =
+        |k: &str, v: &str| Write::new(&k.trim_matches('\\').to_lowercase(), &v.to_lowercase());
     let mut v = Vec::new();
     if let Some(vn) = &p.value_name {
         v.push(norm(&pkey, vn));
     }
-    let list = |l: &ValueList, base: &str, v: &mut Vec<(String, String)>| {
+    let list = |l: &ValueList, base: &str, v: &mut Vec<Write>| {
         for it in &l.items {
             let k = it
                 .key
@@ -982,17 +1175,9 @@ fn version(s: Option<&str>) -> Option<(u32, u32)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
-fn reference_checks(cx: &mut Ctx<'_>) {
-    let l = cx.l;
-    // cultures present in the store (lower-case) -> display name
-    let mut store_cultures: BTreeMap<String, String> = BTreeMap::new();
-    for m in &l.adml {
-        if let Some(c) = &m.culture {
-            store_cultures
-                .entry(c.to_lowercase())
-                .or_insert_with(|| c.clone());
-        }
-    }
+/// Each ADMX of `l` against its ADMLs and the cultures against the
+/// baseline; findings by ADMX.
+fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Vec<Vec<Diagnostic>> {
     let mut admls_by_stem: HashMap<&str, Vec<&AdmlFile>> = HashMap::default();
     for m in l.adml.iter().filter(|m| m.culture.is_some()) {
         admls_by_stem.entry(m.stem.as_str()).or_default().push(m);
@@ -1088,7 +1273,7 @@ fn reference_checks(cx: &mut Ctx<'_>) {
             }
         }
         if l.store {
-            for (key, shown) in &store_cultures {
+            for (key, shown) in store_cultures {
                 if !by_culture.contains_key(key) {
                     cx.at(
                         "LANG004",
@@ -1100,61 +1285,14 @@ fn reference_checks(cx: &mut Ctx<'_>) {
             }
         }
     };
-    let found = ordered(l.admx.len(), two_threads(l), |i| {
-        let mut out = Vec::new();
-        one(&l.admx[i], &mut out);
-        out
-    });
-    for mut f in found {
-        cx.out.append(&mut f);
-    }
-}
-
-/// `f(0), f(1), ... f(n - 1)`, in that order, computed on two threads (the
-/// calling one and a helper) that each take the next index as they go;
-/// on the calling thread alone unless `parallel`.
-fn ordered<R: Send>(n: usize, parallel: bool, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
-    if !parallel {
-        return (0..n).map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if i >= n {
-                break;
-            }
-            mine.push((i, f(i)));
-        }
-        mine
-    };
-    let (a, b) = std::thread::scope(|s| {
-        let h = s.spawn(work);
-        let a = work();
-        // a panic on the helper thread is a bug: surface it here
-        (a, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    });
-    // both lists are ascending: merge them
-    let mut out = Vec::with_capacity(n);
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    loop {
-        let take_a = match (a.peek(), b.peek()) {
-            (Some((i, _)), Some((j, _))) => i < j,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        let next = if take_a { a.next() } else { b.next() };
-        out.extend(next.map(|(_, r)| r));
-    }
-    out
-}
-
-/// Whether per-file work is worth splitting over two threads.
-fn two_threads(l: &Loaded) -> bool {
-    l.admx.len() + l.adml.len() >= 16
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+    l.admx
+        .iter()
+        .map(|a| {
+            let mut out = Vec::new();
+            one(a, &mut out);
+            out
+        })
+        .collect()
 }
 
 fn adml_name(cx: &Ctx<'_>, m: &AdmlFile) -> String {
@@ -1465,99 +1603,97 @@ fn language_checks(
 
 // =================================================================== store
 
-/// `written`: [`admx_checks`]'s result for each ADMX (`None`: no model).
-fn store_checks(cx: &mut Ctx<'_>, mut written: Vec<Option<Writes>>) {
-    let l = cx.l;
-    let mut targets: HashMap<String, (usize, Span)> = HashMap::default();
-    for a in &l.admx {
-        let Some(d) = &a.doc else { continue };
-        let Some(t) = d.target() else { continue };
-        let Some(ns) = &t.namespace else { continue };
-        let span = cx.attr(a.file, &t.node, "namespace");
-        if let Some((other, ospan)) = targets.get(ns).copied() {
-            let opath = cx.path(other);
-            let oname = opath
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("")
-                .to_string();
-            cx.at("STORE001", a.file, span, format!("expected a target namespace no other file declares, found `{ns}` (also the target of {oname})"))
-                .labels
-                .push(crate::Label { file: Some(opath), span: ospan, message: "declared here first".into() });
+/// The whole-store checks, over the summaries of every file of the input.
+pub(crate) fn store_checks(
+    admx: &[(InputFile<'_>, &AdmxSummary)],
+    adml: &[(InputFile<'_>, &AdmlSummary, bool)],
+    out: &mut Vec<Diagnostic>,
+) {
+    let file_name = |f: &SourceFile| {
+        f.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut targets: HashMap<&str, (usize, Span)> = HashMap::default();
+    for (ai, (a, s)) in admx.iter().enumerate() {
+        let Some((ns, node)) = &s.target else {
+            continue;
+        };
+        let span = attr_span(&a.file.text, *node, "namespace");
+        if let Some((other, ospan)) = targets.get(ns.as_str()).copied() {
+            let opath = admx[other].0.file.path.clone();
+            let oname = file_name(admx[other].0.file);
+            out.push(diag("STORE001", format!("expected a target namespace no other file declares, found `{ns}` (also the target of {oname})"), span).with_file(a.file.path.clone()));
+            out.last_mut().expect("pushed").labels.push(crate::Label {
+                file: Some(opath),
+                span: ospan,
+                message: "declared here first".into(),
+            });
         } else {
-            targets.insert(ns.clone(), (a.file, span));
+            targets.insert(ns, (ai, span));
         }
     }
-    for a in &l.admx {
-        let Some(d) = &a.doc else { continue };
-        let used = used_prefixes(d);
-        for u in d.usings() {
-            let Some(ns) = &u.namespace else { continue };
-            let is_used = u.prefix.as_deref().is_some_and(|p| used.contains(p));
-            if is_used && !targets.contains_key(ns) {
-                let span = cx.attr(a.file, &u.node, "namespace");
-                cx.at(
-                    "STORE002",
-                    a.file,
-                    span,
-                    format!(
-                        "expected an ADMX in the store with target namespace `{ns}`, found none"
-                    ),
+    for (a, s) in admx {
+        for (ns, node) in &s.used_usings {
+            if !targets.contains_key(ns.as_str()) {
+                let span = attr_span(&a.file.text, *node, "namespace");
+                out.push(
+                    diag(
+                        "STORE002",
+                        format!(
+                            "expected an ADMX in the store with target namespace `{ns}`, found none"
+                        ),
+                        span,
+                    )
+                    .with_file(a.file.path.clone()),
                 );
             }
         }
     }
     // orphan ADMLs
-    let stems: HashSet<&str> = l.admx.iter().map(|a| a.stem.as_str()).collect();
-    for m in &l.adml {
-        if m.culture.is_some() && !stems.contains(m.stem.as_str()) {
-            let span = m.doc.as_ref().map_or(Span::default(), |d| {
-                head(&l.files[m.file].text, d.node.span)
-            });
-            cx.at(
-                "LANG005",
-                m.file,
-                span,
-                format!(
-                    "expected an ADMX named `{}.admx` in the store, found none",
-                    m.stem
-                ),
+    let stems: HashSet<&str> = admx.iter().map(|(a, _)| a.stem).collect();
+    for (m, s, in_culture) in adml {
+        if *in_culture && !stems.contains(m.stem) {
+            let span = s.root.map_or(Span::default(), |r| head(&m.file.text, r));
+            out.push(
+                diag(
+                    "LANG005",
+                    format!(
+                        "expected an ADMX named `{}.admx` in the store, found none",
+                        m.stem
+                    ),
+                    span,
+                )
+                .with_file(m.file.path.clone()),
             );
         }
     }
     // same value written by policies of two files
-    let mut owner: HashMap<(String, String), (usize, PolicyClass, &str)> = HashMap::default();
-    for (ai, a) in l.admx.iter().enumerate() {
-        let Some(d) = &a.doc else { continue };
-        let by_policy = written
-            .get_mut(ai)
-            .and_then(Option::take)
-            .unwrap_or_default();
-        for (p, ws) in d.policies().iter().zip(by_policy) {
-            let class = p.class().unwrap_or(PolicyClass::Both);
-            let pname = p.name.as_deref().unwrap_or_default();
+    let mut owner: HashMap<(&str, &str), (usize, PolicyClass, &str)> = HashMap::default();
+    for (ai, (a, s)) in admx.iter().enumerate() {
+        if !s.doc {
+            continue;
+        }
+        for p in &s.policies {
+            let class = p.class;
             let mut reported = false;
-            for w in ws {
-                match owner.get(&w) {
+            for w in &p.writes {
+                match owner.get(&(w.key(), w.value())) {
                     Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
                         reported = true;
-                        let ofile = cx.path(l.admx[*oi].file);
-                        let ofile = ofile
-                            .file_name()
-                            .and_then(|n| n.to_str())
-                            .unwrap_or("")
-                            .to_string();
-                        let span = cx.attr(a.file, &p.node, "name");
-                        cx.at(
+                        let ofile = file_name(admx[*oi].0.file);
+                        let span = attr_span(&a.file.text, p.node, "name");
+                        out.push(diag(
                             "STORE003",
-                            a.file,
+                            format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.key(), w.value()),
                             span,
-                            format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.0, w.1),
-                        );
+                        ).with_file(a.file.path.clone()));
                     }
                     Some(_) => {}
                     None => {
-                        owner.insert(w, (ai, class, pname));
+                        owner.insert((w.key(), w.value()), (ai, class, p.name.as_str()));
                     }
                 }
             }

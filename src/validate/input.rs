@@ -9,7 +9,10 @@ use crate::span::Span;
 use crate::xml::decode::{Decoded, EncodingConflict};
 use crate::xml::reader::{EventObserver, ParseError};
 
+use std::collections::BTreeMap;
+
 use super::SourceFile;
+use super::checks;
 use super::schema::{self, diag};
 
 /// What one command-line path stands for.
@@ -183,7 +186,7 @@ pub(crate) struct AdmlFile {
     pub doc: Option<PolicyDefinitionResources>,
 }
 
-/// Everything read for one input path.
+/// The files of one group (see [`check_set`]), read and parsed.
 pub(crate) struct Loaded {
     pub store: bool,
     pub files: Vec<SourceFile>,
@@ -192,39 +195,6 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
-    /// The files read; the models are freed, half of them on a helper
-    /// thread (they are many small allocations).
-    pub fn into_files(self) -> Vec<SourceFile> {
-        let Loaded {
-            files,
-            mut admx,
-            mut adml,
-            ..
-        } = self;
-        if admx.len() + adml.len() >= 16 {
-            // halves by text size (a model grows with its file's text)
-            let half = |ids: &mut dyn Iterator<Item = usize>| {
-                let sizes: Vec<usize> = ids.map(|f| files[f].text.len()).collect();
-                let total: usize = sizes.iter().sum();
-                let mut sum = 0;
-                sizes
-                    .iter()
-                    .position(|n| {
-                        sum += n;
-                        sum * 2 >= total
-                    })
-                    .map_or(sizes.len(), |k| k + 1)
-            };
-            let admx2 = admx.split_off(half(&mut admx.iter().map(|a| a.file)));
-            let adml2 = adml.split_off(half(&mut adml.iter().map(|m| m.file)));
-            std::thread::scope(|s| {
-                s.spawn(move || drop((admx2, adml2)));
-                drop((admx, adml));
-            });
-        }
-        files
-    }
-
     pub fn path(&self, file: usize) -> &Path {
         &self.files[file].path
     }
@@ -237,41 +207,216 @@ fn stem_lower(p: &Path) -> String {
         .to_lowercase()
 }
 
-/// Reads, decodes and schema-checks every file of `set`, and parses the model of the well-formed ones.
-pub(crate) fn load(set: InputSet, diags: &mut Vec<Diagnostic>, strict: bool) -> Result<Loaded> {
-    let mut loaded = Loaded {
-        store: set.store,
-        files: Vec::new(),
-        admx: Vec::new(),
-        adml: Vec::new(),
-    };
-    // read, decode, schema-check and parse every file; files are independent, so in parallel
-    let jobs: Vec<(&Path, bool)> = set
+/// ADMXs of one name with the ADMLs of that name in culture folders (or
+/// one ADML on its own): the files the model layers look at together.
+/// Indices into the input set's `admx` and `adml`.
+#[derive(Default)]
+struct Group {
+    admx: Vec<usize>,
+    adml: Vec<usize>,
+    bytes: usize,
+}
+
+/// What checking one group produced.
+struct GroupOut {
+    /// Per file of the group (ADMXs, then ADMLs): the file and the
+    /// findings of the file and schema layers.
+    files: Vec<(SourceFile, Vec<Diagnostic>)>,
+    checks: checks::UnitChecks,
+}
+
+/// Reads, decodes and checks every file of `set` (all layers); returns
+/// the files read. Findings go to `diags` in layer order: file and schema
+/// findings of every file, then the model layers' of every file, then the
+/// references of every ADMX, then the store's.
+///
+/// Groups of files ([`Group`]) are independent until the store checks, so
+/// they run in parallel, largest first, and each group's models are
+/// dropped as soon as its checks are done: only a summary is kept for the
+/// cross-file steps.
+pub(crate) fn check_set(
+    set: InputSet,
+    diags: &mut Vec<Diagnostic>,
+    strict: bool,
+) -> Result<Vec<SourceFile>> {
+    let nx = set.admx.len();
+    let paths: Vec<&Path> = set
         .admx
         .iter()
-        .map(|p| (p.as_path(), true))
-        .chain(set.adml.iter().map(|(_, p)| (p.as_path(), false)))
+        .map(PathBuf::as_path)
+        .chain(set.adml.iter().map(|(_, p)| p.as_path()))
         .collect();
-    let mut results = read_all(&jobs, strict);
-    let mut results = results.drain(..);
-    for p in &set.admx {
-        let (file, doc) = push_result(
-            results.next().expect("one result per job")?,
-            diags,
-            &mut loaded.files,
-        );
-        loaded.admx.push(AdmxFile {
-            file,
-            stem: stem_lower(p),
-            doc: doc.and_then(Doc::admx),
-        });
+    let cultures: Vec<Option<String>> = set
+        .adml
+        .iter()
+        .map(|(c, _)| c.clone().filter(|c| is_culture_name(c)))
+        .collect();
+    let stems: Vec<String> = paths.iter().map(|p| stem_lower(p)).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(if paths.len() >= 8 { paths.len() } else { 1 });
+
+    // 1. read every file (their sizes order the groups)
+    let order: Vec<usize> = (0..paths.len()).collect();
+    let read = pool(&order, threads, |i| {
+        std::fs::read(paths[i]).map_err(|e| Error::io(paths[i], e))
+    });
+    let mut bytes = Vec::with_capacity(read.len());
+    for r in read {
+        bytes.push(Some(r.unwrap_or_else(|| {
+            Err(Error::Invalid("a reader thread failed".into()))
+        })?));
     }
-    for (culture, p) in &set.adml {
-        let (file, doc) = push_result(
-            results.next().expect("one result per job")?,
-            diags,
-            &mut loaded.files,
-        );
+
+    // 2. the groups
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_stem: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, stem) in stems.iter().enumerate().take(nx) {
+        let g = *by_stem.entry(stem.as_str()).or_insert_with(|| {
+            groups.push(Group::default());
+            groups.len() - 1
+        });
+        groups[g].admx.push(i);
+    }
+    for (j, culture) in cultures.iter().enumerate() {
+        let g = match by_stem.get(stems[nx + j].as_str()) {
+            Some(&g) if culture.is_some() => g,
+            _ => {
+                groups.push(Group::default());
+                groups.len() - 1
+            }
+        };
+        groups[g].adml.push(j);
+    }
+    for g in &mut groups {
+        g.bytes = g
+            .admx
+            .iter()
+            .copied()
+            .chain(g.adml.iter().map(|j| nx + j))
+            .map(|i| bytes[i].as_ref().map_or(0, Vec::len))
+            .sum();
+    }
+    // the bytes of each group, handed to whichever thread checks it
+    let inputs: Vec<std::sync::Mutex<Vec<Vec<u8>>>> = groups
+        .iter()
+        .map(|g| {
+            let mine = g
+                .admx
+                .iter()
+                .copied()
+                .chain(g.adml.iter().map(|j| nx + j))
+                .map(|i| bytes[i].take().unwrap_or_default())
+                .collect();
+            std::sync::Mutex::new(mine)
+        })
+        .collect();
+    drop(bytes);
+    let mut store_cultures: BTreeMap<String, String> = BTreeMap::new();
+    for c in cultures.iter().flatten() {
+        store_cultures
+            .entry(c.to_lowercase())
+            .or_insert_with(|| c.clone());
+    }
+
+    // 3. check the groups, largest first
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| std::cmp::Reverse(groups[g].bytes));
+    let store = set.store;
+    let outs = pool(&order, threads, |gi| {
+        let g = &groups[gi];
+        let input = std::mem::take(&mut *inputs[gi].lock().unwrap_or_else(|e| e.into_inner()));
+        let mut input = input.into_iter();
+        let mut loaded = Loaded {
+            store,
+            files: Vec::new(),
+            admx: Vec::new(),
+            adml: Vec::new(),
+        };
+        let mut found = Vec::new();
+        for &i in &g.admx {
+            let (file, diags, doc) =
+                read_one(paths[i], input.next().unwrap_or_default(), true, strict);
+            loaded.files.push(file);
+            found.push(diags);
+            loaded.admx.push(AdmxFile {
+                file: loaded.files.len() - 1,
+                stem: stems[i].clone(),
+                doc: doc.and_then(Doc::admx),
+            });
+        }
+        for &j in &g.adml {
+            let (file, diags, doc) = read_one(
+                paths[nx + j],
+                input.next().unwrap_or_default(),
+                false,
+                strict,
+            );
+            loaded.files.push(file);
+            found.push(diags);
+            loaded.adml.push(AdmlFile {
+                file: loaded.files.len() - 1,
+                stem: stems[nx + j].clone(),
+                culture: cultures[j].clone(),
+                doc: doc.and_then(Doc::adml),
+            });
+        }
+        let checks = checks::unit(&loaded, &store_cultures);
+        // the models go here, on the thread that built them
+        let files = loaded.files.into_iter().zip(found).collect();
+        GroupOut { files, checks }
+    });
+
+    // 4. put the findings in layer and file order
+    let mut files: Vec<Option<SourceFile>> = (0..paths.len()).map(|_| None).collect();
+    let mut load_diags: Vec<Vec<Diagnostic>> = (0..paths.len()).map(|_| Vec::new()).collect();
+    let mut admx_checks: Vec<checks::FileChecks> =
+        (0..nx).map(|_| checks::FileChecks::default()).collect();
+    let mut admx_summary: Vec<checks::AdmxSummary> =
+        (0..nx).map(|_| checks::AdmxSummary::default()).collect();
+    let mut refs: Vec<Vec<Diagnostic>> = (0..nx).map(|_| Vec::new()).collect();
+    let mut adml_checks: Vec<Vec<Diagnostic>> = (0..set.adml.len()).map(|_| Vec::new()).collect();
+    let mut adml_summary: Vec<checks::AdmlSummary> = (0..set.adml.len())
+        .map(|_| checks::AdmlSummary::default())
+        .collect();
+    for (gi, out) in outs.into_iter().enumerate() {
+        let g = &groups[gi];
+        let Some(out) = out else {
+            return Err(Error::Invalid("a reader thread failed".into()));
+        };
+        let ids = g.admx.iter().copied().chain(g.adml.iter().map(|j| nx + j));
+        for (i, (file, found)) in ids.zip(out.files) {
+            files[i] = Some(file);
+            load_diags[i] = found;
+        }
+        let c = out.checks;
+        for (k, ((fc, sum), r)) in c
+            .admx
+            .into_iter()
+            .zip(c.admx_summary)
+            .zip(c.refs)
+            .enumerate()
+        {
+            let i = g.admx[k];
+            admx_checks[i] = fc;
+            admx_summary[i] = sum;
+            refs[i] = r;
+        }
+        for (k, (found, sum)) in c.adml.into_iter().zip(c.adml_summary).enumerate() {
+            let j = g.adml[k];
+            adml_checks[j] = found;
+            adml_summary[j] = sum;
+        }
+    }
+    let files: Vec<SourceFile> = files
+        .into_iter()
+        .map(|f| f.ok_or_else(|| Error::Invalid("a reader thread failed".into())))
+        .collect::<Result<_>>()?;
+    let mut load_diags = load_diags.into_iter();
+    diags.extend(load_diags.by_ref().take(nx).flatten());
+    for ((culture, p), found) in set.adml.iter().zip(load_diags) {
+        diags.extend(found);
         let misplaced = match culture {
             None => Some("expected the ADML in a culture folder such as `en-US`, found it beside the ADMX files".to_string()),
             Some(c) if !is_culture_name(c) => {
@@ -284,14 +429,65 @@ pub(crate) fn load(set: InputSet, diags: &mut Vec<Diagnostic>, strict: bool) -> 
                 diags.push(diag("XML007", msg, Span::new(0, 0)).with_file(p.clone()));
             }
         }
-        loaded.adml.push(AdmlFile {
-            file,
-            stem: stem_lower(p),
-            culture: culture.clone().filter(|c| is_culture_name(c)),
-            doc: doc.and_then(Doc::adml),
-        });
     }
-    Ok(loaded)
+    let input = |i: usize| checks::InputFile {
+        file: &files[i],
+        stem: &stems[i],
+    };
+    let admx: Vec<_> = admx_summary
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (input(i), s))
+        .collect();
+    checks::resolve(&admx, admx_checks, diags);
+    diags.extend(adml_checks.into_iter().flatten());
+    diags.extend(refs.into_iter().flatten());
+    if set.store {
+        let adml: Vec<_> = adml_summary
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (input(nx + j), s, cultures[j].is_some()))
+            .collect();
+        checks::store_checks(&admx, &adml, diags);
+    }
+    drop(admx);
+    Ok(files)
+}
+
+/// `f(i)` for every `i` of `order` on `threads` threads (the calling one
+/// and helpers) that each take the next one as they go; results by `i`
+/// (`None`: `f` panicked on it).
+fn pool<R: Send>(order: &[usize], threads: usize, f: impl Fn(usize) -> R + Sync) -> Vec<Option<R>> {
+    let n = order.iter().max().map_or(0, |m| m + 1);
+    let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
+    if threads <= 1 {
+        for &i in order {
+            out[i] = Some(f(i));
+        }
+        return out;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            mine.push((i, f(i)));
+        }
+        mine
+    };
+    let parts: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        // (a panic here is taken like one on a helper thread: its jobs fail)
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        let mut parts = vec![mine.unwrap_or_default()];
+        parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
+        parts
+    });
+    for (i, r) in parts.into_iter().flatten() {
+        out[i] = Some(r);
+    }
+    out
 }
 
 pub(crate) enum Doc {
@@ -317,56 +513,9 @@ impl Doc {
 /// What reading one file produced.
 type ReadResult = (SourceFile, Vec<Diagnostic>, Option<Doc>);
 
-fn push_result(
-    r: ReadResult,
-    diags: &mut Vec<Diagnostic>,
-    files: &mut Vec<SourceFile>,
-) -> (usize, Option<Doc>) {
-    let (file, found, doc) = r;
-    diags.extend(found);
-    files.push(file);
-    (files.len() - 1, doc)
-}
-
-/// Runs [`read_one`] over `jobs` on a few threads; results in job order.
-fn read_all(jobs: &[(&Path, bool)], strict: bool) -> Vec<Result<ReadResult>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(jobs.len().max(1));
-    if threads <= 1 {
-        return jobs.iter().map(|(p, a)| read_one(p, *a, strict)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<Result<ReadResult>>> = (0..jobs.len()).map(|_| None).collect();
-    let work = || {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some((p, a)) = jobs.get(i) else { break };
-            mine.push((i, read_one(p, *a, strict)));
-        }
-        mine
-    };
-    // the calling thread reads its share too
-    let parts: Vec<Vec<(usize, Result<ReadResult>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        // (a panic here is taken like one on a helper thread: its jobs fail)
-        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
-        let mut parts = vec![mine.unwrap_or_default()];
-        parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
-        parts
-    });
-    for (i, r) in parts.into_iter().flatten() {
-        out[i] = Some(r);
-    }
-    out.into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("a reader thread failed".into()))))
-        .collect()
-}
-
-fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+/// Decodes and checks one file's `bytes` (file and schema layers) and
+/// reads its model.
+fn read_one(path: &Path, bytes: Vec<u8>, is_admx: bool, strict: bool) -> ReadResult {
     let mut found: Vec<Diagnostic> = Vec::new();
     let mut doc = None;
     let text = match decode_owned(bytes) {
@@ -450,24 +599,34 @@ fn read_one(path: &Path, is_admx: bool, strict: bool) -> Result<ReadResult> {
     for d in &mut found {
         d.file = Some(path.to_path_buf());
     }
-    Ok((SourceFile::new(path.to_path_buf(), text), found, doc))
+    (SourceFile::new(path.to_path_buf(), text), found, doc)
 }
 
 /// [`crate::xml::decode::decode`], taking the bytes: a valid UTF-8 file
 /// without BOM (the usual ADMX) becomes its text without a copy. On error
 /// the bytes come back.
 fn decode_owned(bytes: Vec<u8>) -> std::result::Result<Decoded, (ParseError, Vec<u8>)> {
-    let bytes = if crate::xml::decode::sniff(&bytes) == (FileEncoding::Utf8, 0) {
-        match String::from_utf8(bytes) {
+    let (encoding, bom) = crate::xml::decode::sniff(&bytes);
+    let bytes = if matches!(encoding, FileEncoding::Utf8 | FileEncoding::Utf8Bom) {
+        // UTF-8 with a BOM: the text is the bytes after it, moved down in place
+        let mut body = bytes;
+        body.drain(..bom);
+        match String::from_utf8(body) {
             Ok(text) => {
                 let declaration = crate::xml::decode::parse_declaration(&text).map(|(d, _)| d);
                 return Ok(Decoded {
                     text,
-                    encoding: FileEncoding::Utf8,
+                    encoding,
                     declaration,
                 });
             }
-            Err(e) => e.into_bytes(),
+            Err(e) => {
+                let body = e.into_bytes();
+                let mut bytes = Vec::with_capacity(bom + body.len());
+                bytes.extend_from_slice(&[0xEF, 0xBB, 0xBF][..bom]);
+                bytes.extend_from_slice(&body);
+                bytes
+            }
         }
     } else {
         bytes

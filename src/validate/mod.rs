@@ -152,13 +152,11 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Rep
                 config.merge(c);
             }
         }
-        let mut loaded = input::load(
+        files.extend(input::check_set(
             set,
             &mut diagnostics,
             opts.profile.or(config.profile) == Some(Profile::Strict),
-        )?;
-        checks::run(&mut loaded, &mut diagnostics);
-        files.extend(loaded.into_files());
+        )?);
     }
     let profile = opts.profile.or(config.profile).unwrap_or_default();
     let mut allow = config.allow.clone();

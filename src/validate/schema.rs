@@ -80,6 +80,21 @@ pub(crate) struct ElemDef {
     pub content: Content,
     /// Documented by Microsoft but absent from the published schema.
     pub extension: bool,
+    /// Bit `i`: `attrs[i]` is required.
+    pub required: u32,
+}
+
+/// The required-attribute bits of `attrs` (see [`ElemDef::required`]).
+const fn required_bits(attrs: &[AttrDef]) -> u32 {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < attrs.len() {
+        if attrs[i].required {
+            bits |= 1 << i;
+        }
+        i += 1;
+    }
+    bits
 }
 
 const N: u32 = u32::MAX;
@@ -107,6 +122,7 @@ const fn el(name: &'static str, attrs: &'static [AttrDef], content: Content) -> 
         attrs,
         content,
         extension: false,
+        required: required_bits(attrs),
     }
 }
 const fn ext(name: &'static str, attrs: &'static [AttrDef], content: Content) -> ElemDef {
@@ -115,6 +131,7 @@ const fn ext(name: &'static str, attrs: &'static [AttrDef], content: Content) ->
         attrs,
         content,
         extension: true,
+        required: required_bits(attrs),
     }
 }
 
@@ -517,9 +534,9 @@ fn split_colon(s: &str) -> Option<(&str, &str)> {
     Some((&s[..i], &s[i + 1..]))
 }
 
-/// ASCII letters, digits and underscore.
-static ASCII_IDENT: [bool; 128] = {
-    let mut t = [false; 128];
+/// ASCII letters, digits and underscore (indexed by byte: no bounds check).
+static ASCII_IDENT: [bool; 256] = {
+    let mut t = [false; 256];
     let mut c = 0;
     while c < 128 {
         let b = c as u8;
@@ -536,11 +553,7 @@ fn is_ident_char(c: char) -> bool {
 /// `(\p{L}|\p{N}|_)+`.
 pub(crate) fn is_ident(s: &str) -> bool {
     // ASCII first (nearly every id); the Unicode test decides the rest
-    !s.is_empty()
-        && (s
-            .bytes()
-            .all(|b| ASCII_IDENT.get(b as usize) == Some(&true))
-            || s.chars().all(is_ident_char))
+    !s.is_empty() && (s.bytes().all(|b| ASCII_IDENT[b as usize]) || s.chars().all(is_ident_char))
 }
 
 /// Identifier that is valid except for hyphens (which Windows tolerates).
@@ -599,10 +612,7 @@ fn is_language(s: &str) -> bool {
 fn check_value(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
     if matches!(ty, Ident | ItemRef | StringRef | PresRef) {
         // (no copy unless there is something to trim)
-        let item_ref = match split_colon(v) {
-            Some((p, n)) if ty == ItemRef => Some((p, n)),
-            _ => None,
-        };
+        let item_ref = if ty == ItemRef { split_colon(v) } else { None };
         let trims = match item_ref {
             Some((p, n)) => p.trim().len() != p.len() || n.trim().len() != n.len(),
             None => v.trim().len() != v.len(),
@@ -682,8 +692,17 @@ fn check_value_inner(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'stati
             }
         }
         ItemRef => {
+            let parts = split_colon(v);
+            let idents = match parts {
+                Some((p, n)) => is_ident(p) && is_ident(n),
+                None => is_ident(v),
+            };
+            if idents {
+                // (and `v.split(':')` is those parts)
+                return None;
+            }
             let ok = |s: &str| is_ident(s) || is_hyphen_ident(s);
-            let valid = match split_colon(v) {
+            let valid = match parts {
                 Some((p, n)) => ok(p) && ok(n),
                 None => ok(v),
             };
@@ -874,27 +893,59 @@ impl Checker {
         let qname = tag.name();
         let local = tag.local_name();
         let tspan = tag.span;
-        // one attribute buffer per tag, on the stack for the usual few
-        let mut attrs: SmallAttrs<'_> = SmallAttrs::default();
+        // The attributes: the usual few, with values as written, in an
+        // array on the stack; any other case in a vector of owned values.
+        let mut inline: [(&str, &str); INLINE_ATTRS] = [("", ""); INLINE_ATTRS];
+        let mut n_inline = 0;
+        let mut owned: Vec<(&str, std::borrow::Cow<'_, str>)> = Vec::new();
+        let mut xmlns = false;
         for a in tag.attributes() {
             match a {
-                Ok((n, v)) => attrs.push((n, v)),
+                Ok((n, v)) => {
+                    xmlns |= n.starts_with("xmlns");
+                    match v {
+                        std::borrow::Cow::Borrowed(v)
+                            if owned.is_empty() && n_inline < INLINE_ATTRS =>
+                        {
+                            inline[n_inline] = (n, v);
+                            n_inline += 1;
+                        }
+                        v => {
+                            if owned.is_empty() {
+                                owned.extend(
+                                    inline[..n_inline]
+                                        .iter()
+                                        .map(|&(n, v)| (n, std::borrow::Cow::Borrowed(v))),
+                                );
+                            }
+                            owned.push((n, v));
+                        }
+                    }
+                }
                 Err(e) => {
                     self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
                     return;
                 }
             }
         }
-        let attrs = attrs.as_slice();
+        let all: Vec<(&str, &str)>;
+        let attrs: &[(&str, &str)] = if owned.is_empty() {
+            &inline[..n_inline]
+        } else {
+            all = owned.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+            &all
+        };
         let ns = &mut self.ns;
         let mut ns_pushed = 0;
-        for (n, v) in attrs {
-            if *n == "xmlns" {
-                ns.push((String::new(), v.to_string()));
-                ns_pushed += 1;
-            } else if let Some(pfx) = n.strip_prefix("xmlns:") {
-                ns.push((pfx.to_string(), v.to_string()));
-                ns_pushed += 1;
+        if xmlns {
+            for &(n, v) in attrs {
+                if n == "xmlns" {
+                    ns.push((String::new(), v.to_string()));
+                    ns_pushed += 1;
+                } else if let Some(pfx) = n.strip_prefix("xmlns:") {
+                    ns.push((pfx.to_string(), v.to_string()));
+                    ns_pushed += 1;
+                }
             }
         }
         let prefix = split_colon(qname).map_or("", |(p, _)| p);
@@ -1031,7 +1082,8 @@ impl EventObserver for Checker {
                 // References are resolved (and checked); line ends are left
                 // as written: TextRun counts CR LF as the one LF it means.
                 let value;
-                let s: &str = if t.raw.contains('&') {
+                let blank = t.is_blank();
+                let s: &str = if !blank && t.raw.contains('&') {
                     match t.value() {
                         Ok(v) => {
                             value = v;
@@ -1046,12 +1098,24 @@ impl EventObserver for Checker {
                     t.raw
                 };
                 if let Some(f) = self.stack.last_mut() {
-                    text_in(&mut self.out.diagnostics, f, TextRun::Text(s), t.span);
+                    text_in(
+                        &mut self.out.diagnostics,
+                        f,
+                        TextRun::Text(s),
+                        blank,
+                        t.span,
+                    );
                 }
             }
             Event::CData(t, span) => {
                 if let Some(f) = self.stack.last_mut() {
-                    text_in(&mut self.out.diagnostics, f, TextRun::CData(t), *span);
+                    text_in(
+                        &mut self.out.diagnostics,
+                        f,
+                        TextRun::CData(t),
+                        false,
+                        *span,
+                    );
                 }
             }
         }
@@ -1081,35 +1145,8 @@ impl EventObserver for Checker {
     }
 }
 
-/// The attributes of one tag: the first few inline, the rest on the heap.
-#[derive(Default)]
-struct SmallAttrs<'t> {
-    inline: [(&'t str, std::borrow::Cow<'t, str>); 8],
-    len: usize,
-    more: Vec<(&'t str, std::borrow::Cow<'t, str>)>,
-}
-
-impl<'t> SmallAttrs<'t> {
-    fn push(&mut self, a: (&'t str, std::borrow::Cow<'t, str>)) {
-        if self.len < self.inline.len() && self.more.is_empty() {
-            self.inline[self.len] = a;
-            self.len += 1;
-        } else {
-            if self.more.is_empty() {
-                self.more.extend(self.inline.iter_mut().map(std::mem::take));
-            }
-            self.more.push(a);
-        }
-    }
-
-    fn as_slice(&self) -> &[(&'t str, std::borrow::Cow<'t, str>)] {
-        if self.more.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.more
-        }
-    }
-}
+/// Attributes of a tag kept on the stack (more go to the heap).
+const INLINE_ATTRS: usize = 10;
 
 /// Walks `text` (decoded) alone and checks it against the schema tables.
 /// `strict`: reject the documented extensions (`longDecimal`, ...).
@@ -1153,27 +1190,28 @@ fn check_attrs(
     out: &mut Vec<Diagnostic>,
     text: &str,
     d: &ElemDef,
-    attrs: &[(&str, std::borrow::Cow<'_, str>)],
+    attrs: &[(&str, &str)],
     ns: &[(String, String)],
     tag: Span,
 ) {
     // the attribute declarations seen (bit i: d.attrs[i]; fewer than 32)
     let mut seen = 0u32;
-    for (name, value) in attrs {
-        let name = *name;
-        if name == "xmlns" || name.starts_with("xmlns:") {
-            continue;
-        }
-        if let Some((pfx, local)) = split_colon(name) {
-            if lookup_ns(ns, pfx) == Some(XSI)
-                && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
-            {
-                continue;
-            }
-        }
+    for &(name, value) in attrs {
         let value_span = || attr_span(text, tag, name).unwrap_or(tag);
+        // (a declared name never starts with `xmlns` nor has a prefix: the
+        // attributes skipped below match none)
         match d.attrs.iter().position(|x| x.name == name) {
             None => {
+                if name == "xmlns" || name.starts_with("xmlns:") {
+                    continue;
+                }
+                if let Some((pfx, local)) = split_colon(name) {
+                    if lookup_ns(ns, pfx) == Some(XSI)
+                        && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
+                    {
+                        continue;
+                    }
+                }
                 let value_span = value_span();
                 // point at the attribute's name
                 let before = &text[tag.start()..value_span.start().max(tag.start())];
@@ -1192,14 +1230,18 @@ fn check_attrs(
             Some(i) => {
                 seen |= 1 << i;
                 let def = &d.attrs[i];
+                if matches!(def.ty, Str | AnyUri) {
+                    continue; // any value
+                }
                 if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
                     out.push(diag(code, msg, value_span()));
                 }
             }
         }
     }
-    // (a declared name never starts with `xmlns` nor has a prefix: the
-    // attributes skipped above match none)
+    if seen & d.required == d.required {
+        return;
+    }
     for (i, def) in d.attrs.iter().enumerate() {
         if def.required && seen & (1 << i) == 0 {
             let name_end = tag.start() + 1 + d.name.len();
@@ -1394,14 +1436,17 @@ impl TextRun<'_> {
     }
 }
 
-fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, span: Span) {
+/// Character data `t` inside the element of `f`; `blank`: known to be only
+/// whitespace (else `t` is tested when it matters).
+#[inline]
+fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, blank: bool, span: Span) {
     let Some(d) = f.def else { return };
     match d.content {
         // only a length limit needs the characters counted
         Content::Text(Some(_)) => f.chars += t.chars(),
         Content::Text(None) => {}
         Content::AnyOne => {}
-        Content::Seq(_) if t.is_blank() => {}
+        Content::Seq(_) if blank || t.is_blank() => {}
         Content::Empty | Content::Seq(_) => {
             if !f.text_reported {
                 f.text_reported = true;

@@ -278,7 +278,7 @@ fn office2016_template_of_2017_has_no_linkedin_policy_but_reads() {
     let typo = controls()
         .find(|c| {
             c.node()
-                .unknown_attributes
+                .unknown_attributes()
                 .iter()
                 .any(|a| a.name == "noSoret")
         })
@@ -294,7 +294,7 @@ fn office2016_template_of_2017_has_no_linkedin_policy_but_reads() {
         .find(|c| {
             matches!(c, Control::TextBox { .. })
                 && c.node()
-                    .unknown_attributes
+                    .unknown_attributes()
                     .iter()
                     .any(|a| a.name == "defaultValue")
         })
@@ -329,7 +329,7 @@ fn office_area_attributes_land_in_unknown_attributes() {
         .doc
         .policies()
         .iter()
-        .filter(|p| p.node.unknown_attributes.iter().any(|a| a.name == "Area"))
+        .filter(|p| p.node.unknown_attributes().iter().any(|a| a.name == "Area"))
         .collect();
     assert_eq!(with_area.len(), 2);
     let first = with_area[0];
@@ -338,7 +338,7 @@ fn office_area_attributes_land_in_unknown_attributes() {
     assert!(first.display_name.is_some());
     let unknown: Vec<(&str, &str)> = first
         .node
-        .unknown_attributes
+        .unknown_attributes()
         .iter()
         .map(|a| (a.name.as_str(), a.value.as_str()))
         .collect();

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use gpforge::Span;
 use gpforge::admx::{
     OutputEncoding, TemplateKind, WriteOptions, adml_to_string, admx_to_string, write_adml,
     write_admx,
@@ -70,15 +71,16 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
         ],
     };
     let annotation = |text: &str| Annotation {
-        node: Node {
-            unknown_children: vec![RawNode::Element(RawElement {
+        node: Node::with_unknown(
+            Span::default(),
+            Vec::new(),
+            vec![RawNode::Element(RawElement {
                 name: "note".into(),
                 attributes: vec![raw_attr("lang", "en")],
                 children: vec![RawNode::Text { text: text.into() }],
                 ..RawElement::default()
             })],
-            ..Node::default()
-        },
+        ),
         application: s("gpforge-tests"),
     };
     let elements = vec![
@@ -94,8 +96,8 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
             false_value: slot(Value::Delete {
                 node: Node::default(),
             }),
-            true_list: Some(list(None)),
-            false_list: Some(list(Some(r"Software\Policies\Example\Other"))),
+            true_list: Some(Box::new(list(None))),
+            false_list: Some(Box::new(list(Some(r"Software\Policies\Example\Other")))),
         }),
         PolicyElement::Decimal(DecimalElement {
             common: ElementCommon {
@@ -148,7 +150,7 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                         node: Node::default(),
                         text: "on".into(),
                     }),
-                    value_list: Some(list(Some(r"Software\Policies\Example"))),
+                    value_list: Some(Box::new(list(Some(r"Software\Policies\Example")))),
                 },
             ],
         }),
@@ -265,7 +267,7 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                 annotations: vec![annotation("category")],
                 parent_category: Some(ItemRef::new("windows:WindowsComponents")),
                 see_also: vec![TextElement::new("Example_Child")],
-                keywords: Some(TextElement::new("example test")),
+                keywords: Some(Box::new(TextElement::new("example test"))),
             },
             Category {
                 node: Node::default(),
@@ -288,12 +290,12 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                 annotations: vec![annotation("policy")],
                 parent_category: Some(ItemRef::new("Example_Child")),
                 see_also: vec![TextElement::new("Simple")],
-                keywords: Some(TextElement::new("all")),
+                keywords: Some(Box::new(TextElement::new("all"))),
                 supported_on: Some(ItemRef::new("SUPPORTED_Example")),
                 enabled_value: slot(Value::decimal(1)),
                 disabled_value: slot(Value::decimal(0)),
-                enabled_list: Some(list(Some(r"Software\Policies\Example\On"))),
-                disabled_list: Some(list(None)),
+                enabled_list: Some(Box::new(list(Some(r"Software\Policies\Example\On")))),
+                disabled_list: Some(Box::new(list(None))),
                 elements: Some(List::new(elements)),
                 ..Policy::default()
             },
@@ -395,8 +397,10 @@ pub fn full_adml(namespace: Option<&str>) -> PolicyDefinitionResources {
         )),
         annotations: vec![Annotation {
             // The schema wants exactly one element inside (mixed content).
-            node: Node {
-                unknown_children: vec![
+            node: Node::with_unknown(
+                Span::default(),
+                Vec::new(),
+                vec![
                     RawNode::Text {
                         text: "free text ".into(),
                     },
@@ -405,8 +409,7 @@ pub fn full_adml(namespace: Option<&str>) -> PolicyDefinitionResources {
                         ..RawElement::default()
                     }),
                 ],
-                ..Node::default()
-            },
+            ),
             application: s("gpforge-tests"),
         }],
         resources: Some(AdmlResources {
@@ -448,21 +451,21 @@ fn quirky_admx() -> PolicyDefinitions {
             text: "gpforge test=\"1\"".into(),
         },
     ];
-    d.node.unknown_attributes = vec![
+    *d.node.unknown_attributes_mut() = vec![
         raw_attr("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
         raw_attr("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
     ];
-    d.node.unknown_children = vec![RawNode::Comment {
+    *d.node.unknown_children_mut() = vec![RawNode::Comment {
         text: " trailing comment ".into(),
     }];
     let policies = d.policies.as_mut().unwrap();
     let p = &mut policies.items[1];
-    p.node.unknown_attributes = vec![
+    *p.node.unknown_attributes_mut() = vec![
         raw_attr("Area", "Security Baseline"),
         raw_attr("AreaCategory", "Attack \"Surface\"\tReduction"),
     ];
     p.client_extension = s("{3610eda5-77ef-11d2-8dc5-00c04fa31a66}");
-    p.node.unknown_children = vec![
+    *p.node.unknown_children_mut() = vec![
         RawNode::Comment {
             text: " misplaced below ".into(),
         },
@@ -473,11 +476,11 @@ fn quirky_admx() -> PolicyDefinitions {
         }),
     ];
     if let Some(ValueSlot { node, .. }) = p.enabled_value.as_mut() {
-        node.unknown_children = vec![RawNode::Text {
+        *node.unknown_children_mut() = vec![RawNode::Text {
             text: "\"".into(), // stray text in element-only content, kept trimmed by the reader
         }];
     }
-    policies.node.unknown_children = vec![RawNode::CData {
+    *policies.node.unknown_children_mut() = vec![RawNode::CData {
         text: "raw <data>".into(),
     }];
     d
@@ -490,20 +493,20 @@ fn quirky_adml() -> PolicyDefinitionResources {
     for c in &mut pres.controls {
         match c {
             Control::TextBox { node, .. } => {
-                node.unknown_attributes = vec![raw_attr("defaultValue", "Email")]
+                *node.unknown_attributes_mut() = vec![raw_attr("defaultValue", "Email")]
             }
             Control::DropdownList { node, .. } => {
-                node.unknown_attributes = vec![raw_attr("noSoret", "true")]
+                *node.unknown_attributes_mut() = vec![raw_attr("noSoret", "true")]
             }
             Control::MultiTextBox { label, node, .. } => {
                 *label = "ECC Curve Order:".into();
-                node.unknown_attributes = vec![raw_attr("xml:space", "preserve")];
+                *node.unknown_attributes_mut() = vec![raw_attr("xml:space", "preserve")];
             }
             _ => {}
         }
     }
     let strings = &mut res.string_table.as_mut().unwrap().items;
-    strings[0].node.unknown_children = vec![RawNode::Comment {
+    *strings[0].node.unknown_children_mut() = vec![RawNode::Comment {
         text: "inside a string".into(),
     }];
     strings[1].text = "carriage\rreturn kept".into();
