@@ -193,43 +193,60 @@ impl<'a> Iterator for Attributes<'a> {
     type Item = Result<(&'a str, Cow<'a, str>), ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // The trusted scan inline: no `Option<Result<..>>` built and read back.
-        let a = if self.scan.trusted {
-            self.scan.next_trusted()?
-        } else {
-            match self.scan.next_checked()? {
-                Ok(a) => a,
-                Err(e) => return Some(Err(e)),
+        // The trusted scan inline, on its own path: no `Option<Result<..>>`
+        // or attribute built in memory and read back.
+        if self.scan.trusted {
+            let a = self.scan.next_trusted()?;
+            if let Err(e) = self.note(a.name, a.name_at) {
+                return Some(Err(e));
             }
-        };
-        let text = self.scan.text;
-        let dup = if self.count < SEEN {
-            self.seen[..self.count].contains(&a.name)
-        } else {
-            // Rare: many attributes; rescan the ones before.
-            Scanner::new(text, self.scan.start, a.name_at)
-                .filter_map(Result::ok)
-                .any(|b| b.name == a.name)
-        };
-        if dup {
-            return Some(Err(ParseError::in_text(
-                text,
-                Span::new(a.name_at, a.name_at + a.name.len()),
-                format!(
-                    "expected each attribute once, found duplicate attribute {}",
-                    a.name
-                ),
-            )));
+            return Some(Ok((a.name, Cow::Borrowed(a.raw))));
         }
-        if self.count < SEEN {
-            self.seen[self.count] = a.name;
+        let a = match self.scan.next_checked()? {
+            Ok(a) => a,
+            Err(e) => return Some(Err(e)),
+        };
+        if let Err(e) = self.note(a.name, a.name_at) {
+            return Some(Err(e));
         }
-        self.count += 1;
         if a.plain {
             return Some(Ok((a.name, Cow::Borrowed(a.raw))));
         }
-        Some(attr_value(text, a.raw, a.value_at).map(|v| (a.name, v)))
+        Some(attr_value(self.scan.text, a.raw, a.value_at).map(|v| (a.name, v)))
     }
+}
+
+impl<'a> Attributes<'a> {
+    /// Records the attribute `name` (at `name_at`); an error if the tag had it before.
+    #[inline(always)]
+    fn note(&mut self, name: &'a str, name_at: usize) -> Result<(), ParseError> {
+        let dup = if self.count < SEEN {
+            self.seen[..self.count].contains(&name)
+        } else {
+            // Rare: many attributes; rescan the ones before.
+            Scanner::new(self.scan.text, self.scan.start, name_at)
+                .filter_map(Result::ok)
+                .any(|b| b.name == name)
+        };
+        if dup {
+            return Err(duplicate(self.scan.text, name, name_at));
+        }
+        if self.count < SEEN {
+            self.seen[self.count] = name;
+        }
+        self.count += 1;
+        Ok(())
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn duplicate(text: &str, name: &str, name_at: usize) -> ParseError {
+    ParseError::in_text(
+        text,
+        Span::new(name_at, name_at + name.len()),
+        format!("expected each attribute once, found duplicate attribute {name}"),
+    )
 }
 
 /// One attribute found by the scanner.
@@ -505,11 +522,12 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
 /// `None` for anything else (the tag is then scanned the general way and
 /// its attributes checked when read).
 fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
+    // (Running off the end of the text is `None`.)
+    let skip_ws =
+        |i: usize| -> Option<usize> { Some(i + b.get(i..)?.iter().position(|&c| !is_ws(c))?) };
     loop {
         let ws_at = i;
-        while is_ws(*b.get(i)?) {
-            i += 1;
-        }
+        i = skip_ws(i)?;
         match b[i] {
             b'>' => return Some(i),
             b'/' => return (b.get(i + 1) == Some(&b'>')).then_some(i + 1),
@@ -518,22 +536,15 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
             _ => {}
         }
         let name_at = i;
-        while !NOT_IN_NAME[*b.get(i)? as usize] {
-            i += 1;
-        }
+        i += b[i..].iter().position(|&c| NOT_IN_NAME[c as usize])?;
         if i == name_at {
             return None;
         }
-        while is_ws(*b.get(i)?) {
-            i += 1;
-        }
+        i = skip_ws(i)?;
         if b[i] != b'=' {
             return None;
         }
-        i += 1;
-        while is_ws(*b.get(i)?) {
-            i += 1;
-        }
+        i = skip_ws(i + 1)?;
         let q = b[i];
         if q != b'"' && q != b'\'' {
             return None;
@@ -1195,16 +1206,29 @@ impl<'a> XmlReader<'a> {
         let name_at = start + 1;
         let mut n = name_at;
         let mut local_at = 0;
-        let mut stop = NAME_OTHER;
-        while let Some(&c) = b.get(n) {
-            stop = NAME_CLASS[c as usize];
-            match stop {
-                NAME_CHAR => {}
-                NAME_COLON => local_at = n + 1 - name_at,
-                _ => break,
+        // (At the end of the text the tag is unclosed: `NAME_OTHER` sends
+        // it to the general scan, which says so.)
+        let stop = loop {
+            let rest = b.get(n..).unwrap_or_default();
+            match rest
+                .iter()
+                .position(|&c| NAME_CLASS[c as usize] != NAME_CHAR)
+            {
+                Some(k) => {
+                    n += k;
+                    let s = NAME_CLASS[b[n] as usize];
+                    if s != NAME_COLON {
+                        break s;
+                    }
+                    n += 1;
+                    local_at = n - name_at;
+                }
+                None => {
+                    n = b.len();
+                    break NAME_OTHER;
+                }
             }
-            n += 1;
-        }
+        };
         let valid_start = n > name_at && name_start_ok(&self.text[name_at..n]);
         let (gt, name_ok, clean) = match stop {
             NAME_WS => match clean_attributes(b, n) {
