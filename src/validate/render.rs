@@ -1,6 +1,7 @@
 //! Rendering a [`Report`]: rustc-style text, JSON, SARIF 2.1.0.
 //! These functions build strings; they never print.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -48,6 +49,14 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
+/// [`path_str`] without a copy when there is nothing to replace.
+fn path_cow(p: &Path) -> Cow<'_, str> {
+    match p.to_string_lossy() {
+        Cow::Borrowed(s) if !s.contains('\\') => Cow::Borrowed(s),
+        s => Cow::Owned(s.replace('\\', "/")),
+    }
+}
+
 /// Start and end (exclusive) line:column of `span` in `file`.
 fn locate(file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
     match (file, span) {
@@ -63,7 +72,39 @@ fn locate(file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
     }
 }
 
-type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile>;
+type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile, Quick>;
+
+/// A fast hasher for the few keys of one report (paths, addresses): the
+/// default one costs more than the lookups it serves here.
+type Quick = std::hash::BuildHasherDefault<QuickHasher>;
+
+/// FNV-1a over 8-byte words (see [`Quick`]).
+#[derive(Default)]
+struct QuickHasher(u64);
+
+impl std::hash::Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for w in words.by_ref() {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            h = (h ^ u64::from_le_bytes(a)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        for &b in words.remainder() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    fn finish(&self) -> u64 {
+        // mix the high bits down: hashbrown takes its control bits from the top
+        let h = self.0 ^ 0xcbf2_9ce4_8422_2325;
+        (h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+    }
+}
 
 /// Line:column of every position the findings of a report point at, found
 /// by one forward sweep per file over just the offsets it needs (building
@@ -71,14 +112,14 @@ type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile>;
 struct Positions<'a> {
     files: Files<'a>,
     /// By file (its address): the offsets asked for, ascending, and their positions.
-    at: std::collections::HashMap<usize, (Vec<usize>, Vec<LineCol>)>,
+    at: std::collections::HashMap<usize, (Vec<usize>, Vec<LineCol>), Quick>,
 }
 
 impl<'a> Positions<'a> {
     fn new(report: &'a Report) -> Positions<'a> {
         let files = index(report);
-        let mut wanted: std::collections::HashMap<usize, (&SourceFile, Vec<usize>)> =
-            std::collections::HashMap::new();
+        let mut wanted: std::collections::HashMap<usize, (&SourceFile, Vec<usize>), Quick> =
+            std::collections::HashMap::default();
         let mut want = |f: &'a SourceFile, offsets: &[usize]| {
             wanted
                 .entry(key(f))
@@ -182,38 +223,89 @@ fn key(f: &SourceFile) -> usize {
 /// character to that character; columns count characters from 1.
 fn sweep(text: &str, offsets: &[usize]) -> Vec<LineCol> {
     let b = text.as_bytes();
+    // lone CRs only need looking for when the text has a CR at all
+    let has_cr = memchr::memchr(b'\r', b).is_some();
     let mut out = Vec::with_capacity(offsets.len());
-    let mut line = 1u32;
+    let mut line = 1usize;
     let mut line_start = 0usize;
-    // the next line break at or after `line_start`: where the line after it starts
-    let next_start = |from: usize| {
-        memchr::memchr2(b'\n', b'\r', &b[from..]).map(|k| {
-            let i = from + k;
-            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                i + 2
-            } else {
-                i + 1
-            }
-        })
-    };
-    let mut next = next_start(0);
+    let mut at = 0usize;
     for &offset in offsets {
         let offset = offset.min(text.len());
-        while let Some(n) = next.filter(|&n| n <= offset) {
-            line += 1;
-            line_start = n;
-            next = next_start(n);
+        // the lines that start in (at, offset]: those after an LF or a lone
+        // CR at a position in [at, offset) (a CR LF's line starts after its LF)
+        let starts = breaks(b, at, offset, has_cr);
+        at = offset;
+        if starts > 0 {
+            line += starts;
+            // the last of them: after the last break before `offset`
+            let mut end = offset;
+            line_start = loop {
+                match memchr::memrchr2(b'\n', b'\r', &b[line_start..end]) {
+                    Some(k) => {
+                        let i = line_start + k;
+                        if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                            // (only when its LF is at `offset`: not a start yet)
+                            end = i;
+                        } else {
+                            break i + 1;
+                        }
+                    }
+                    None => break line_start,
+                }
+            };
         }
         let mut end = offset;
         while end > line_start && !text.is_char_boundary(end) {
             end -= 1;
         }
         out.push(LineCol {
-            line,
+            line: line as u32,
             column: text[line_start..end].chars().count() as u32 + 1,
         });
     }
     out
+}
+
+/// LFs and lone CRs (not followed by an LF) at the positions `from..to` of `b`.
+fn breaks(b: &[u8], from: usize, to: usize, has_cr: bool) -> usize {
+    let s = &b[from..to];
+    if s.is_empty() {
+        return 0;
+    }
+    if !has_cr {
+        return count_byte(s, b'\n');
+    }
+    // the last byte's successor may be past the end: that one on its own
+    let (body, last) = match to.checked_sub(1) {
+        Some(l) if l >= from && to == b.len() => (&b[from..l], Some(b[l])),
+        _ => (s, None),
+    };
+    let next = &b[from + 1..from + 1 + body.len()];
+    let mut n = 0usize;
+    for (c, d) in body.chunks(255).zip(next.chunks(255)) {
+        let k = c.len().min(d.len());
+        let (c, d) = (&c[..k], &d[..k]);
+        let mut m = 0u8;
+        for i in 0..k {
+            m += u8::from((c[i] == b'\n') | ((c[i] == b'\r') & (d[i] != b'\n')));
+        }
+        n += usize::from(m);
+    }
+    n + usize::from(matches!(last, Some(b'\n' | b'\r')))
+}
+
+/// How many bytes of `s` are `x` (in blocks whose counts fit a byte, so
+/// that the compiler can count many bytes at once).
+fn count_byte(s: &[u8], x: u8) -> usize {
+    let mut n = 0usize;
+    for c in s.chunks(255) {
+        let mut m = 0u8;
+        for &y in c {
+            m += u8::from(y == x);
+        }
+        n += usize::from(m);
+    }
+    n
 }
 
 fn index(report: &Report) -> Files<'_> {
@@ -355,28 +447,28 @@ pub fn human(report: &Report) -> String {
 }
 
 #[derive(Serialize)]
-struct JsonLabel {
-    file: Option<String>,
+struct JsonLabel<'a> {
+    file: Option<Cow<'a, str>>,
     line: u32,
     column: u32,
-    message: String,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
-struct JsonFinding {
-    code: String,
+struct JsonFinding<'a> {
+    code: &'a str,
     name: &'static str,
     severity: Severity,
-    message: String,
-    file: Option<String>,
+    message: &'a str,
+    file: Option<Cow<'a, str>>,
     line: u32,
     column: u32,
     end_line: u32,
     end_column: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<String>,
+    help: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    labels: Vec<JsonLabel>,
+    labels: Vec<JsonLabel<'a>>,
 }
 
 /// A JSON array; each finding has `code`, `name`, `severity`, `message`, `file`,
@@ -390,16 +482,16 @@ pub fn json(report: &Report) -> String {
         .map(|d| {
             let (a, b) = pos.locate(file_of(files, d), d.span);
             JsonFinding {
-                code: d.code.clone(),
+                code: &d.code,
                 name: super::rules::rule(&d.code).map_or("", |r| r.name),
                 severity: d.severity,
-                message: d.message.clone(),
-                file: d.file.as_deref().map(path_str),
+                message: &d.message,
+                file: d.file.as_deref().map(path_cow),
                 line: a.line,
                 column: a.column,
                 end_line: b.line,
                 end_column: b.column,
-                help: d.help.clone(),
+                help: d.help.as_deref(),
                 labels: d
                     .labels
                     .iter()
@@ -410,10 +502,10 @@ pub fn json(report: &Report) -> String {
                             pos.line_col(f, l.span.start())
                         });
                         JsonLabel {
-                            file: lp.map(path_str),
+                            file: lp.map(path_cow),
                             line: la.line,
                             column: la.column,
-                            message: l.message.clone(),
+                            message: &l.message,
                         }
                     })
                     .collect(),
@@ -554,6 +646,34 @@ mod tests {
             let sparse: Vec<usize> = offsets.iter().copied().step_by(3).collect();
             for (&o, got) in sparse.iter().zip(sweep(text, &sparse)) {
                 assert_eq!(got, index.line_col(text, o), "{text:?} at {o}");
+            }
+        }
+    }
+
+    #[test]
+    fn sweep_agrees_on_long_texts_with_every_kind_of_break() {
+        let pieces = [
+            "a\r\n",
+            "bé\n",
+            "\r",
+            "c\rd",
+            "\r\r\n",
+            "\n\r",
+            "€€€€",
+            "xyz",
+        ];
+        let mut text = String::new();
+        for k in 0..700usize {
+            text.push_str(pieces[(k * 7 + k / 5) % pieces.len()]);
+            text.push_str(&"w".repeat(k % 300));
+        }
+        let index = LineIndex::new(&text);
+        for step in [1, 2, 3, 5, 64, 255, 256, 1000, 4099] {
+            for first in [0, 1, 2] {
+                let offsets: Vec<usize> = (first..text.len() + 2).step_by(step).collect();
+                for (&o, got) in offsets.iter().zip(sweep(&text, &offsets)) {
+                    assert_eq!(got, index.line_col(&text, o), "step {step} at {o}");
+                }
             }
         }
     }
