@@ -15,8 +15,8 @@
 //! CDATA sections are part of the text, while comments and child elements
 //! go to the node's unknown children. Attribute values are normalised as
 //! XML requires (tab, CR, LF become spaces). The `<value>` wrapper inside a
-//! list `<item>` has no node in the model: anything unknown on or in it is
-//! kept on the item. Only the element span is stored; an attribute's span is
+//! list `<item>` has a node of its own ([`ValueItem::value_node`]), so what is
+//! unknown on or in it stays there. Only the element span is stored; an attribute's span is
 //! found again with [`crate::xml::reader::attr_span`].
 //!
 //! Malformed XML (and any DTD) is a [`ParseError`] with a position.
@@ -833,8 +833,8 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// `<item key valueName><value>V</value></item>`. The model has no node for
-    /// the `<value>` wrapper: anything unknown on or inside it is kept on the item.
+    /// `<item key valueName><value>V</value></item>`; the `<value>` wrapper's
+    /// span and leftovers go to [`ValueItem::value_node`].
     fn value_item(&mut self, tag: Tag<'a>, it: &mut ValueItem) -> R<()> {
         it.node.span = tag.span;
         let node = &mut it.node;
@@ -845,11 +845,10 @@ impl<'a> Reader<'a> {
             match c.local_name() {
                 "value" if !seen_value => {
                     seen_value = true;
-                    // The wrapper's own span is not kept; what is unknown on or in it is.
                     let mut wrapper = Node::at(c.span);
                     self.bare_attrs(&c, &mut wrapper)?;
                     self.slot_content(&c, &mut wrapper, &mut it.value)?;
-                    node.append_unknown(wrapper);
+                    it.value_node = Some(wrapper);
                 }
                 _ => self.unknown(c, node)?,
             }

@@ -472,11 +472,13 @@ fn value_item(i: &ValueItem) -> Element<'_> {
     let mut e = el("item");
     e.attr("key", i.key.as_deref())
         .attr("valueName", i.value_name.as_deref());
-    if let Some(v) = &i.value {
-        // The `<value>` wrapper has no node of its own in the model.
+    if i.value.is_some() || i.value_node.is_some() {
         let mut w = el("value");
-        w.push(value(v));
-        e.push(w);
+        push_opt(&mut w, i.value.as_ref().map(value));
+        e.push(match &i.value_node {
+            Some(n) => finish(w, n),
+            None => w,
+        });
     }
     finish(e, &i.node)
 }

@@ -42,6 +42,17 @@ impl Node {
         n
     }
 
+    /// Whether the node holds nothing but its span (no unknown attributes
+    /// or children).
+    pub fn is_plain(&self) -> bool {
+        self.unknown_attributes().is_empty() && self.unknown_children().is_empty()
+    }
+
+    /// [`Node::is_plain`] for an optional node (`None` counts as plain).
+    pub fn is_plain_opt(node: &Option<Node>) -> bool {
+        node.as_ref().is_none_or(Node::is_plain)
+    }
+
     /// Attributes the reader does not know for this element, in document order.
     pub fn unknown_attributes(&self) -> &[RawAttribute] {
         self.extra.as_deref().map_or(&[], |e| &e.unknown_attributes)
