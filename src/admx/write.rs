@@ -103,8 +103,38 @@ fn finish<'a>(mut e: Element<'a>, node: &'a Node) -> Element<'a> {
     for a in node.unknown_attributes() {
         e.attr(a.name.as_str(), Some(a.value.as_str()));
     }
-    e.children
-        .extend(node.unknown_children().iter().map(raw_node));
+    let anchors = node.unknown_anchors();
+    if anchors.is_empty() {
+        e.children
+            .extend(node.unknown_children().iter().map(raw_node));
+        return e;
+    }
+    // Each unknown child goes back where it stood: after as many known
+    // child elements as there were elements before it, minus the unknown
+    // elements among them. Text of the element itself comes first; children
+    // without a place go last.
+    let mut known = std::mem::take(&mut e.children).into_iter().peekable();
+    let mut known_done = 0usize;
+    let mut unknown_elements = 0usize;
+    for (i, u) in node.unknown_children().iter().enumerate() {
+        let stop = anchors.get(i).map_or(usize::MAX, |&a| {
+            (a as usize).saturating_sub(unknown_elements)
+        });
+        while let Some(c) = known.peek() {
+            if matches!(c, Content::Element(_)) {
+                if known_done == stop {
+                    break;
+                }
+                known_done += 1;
+            }
+            e.children.extend(known.next());
+        }
+        if matches!(u, RawNode::Element(_)) {
+            unknown_elements += 1;
+        }
+        e.children.push(raw_node(u));
+    }
+    e.children.extend(known);
     e
 }
 

@@ -995,3 +995,46 @@ fn list_item_value_wrapper_keeps_its_span_and_leftovers() {
     let again = gpforge::admx::parse_admx_str(&out).unwrap();
     assert_eq!(admx_to_string(&again.doc), out);
 }
+
+#[test]
+fn comments_and_unknown_elements_keep_their_place_on_rewrite() {
+    let src = r#"<?xml version="1.0" encoding="utf-8"?>
+<policyDefinitions revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">
+  <policyNamespaces><target prefix="c" namespace="Contoso.Places" /></policyNamespaces>
+  <resources minRequiredRevision="1.0" />
+  <categories>
+    <!-- first -->
+    <category name="A" displayName="$(string.A)" />
+    <!-- between A and B -->
+    <futureThing />
+    <category name="B" displayName="$(string.B)" />
+    <!-- last -->
+  </categories>
+</policyDefinitions>
+"#;
+    let p = gpforge::admx::parse_admx_str(src).unwrap();
+    let cats = &p.doc.categories.as_ref().unwrap().node;
+    // Elements before each leftover: 0, 1, 1 (futureThing), 3.
+    assert_eq!(cats.unknown_anchors(), &[0, 1, 1, 3]);
+    let out = admx_to_string(&p.doc);
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {out}"))
+    };
+    assert!(at("<!-- first -->") < at(r#"<category name="A""#));
+    assert!(at(r#"<category name="A""#) < at("<!-- between A and B -->"));
+    assert!(at("<!-- between A and B -->") < at("<futureThing />"));
+    assert!(at("<futureThing />") < at(r#"<category name="B""#));
+    assert!(at(r#"<category name="B""#) < at("<!-- last -->"));
+    assert!(at("<!-- last -->") < at("</categories>"));
+    let again = gpforge::admx::parse_admx_str(&out).unwrap();
+    assert_eq!(admx_to_string(&again.doc), out, "stable");
+
+    // Changing the leftovers forgets their places: they go after the known children.
+    let mut doc = p.doc.clone();
+    let node = &mut doc.categories.as_mut().unwrap().node;
+    node.unknown_children_mut().pop();
+    assert!(node.unknown_anchors().is_empty());
+    let out = admx_to_string(&doc);
+    assert!(out.find(r#"<category name="B""#).unwrap() < out.find("<!-- first -->").unwrap());
+}
