@@ -64,10 +64,6 @@ fn new_events(text: &str) -> Vec<Ev> {
 
 const MAX_DEPTH: usize = 256;
 
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
 fn is_xml_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }

@@ -15,8 +15,8 @@
 //! CDATA sections are part of the text, while comments and child elements
 //! go to the node's unknown children. Attribute values are normalised as
 //! XML requires (tab, CR, LF become spaces). The `<value>` wrapper inside a
-//! list `<item>` has no node in the model: anything unknown on or in it is
-//! kept on the item. Only the element span is stored; an attribute's span is
+//! list `<item>` has a node of its own ([`ValueItem::value_node`]), so what is
+//! unknown on or in it stays there. Only the element span is stored; an attribute's span is
 //! found again with [`crate::xml::reader::attr_span`].
 //!
 //! Malformed XML (and any DTD) is a [`ParseError`] with a position.
@@ -190,6 +190,8 @@ macro_rules! attrs {
 struct Open {
     empty: bool,
     done: bool,
+    /// Child elements returned so far (where unknown content stood).
+    elements: u32,
 }
 
 struct Reader<'a> {
@@ -276,6 +278,7 @@ impl<'a> Reader<'a> {
         Open {
             empty: tag.empty,
             done: false,
+            elements: 0,
         }
     }
 
@@ -297,7 +300,10 @@ impl<'a> Reader<'a> {
         }
         loop {
             match self.x.next_event()? {
-                Event::Start(t) => return Ok(Some(t)),
+                Event::Start(t) => {
+                    open.elements += 1;
+                    return Ok(Some(t));
+                }
                 Event::End(span) => {
                     node.span.end = span.end;
                     open.done = true;
@@ -310,23 +316,28 @@ impl<'a> Reader<'a> {
                         let s = t.value()?;
                         let s = trim_xml_ws(&s);
                         if !s.is_empty() {
-                            node.unknown_children_mut()
-                                .push(RawNode::Text { text: s.to_owned() });
+                            node.push_unknown_child_at(
+                                open.elements,
+                                RawNode::Text { text: s.to_owned() },
+                            );
                         }
                     }
                 },
                 Event::CData(s, _) => match text.as_deref_mut() {
                     Some(buf) => append(buf, s),
-                    None => node.unknown_children_mut().push(RawNode::CData {
-                        text: s.into_owned(),
-                    }),
+                    None => node.push_unknown_child_at(
+                        open.elements,
+                        RawNode::CData {
+                            text: s.into_owned(),
+                        },
+                    ),
                 },
                 Event::Comment(s, _) => node
-                    .unknown_children_mut()
-                    .push(RawNode::Comment { text: s.to_owned() }),
-                Event::Pi(s, _) => node
-                    .unknown_children_mut()
-                    .push(RawNode::ProcessingInstruction { text: s.to_owned() }),
+                    .push_unknown_child_at(open.elements, RawNode::Comment { text: s.to_owned() }),
+                Event::Pi(s, _) => node.push_unknown_child_at(
+                    open.elements,
+                    RawNode::ProcessingInstruction { text: s.to_owned() },
+                ),
                 Event::Decl(span) => return Err(self.x.error(span, "unexpected XML declaration")),
                 Event::Eof => {
                     let at = self.x.text().len();
@@ -337,9 +348,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Keeps an element the reader does not map, verbatim.
-    fn unknown(&mut self, tag: Tag<'a>, node: &mut Node) -> R<()> {
+    fn unknown(&mut self, tag: Tag<'a>, node: &mut Node, open: &Open) -> R<()> {
         let el = self.x.read_raw_element(tag)?;
-        node.unknown_children_mut().push(RawNode::Element(el));
+        // `tag` is counted in `open.elements` already.
+        node.push_unknown_child_at(open.elements.saturating_sub(1), RawNode::Element(el));
         Ok(())
     }
 
@@ -387,7 +399,7 @@ impl<'a> Reader<'a> {
                 let last = items.len() - 1;
                 f(self, c, &mut items[last])?;
             } else {
-                self.unknown(c, &mut node)?;
+                self.unknown(c, &mut node, &open)?;
             }
         }
         if full.is_empty() {
@@ -409,7 +421,7 @@ impl<'a> Reader<'a> {
         let mut buf: Cow<'a, str> = Cow::Borrowed("");
         let mut open = self.open(tag);
         while let Some(c) = self.child(&mut open, node, Some(&mut buf))? {
-            self.unknown(c, node)?;
+            self.unknown(c, node, &open)?;
         }
         Ok(buf.into_owned())
     }
@@ -427,7 +439,7 @@ impl<'a> Reader<'a> {
         }
         let mut open = self.open(tag);
         while let Some(c) = self.child(&mut open, node, None)? {
-            self.unknown(c, node)?;
+            self.unknown(c, node, &open)?;
         }
         Ok(())
     }
@@ -510,7 +522,7 @@ impl<'a> Reader<'a> {
                 "policies" if d.policies.is_none() => {
                     d.policies = Some(self.list(c, "policy", Self::policy)?)
                 }
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         d.node = node;
@@ -528,7 +540,7 @@ impl<'a> Reader<'a> {
             match c.local_name() {
                 "target" if n.target.is_none() => n.target = Some(self.namespace_decl(c)?),
                 "using" => n.using.push(self.namespace_decl(c)?),
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         n.node = node;
@@ -557,7 +569,7 @@ impl<'a> Reader<'a> {
                 "definitions" if t.definitions.is_none() => {
                     t.definitions = Some(self.list(c, "definition", Self::definition)?);
                 }
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         t.node = node;
@@ -572,7 +584,7 @@ impl<'a> Reader<'a> {
         while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
                 "majorVersion" => p.major_versions.push(self.major_version(c)?),
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -602,7 +614,7 @@ impl<'a> Reader<'a> {
                     self.no_children(&c, &mut v.node)?;
                     m.minor_versions.push(v);
                 }
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         m.node = node;
@@ -617,7 +629,7 @@ impl<'a> Reader<'a> {
         while let Some(c) = self.child(&mut open, node, None)? {
             match c.local_name() {
                 "or" | "and" if d.logic.is_none() => d.logic = Some(self.logic(c)?),
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -657,7 +669,7 @@ impl<'a> Reader<'a> {
                         max_version_index: max,
                     });
                 }
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         l.node = node;
@@ -683,7 +695,7 @@ impl<'a> Reader<'a> {
                 "keywords" if k.keywords.is_none() => {
                     k.keywords = Some(Box::new(self.text_element(c)?))
                 }
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -729,7 +741,7 @@ impl<'a> Reader<'a> {
                     self.value_list(c, p.disabled_list.insert(Default::default()))?
                 }
                 "elements" if p.elements.is_none() => p.elements = Some(self.elements(c)?),
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -792,7 +804,7 @@ impl<'a> Reader<'a> {
                 "delete" | "decimal" | "longDecimal" | "string" if value.is_none() => {
                     *value = Some(self.value(c)?)
                 }
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -816,7 +828,7 @@ impl<'a> Reader<'a> {
                 let last = items.len() - 1;
                 f(self, c, &mut items[last])?;
             } else {
-                self.unknown(c, node)?;
+                self.unknown(c, node, &open)?;
             }
         }
         let out = exact(&mut items);
@@ -833,8 +845,8 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// `<item key valueName><value>V</value></item>`. The model has no node for
-    /// the `<value>` wrapper: anything unknown on or inside it is kept on the item.
+    /// `<item key valueName><value>V</value></item>`; the `<value>` wrapper's
+    /// span and leftovers go to [`ValueItem::value_node`].
     fn value_item(&mut self, tag: Tag<'a>, it: &mut ValueItem) -> R<()> {
         it.node.span = tag.span;
         let node = &mut it.node;
@@ -845,13 +857,12 @@ impl<'a> Reader<'a> {
             match c.local_name() {
                 "value" if !seen_value => {
                     seen_value = true;
-                    // The wrapper's own span is not kept; what is unknown on or in it is.
                     let mut wrapper = Node::at(c.span);
                     self.bare_attrs(&c, &mut wrapper)?;
                     self.slot_content(&c, &mut wrapper, &mut it.value)?;
-                    node.append_unknown(wrapper);
+                    it.value_node = Some(wrapper);
                 }
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -879,7 +890,7 @@ impl<'a> Reader<'a> {
                 "multiText" => fill!(MultiText, MultiTextElement, multi_text),
                 "enum" => fill!(Enum, EnumElement, enum_element),
                 "list" => fill!(List, ListElement, list_element),
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         let list = List {
@@ -914,7 +925,7 @@ impl<'a> Reader<'a> {
                 "falseList" if b.false_list.is_none() => {
                     self.value_list(c, b.false_list.insert(Default::default()))?
                 }
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -999,7 +1010,7 @@ impl<'a> Reader<'a> {
                 "valueList" if it.value_list.is_none() => {
                     self.value_list(c, it.value_list.insert(Default::default()))?
                 }
-                _ => self.unknown(c, node)?,
+                _ => self.unknown(c, node, &open)?,
             }
         }
         Ok(())
@@ -1047,7 +1058,7 @@ impl<'a> Reader<'a> {
                 }
                 "annotation" => d.annotations.push(self.annotation(c)?),
                 "resources" if d.resources.is_none() => d.resources = Some(self.adml_resources(c)?),
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         d.node = node;
@@ -1067,7 +1078,7 @@ impl<'a> Reader<'a> {
                     r.presentation_table =
                         Some(self.list(c, "presentation", Self::presentation)?);
                 }
-                _ => self.unknown(c, &mut node)?,
+                _ => self.unknown(c, &mut node, &open)?,
             }
         }
         r.node = node;
@@ -1091,7 +1102,7 @@ impl<'a> Reader<'a> {
         while let Some(c) = self.child(&mut open, node, None)? {
             match self.control(c)? {
                 Some(ctl) => controls.push(ctl),
-                None => self.unknown(c, node)?,
+                None => self.unknown(c, node, &open)?,
             }
         }
         p.controls = exact(&mut controls);
@@ -1130,7 +1141,7 @@ impl<'a> Reader<'a> {
                         "defaultValue" if default_value.is_none() => {
                             default_value = Some(self.text_element(c)?)
                         }
-                        _ => self.unknown(c, &mut node)?,
+                        _ => self.unknown(c, &mut node, &open)?,
                     }
                 }
                 Control::TextBox {
@@ -1188,7 +1199,7 @@ impl<'a> Reader<'a> {
                         "label" if label.is_none() => label = Some(self.text_element(c)?),
                         "default" if default.is_none() => default = Some(self.text_element(c)?),
                         "suggestion" => suggestions.push(self.text_element(c)?),
-                        _ => self.unknown(c, &mut node)?,
+                        _ => self.unknown(c, &mut node, &open)?,
                     }
                 }
                 Control::ComboBox {

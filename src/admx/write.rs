@@ -103,8 +103,38 @@ fn finish<'a>(mut e: Element<'a>, node: &'a Node) -> Element<'a> {
     for a in node.unknown_attributes() {
         e.attr(a.name.as_str(), Some(a.value.as_str()));
     }
-    e.children
-        .extend(node.unknown_children().iter().map(raw_node));
+    let anchors = node.unknown_anchors();
+    if anchors.is_empty() {
+        e.children
+            .extend(node.unknown_children().iter().map(raw_node));
+        return e;
+    }
+    // Each unknown child goes back where it stood: after as many known
+    // child elements as there were elements before it, minus the unknown
+    // elements among them. Text of the element itself comes first; children
+    // without a place go last.
+    let mut known = std::mem::take(&mut e.children).into_iter().peekable();
+    let mut known_done = 0usize;
+    let mut unknown_elements = 0usize;
+    for (i, u) in node.unknown_children().iter().enumerate() {
+        let stop = anchors.get(i).map_or(usize::MAX, |&a| {
+            (a as usize).saturating_sub(unknown_elements)
+        });
+        while let Some(c) = known.peek() {
+            if matches!(c, Content::Element(_)) {
+                if known_done == stop {
+                    break;
+                }
+                known_done += 1;
+            }
+            e.children.extend(known.next());
+        }
+        if matches!(u, RawNode::Element(_)) {
+            unknown_elements += 1;
+        }
+        e.children.push(raw_node(u));
+    }
+    e.children.extend(known);
     e
 }
 
@@ -472,11 +502,13 @@ fn value_item(i: &ValueItem) -> Element<'_> {
     let mut e = el("item");
     e.attr("key", i.key.as_deref())
         .attr("valueName", i.value_name.as_deref());
-    if let Some(v) = &i.value {
-        // The `<value>` wrapper has no node of its own in the model.
+    if i.value.is_some() || i.value_node.is_some() {
         let mut w = el("value");
-        w.push(value(v));
-        e.push(w);
+        push_opt(&mut w, i.value.as_ref().map(value));
+        e.push(match &i.value_node {
+            Some(n) => finish(w, n),
+            None => w,
+        });
     }
     finish(e, &i.node)
 }

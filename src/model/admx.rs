@@ -489,6 +489,11 @@ pub struct ValueItem {
     pub value_name: Option<String>,
     /// The value.
     pub value: Option<Value>,
+    /// The `<value>` element around the value, as read: its span and what
+    /// is unknown on or in it. `None` in a model built in code (the writer
+    /// then writes a plain wrapper around [`ValueItem::value`]).
+    #[serde(default, skip_serializing_if = "Node::is_plain_opt")]
+    pub value_node: Option<Node>,
 }
 
 /// Attributes every policy element has.

@@ -9,7 +9,8 @@ use crate::span::Span;
 /// Sixteen bytes: the span plus a pointer to the leftovers, which almost
 /// every element lacks (every model struct carries a node, so its size
 /// counts). Serialised as before: an object with `unknown_attributes` and
-/// `unknown_children`, each left out when empty; the span is not serialised.
+/// `unknown_children`, each left out when empty; the span and the places of
+/// the unknown children ([`Node::unknown_anchors`]) are not serialised.
 #[derive(Clone, Default)]
 pub struct Node {
     /// Byte span of the whole element (start tag to end of end tag) in the decoded text.
@@ -23,6 +24,10 @@ pub struct Node {
 struct NodeExtra {
     unknown_attributes: Vec<RawAttribute>,
     unknown_children: Vec<RawNode>,
+    /// Where the unknown children stood: for the child of the same index,
+    /// how many child elements (known or not) came before it. A prefix of
+    /// `unknown_children` (children past its end have no known place).
+    anchors: Vec<u32>,
 }
 
 impl Node {
@@ -42,6 +47,17 @@ impl Node {
         n
     }
 
+    /// Whether the node holds nothing but its span (no unknown attributes
+    /// or children).
+    pub fn is_plain(&self) -> bool {
+        self.unknown_attributes().is_empty() && self.unknown_children().is_empty()
+    }
+
+    /// [`Node::is_plain`] for an optional node (`None` counts as plain).
+    pub fn is_plain_opt(node: &Option<Node>) -> bool {
+        node.as_ref().is_none_or(Node::is_plain)
+    }
+
     /// Attributes the reader does not know for this element, in document order.
     pub fn unknown_attributes(&self) -> &[RawAttribute] {
         self.extra.as_deref().map_or(&[], |e| &e.unknown_attributes)
@@ -53,14 +69,39 @@ impl Node {
         self.extra.as_deref().map_or(&[], |e| &e.unknown_children)
     }
 
+    /// Where each unknown child stood among the element's children, as
+    /// read: the number of child elements (known or unknown) before it in
+    /// the document. The writer puts each child back there, so a rewrite
+    /// keeps comments beside the elements they describe. Shorter than
+    /// [`Node::unknown_children`] (or empty) when some children have no
+    /// known place (built in code, changed, or deserialised): those are
+    /// written after the element's known children.
+    pub fn unknown_anchors(&self) -> &[u32] {
+        self.extra.as_deref().map_or(&[], |e| &e.anchors)
+    }
+
+    /// Adds an unknown child that stood after `elements_before` child
+    /// elements of this element.
+    pub fn push_unknown_child_at(&mut self, elements_before: u32, child: RawNode) {
+        let e = self.extra_mut();
+        if e.anchors.len() == e.unknown_children.len() {
+            e.anchors.push(elements_before);
+        }
+        e.unknown_children.push(child);
+    }
+
     /// The unknown attributes, to change them.
     pub fn unknown_attributes_mut(&mut self) -> &mut Vec<RawAttribute> {
         &mut self.extra_mut().unknown_attributes
     }
 
-    /// The unknown children, to change them.
+    /// The unknown children, to change them. Their places as read are
+    /// forgotten (see [`Node::unknown_anchors`]): a rewrite puts them after
+    /// the known children.
     pub fn unknown_children_mut(&mut self) -> &mut Vec<RawNode> {
-        &mut self.extra_mut().unknown_children
+        let e = self.extra_mut();
+        e.anchors.clear();
+        &mut e.unknown_children
     }
 
     /// Replaces both lists of leftovers.
@@ -75,6 +116,7 @@ impl Node {
             Some(Box::new(NodeExtra {
                 unknown_attributes,
                 unknown_children,
+                anchors: Vec::new(),
             }))
         };
     }
@@ -101,11 +143,14 @@ impl Node {
 // Debug, Serialize and Deserialize as the plain struct of span and two lists was.
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Node")
-            .field("span", &self.span)
+        let mut d = f.debug_struct("Node");
+        d.field("span", &self.span)
             .field("unknown_attributes", &self.unknown_attributes())
-            .field("unknown_children", &self.unknown_children())
-            .finish()
+            .field("unknown_children", &self.unknown_children());
+        if !self.unknown_anchors().is_empty() {
+            d.field("unknown_anchors", &self.unknown_anchors());
+        }
+        d.finish()
     }
 }
 

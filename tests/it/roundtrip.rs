@@ -50,6 +50,7 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                 key: s(r"Software\Policies\Example\Sub"),
                 value_name: s("A"),
                 value: Some(Value::decimal(1)),
+                value_node: None,
             },
             ValueItem {
                 node: Node::default(),
@@ -59,6 +60,7 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                     node: Node::default(),
                     text: "on & <off>".into(),
                 }),
+                value_node: None,
             },
             ValueItem {
                 node: Node::default(),
@@ -67,6 +69,7 @@ pub fn full_admx(namespace: Option<&str>) -> PolicyDefinitions {
                 value: Some(Value::Delete {
                     node: Node::default(),
                 }),
+                value_node: None,
             },
         ],
     };
@@ -949,4 +952,89 @@ fn schema_keeps_accepting(oracle: &Path, corpus: &Path, out: &Path, written: &[S
         lost.is_empty(),
         "the schema accepted these files but rejects our rewrite: {lost:?}"
     );
+}
+
+#[test]
+fn list_item_value_wrapper_keeps_its_span_and_leftovers() {
+    // `<value>` carries an unknown attribute and a comment; the second item's
+    // wrapper is empty (the editor refuses that, but the model keeps it).
+    let src = r#"<?xml version="1.0" encoding="utf-8"?>
+<policyDefinitions revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">
+  <policyNamespaces><target prefix="c" namespace="Contoso.Wrapper" /></policyNamespaces>
+  <resources minRequiredRevision="1.0" />
+  <policies>
+    <policy name="P" class="User" displayName="$(string.P)" explainText="$(string.P)" key="Software\Contoso">
+      <supportedOn ref="c:S" />
+      <enabledList>
+        <item valueName="A"><value note="kept"><!-- why --><decimal value="1" /></value></item>
+        <item valueName="B"><value /></item>
+      </enabledList>
+    </policy>
+  </policies>
+</policyDefinitions>
+"#;
+    let p = gpforge::admx::parse_admx_str(src).unwrap();
+    let items = &p.doc.policies()[0].enabled_list.as_ref().unwrap().items;
+    let wrapper = items[0].value_node.as_ref().expect("wrapper read");
+    assert!(src[wrapper.span.start()..wrapper.span.end()].starts_with("<value note="));
+    assert!(src[wrapper.span.start()..wrapper.span.end()].ends_with("</value>"));
+    assert_eq!(wrapper.unknown_attributes()[0].name, "note");
+    assert_eq!(wrapper.unknown_children().len(), 1);
+    // Nothing moved onto the <item>.
+    assert!(items[0].node.is_plain());
+    assert!(items[1].value.is_none() && items[1].value_node.is_some());
+
+    let out = admx_to_string(&p.doc);
+    assert!(
+        out.contains(r#"<item valueName="A">"#) && out.contains(r#"<value note="kept">"#),
+        "{out}"
+    );
+    assert!(out.contains("<!-- why -->"), "{out}");
+    assert!(out.contains("<value />"), "{out}");
+    // Stable: written again, the same bytes.
+    let again = gpforge::admx::parse_admx_str(&out).unwrap();
+    assert_eq!(admx_to_string(&again.doc), out);
+}
+
+#[test]
+fn comments_and_unknown_elements_keep_their_place_on_rewrite() {
+    let src = r#"<?xml version="1.0" encoding="utf-8"?>
+<policyDefinitions revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">
+  <policyNamespaces><target prefix="c" namespace="Contoso.Places" /></policyNamespaces>
+  <resources minRequiredRevision="1.0" />
+  <categories>
+    <!-- first -->
+    <category name="A" displayName="$(string.A)" />
+    <!-- between A and B -->
+    <futureThing />
+    <category name="B" displayName="$(string.B)" />
+    <!-- last -->
+  </categories>
+</policyDefinitions>
+"#;
+    let p = gpforge::admx::parse_admx_str(src).unwrap();
+    let cats = &p.doc.categories.as_ref().unwrap().node;
+    // Elements before each leftover: 0, 1, 1 (futureThing), 3.
+    assert_eq!(cats.unknown_anchors(), &[0, 1, 1, 3]);
+    let out = admx_to_string(&p.doc);
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {out}"))
+    };
+    assert!(at("<!-- first -->") < at(r#"<category name="A""#));
+    assert!(at(r#"<category name="A""#) < at("<!-- between A and B -->"));
+    assert!(at("<!-- between A and B -->") < at("<futureThing />"));
+    assert!(at("<futureThing />") < at(r#"<category name="B""#));
+    assert!(at(r#"<category name="B""#) < at("<!-- last -->"));
+    assert!(at("<!-- last -->") < at("</categories>"));
+    let again = gpforge::admx::parse_admx_str(&out).unwrap();
+    assert_eq!(admx_to_string(&again.doc), out, "stable");
+
+    // Changing the leftovers forgets their places: they go after the known children.
+    let mut doc = p.doc.clone();
+    let node = &mut doc.categories.as_mut().unwrap().node;
+    node.unknown_children_mut().pop();
+    assert!(node.unknown_anchors().is_empty());
+    let out = admx_to_string(&doc);
+    assert!(out.find(r#"<category name="B""#).unwrap() < out.find("<!-- first -->").unwrap());
 }
