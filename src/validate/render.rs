@@ -512,40 +512,14 @@ pub fn json(report: &Report) -> String {
             }
         })
         .collect();
-    // many findings: the halves on two threads, each as an array; the
-    // first one's `\n]` and the second one's `[` cut where they meet
-    let joined = if v.len() >= 64 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
-    {
-        let (a, b) = v.split_at(v.len() / 2);
-        let (ra, rb) = std::thread::scope(|s| {
-            let h = s.spawn(|| pretty(b));
-            (pretty(a), h.join().ok().flatten())
-        });
-        match (ra, rb) {
-            (Some(mut a), Some(b)) => {
-                a.truncate(a.len() - 2);
-                a.push(b',');
-                a.extend_from_slice(&b[1..]);
-                Some(a)
-            }
-            _ => None,
-        }
-    } else {
-        pretty(&v)
-    };
-    let mut s = joined
-        .and_then(|buf| String::from_utf8(buf).ok())
-        .unwrap_or_else(|| "[]".into());
-    s.push('\n');
-    s
-}
-
-/// `v` as a pretty-printed JSON array.
-fn pretty(v: &[JsonFinding<'_>]) -> Option<Vec<u8>> {
     // (room for the usual finding up front: no copies while it grows)
     let mut buf = Vec::with_capacity(512 * v.len() + 64);
-    serde_json::to_writer_pretty(&mut buf, v).ok()?;
-    Some(buf)
+    let mut s = match serde_json::to_writer_pretty(&mut buf, &v) {
+        Ok(()) => String::from_utf8(buf).unwrap_or_else(|_| "[]".into()),
+        Err(_) => "[]".into(),
+    };
+    s.push('\n');
+    s
 }
 
 fn sarif_level(s: Severity) -> &'static str {
