@@ -954,14 +954,26 @@ fn schema_keeps_accepting(oracle: &Path, corpus: &Path, out: &Path, written: &[S
     );
 }
 
+/// A one-namespace ADMX (Windows' own root namespace, resources) around `body`.
+fn small_admx(namespace: &str, body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<policyDefinitions revision="1.0" schemaVersion="1.0" xmlns="{}">
+  <policyNamespaces><target prefix="c" namespace="{namespace}" /></policyNamespaces>
+  <resources minRequiredRevision="1.0" />{body}
+</policyDefinitions>
+"#,
+        namespaces::SCHEMAS_2006
+    )
+}
+
 #[test]
 fn list_item_value_wrapper_keeps_its_span_and_leftovers() {
     // `<value>` carries an unknown attribute and a comment; the second item's
     // wrapper is empty (the editor refuses that, but the model keeps it).
-    let src = r#"<?xml version="1.0" encoding="utf-8"?>
-<policyDefinitions revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">
-  <policyNamespaces><target prefix="c" namespace="Contoso.Wrapper" /></policyNamespaces>
-  <resources minRequiredRevision="1.0" />
+    let src = &small_admx(
+        "Contoso.Wrapper",
+        r#"
   <policies>
     <policy name="P" class="User" displayName="$(string.P)" explainText="$(string.P)" key="Software\Contoso">
       <supportedOn ref="c:S" />
@@ -970,9 +982,8 @@ fn list_item_value_wrapper_keeps_its_span_and_leftovers() {
         <item valueName="B"><value /></item>
       </enabledList>
     </policy>
-  </policies>
-</policyDefinitions>
-"#;
+  </policies>"#,
+    );
     let p = gpforge::admx::parse_admx_str(src).unwrap();
     let items = &p.doc.policies()[0].enabled_list.as_ref().unwrap().items;
     let wrapper = items[0].value_node.as_ref().expect("wrapper read");
@@ -998,10 +1009,9 @@ fn list_item_value_wrapper_keeps_its_span_and_leftovers() {
 
 #[test]
 fn comments_and_unknown_elements_keep_their_place_on_rewrite() {
-    let src = r#"<?xml version="1.0" encoding="utf-8"?>
-<policyDefinitions revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">
-  <policyNamespaces><target prefix="c" namespace="Contoso.Places" /></policyNamespaces>
-  <resources minRequiredRevision="1.0" />
+    let src = &small_admx(
+        "Contoso.Places",
+        r#"
   <categories>
     <!-- first -->
     <category name="A" displayName="$(string.A)" />
@@ -1009,9 +1019,8 @@ fn comments_and_unknown_elements_keep_their_place_on_rewrite() {
     <futureThing />
     <category name="B" displayName="$(string.B)" />
     <!-- last -->
-  </categories>
-</policyDefinitions>
-"#;
+  </categories>"#,
+    );
     let p = gpforge::admx::parse_admx_str(src).unwrap();
     let cats = &p.doc.categories.as_ref().unwrap().node;
     // Elements before each leftover: 0, 1, 1 (futureThing), 3.
