@@ -53,8 +53,7 @@ use crate::model::{
 };
 use crate::span::Span;
 
-use super::SourceFile;
-use super::input::{AdmlFile, AdmxFile, Loaded};
+use super::input::{AdmlFile, AdmxFile, Loaded, Reread};
 use super::schema::{diag, is_ident, short};
 
 /// The value span of attribute `name` in the start tag of the element at
@@ -445,14 +444,26 @@ struct NsIndex<'a> {
 
 /// One file of the input, for the whole-input steps.
 pub(crate) struct InputFile<'a> {
-    pub file: &'a SourceFile,
+    /// Its index among the input set's files (see [`Reread`]).
+    pub file: usize,
     /// Lower-case file stem.
     pub stem: &'a str,
+}
+
+/// The span of attribute `name` of the element at `node` in file `file`
+/// (its text read again); the element's start when the text is not there.
+fn late_attr(texts: &Reread<'_>, file: usize, node: Span, name: &str) -> Span {
+    texts
+        .text(file)
+        .map_or(Span::new(node.start(), node.start()), |t| {
+            attr_span(t, node, name)
+        })
 }
 
 /// The ADMX findings in order, with the cross-file references decided
 /// against every ADMX of the input (`admx`: the files and summaries).
 pub(crate) fn resolve(
+    texts: &Reread<'_>,
     admx: &[(InputFile<'_>, &AdmxSummary)],
     checks: Vec<FileChecks>,
     out: &mut Vec<Diagnostic>,
@@ -477,7 +488,7 @@ pub(crate) fn resolve(
             if set.contains(d.name.as_str()) {
                 return None;
             }
-            let span = attr_span(&f.file.text, d.node, "ref");
+            let span = late_attr(texts, f.file, d.node, "ref");
             Some(
                 diag(
                     d.code,
@@ -487,7 +498,7 @@ pub(crate) fn resolve(
                     ),
                     span,
                 )
-                .with_file(f.file.path.clone()),
+                .with_file(texts.path(f.file).to_path_buf()),
             )
         };
         let mut deferred = deferred.into_iter().peekable();
@@ -1668,12 +1679,14 @@ fn language_checks(
 
 /// The whole-store checks, over the summaries of every file of the input.
 pub(crate) fn store_checks(
+    texts: &Reread<'_>,
     admx: &[(InputFile<'_>, &AdmxSummary)],
     adml: &[(InputFile<'_>, &AdmlSummary, bool)],
     out: &mut Vec<Diagnostic>,
 ) {
-    let file_name = |f: &SourceFile| {
-        f.path
+    let file_name = |f: usize| {
+        texts
+            .path(f)
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("")
@@ -1684,24 +1697,25 @@ pub(crate) fn store_checks(
         let Some((ns, node)) = &s.target else {
             continue;
         };
-        let span = attr_span(&a.file.text, *node, "namespace");
-        if let Some((other, ospan)) = targets.get(ns.as_str()).copied() {
-            let opath = admx[other].0.file.path.clone();
-            let oname = file_name(admx[other].0.file);
-            out.push(diag("STORE001", format!("expected a target namespace no other file declares, found `{ns}` (also the target of {oname})"), span).with_file(a.file.path.clone()));
+        if let Some((other, onode)) = targets.get(ns.as_str()).copied() {
+            let o = admx[other].0.file;
+            let opath = texts.path(o).to_path_buf();
+            let oname = file_name(o);
+            let span = late_attr(texts, a.file, *node, "namespace");
+            out.push(diag("STORE001", format!("expected a target namespace no other file declares, found `{ns}` (also the target of {oname})"), span).with_file(texts.path(a.file).to_path_buf()));
             out.last_mut().expect("pushed").labels.push(crate::Label {
                 file: Some(opath),
-                span: ospan,
+                span: late_attr(texts, o, onode, "namespace"),
                 message: "declared here first".into(),
             });
         } else {
-            targets.insert(ns, (ai, span));
+            targets.insert(ns, (ai, *node));
         }
     }
     for (a, s) in admx {
         for (ns, node) in &s.used_usings {
             if !targets.contains_key(ns.as_str()) {
-                let span = attr_span(&a.file.text, *node, "namespace");
+                let span = late_attr(texts, a.file, *node, "namespace");
                 out.push(
                     diag(
                         "STORE002",
@@ -1710,7 +1724,7 @@ pub(crate) fn store_checks(
                         ),
                         span,
                     )
-                    .with_file(a.file.path.clone()),
+                    .with_file(texts.path(a.file).to_path_buf()),
                 );
             }
         }
@@ -1719,7 +1733,11 @@ pub(crate) fn store_checks(
     let stems: HashSet<&str> = admx.iter().map(|(a, _)| a.stem).collect();
     for (m, s, in_culture) in adml {
         if *in_culture && !stems.contains(m.stem) {
-            let span = s.root.map_or(Span::default(), |r| head(&m.file.text, r));
+            let span = s.root.map_or(Span::default(), |r| {
+                texts
+                    .text(m.file)
+                    .map_or(Span::new(r.start(), r.start()), |t| head(t, r))
+            });
             out.push(
                 diag(
                     "LANG005",
@@ -1729,7 +1747,7 @@ pub(crate) fn store_checks(
                     ),
                     span,
                 )
-                .with_file(m.file.path.clone()),
+                .with_file(texts.path(m.file).to_path_buf()),
             );
         }
     }
@@ -1748,12 +1766,12 @@ pub(crate) fn store_checks(
                     Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
                         reported = true;
                         let ofile = file_name(admx[*oi].0.file);
-                        let span = attr_span(&a.file.text, p.node, "name");
+                        let span = late_attr(texts, a.file, p.node, "name");
                         out.push(diag(
                             "STORE003",
                             format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.0, w.1),
                             span,
-                        ).with_file(a.file.path.clone()));
+                        ).with_file(texts.path(a.file).to_path_buf()));
                     }
                     Some(_) => {}
                     None => {

@@ -192,10 +192,16 @@ pub(crate) struct AdmlFile {
     pub doc: Option<PolicyDefinitionResources>,
 }
 
+/// One file of a group while it is checked: its path and decoded text.
+pub(crate) struct LoadedFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
 /// The files of one group (see [`check_set`]), read and parsed.
 pub(crate) struct Loaded {
     pub store: bool,
-    pub files: Vec<SourceFile>,
+    pub files: Vec<LoadedFile>,
     pub admx: Vec<AdmxFile>,
     pub adml: Vec<AdmlFile>,
 }
@@ -220,15 +226,118 @@ fn stem_lower(p: &Path) -> String {
 struct Group {
     admx: Vec<usize>,
     adml: Vec<usize>,
-    bytes: usize,
+    bytes: u64,
 }
 
 /// What checking one group produced.
 struct GroupOut {
-    /// Per file of the group (ADMXs, then ADMLs): the file and the
+    /// Per file of the group (ADMXs, then ADMLs): the file with the lines
+    /// its findings point into, what identifies the bytes read, and the
     /// findings of the file and schema layers.
-    files: Vec<(SourceFile, Vec<Diagnostic>)>,
+    files: Vec<(SourceFile, Stamp, Vec<Diagnostic>)>,
     checks: checks::UnitChecks,
+}
+
+/// What identifies the bytes of a file as read: if the file shows the same
+/// length and modification time when it is read again, it is taken to hold
+/// the same bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+/// Read buffers of one worker, handed from file to file: a buffer whose
+/// pages are already in use costs no page faults when it is filled again.
+#[derive(Default)]
+struct Spare(Vec<Vec<u8>>);
+
+impl Spare {
+    /// The largest spare buffer (or a new one), empty.
+    fn take(&mut self) -> Vec<u8> {
+        let mut b = self.0.pop().unwrap_or_default();
+        b.clear();
+        b
+    }
+
+    /// Keeps `b` for a later file (the largest last).
+    fn give(&mut self, b: Vec<u8>) {
+        if b.capacity() == 0 {
+            return;
+        }
+        let at = self.0.partition_point(|x| x.capacity() <= b.capacity());
+        self.0.insert(at, b);
+    }
+}
+
+/// Reads the bytes of `path` into `buf` (emptied first).
+fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<Stamp> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let meta = f.metadata()?;
+    let stamp = Stamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    };
+    buf.clear();
+    // (room for the whole file and the read that finds its end)
+    buf.try_reserve(
+        usize::try_from(meta.len())
+            .unwrap_or(usize::MAX)
+            .saturating_add(64),
+    )
+    .map_err(std::io::Error::other)?;
+    // (`take`: no second size query; the room is there)
+    f.by_ref().take(u64::MAX).read_to_end(buf)?;
+    Ok(stamp)
+}
+
+/// Texts of the input set's files read again, on demand, for the findings
+/// of the whole-input steps (the texts are not kept past their group):
+/// `None` when the file cannot be read or no longer shows the stamp and
+/// text length it had.
+pub(crate) struct Reread<'a> {
+    paths: &'a [&'a Path],
+    stamps: &'a [Stamp],
+    /// The length of each decoded text.
+    lens: Vec<usize>,
+    texts: Vec<std::cell::OnceCell<Option<String>>>,
+}
+
+impl<'a> Reread<'a> {
+    fn new(paths: &'a [&'a Path], stamps: &'a [Stamp], files: &[SourceFile]) -> Reread<'a> {
+        Reread {
+            paths,
+            stamps,
+            lens: files.iter().map(SourceFile::text_len).collect(),
+            texts: (0..paths.len())
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// The decoded text of file `i` (an index into the input set's files).
+    pub fn text(&self, i: usize) -> Option<&str> {
+        self.texts[i]
+            .get_or_init(|| {
+                let mut buf = Vec::new();
+                let stamp = read_into(self.paths[i], &mut buf).ok()?;
+                if stamp != self.stamps[i] {
+                    return None;
+                }
+                let text = match decode_owned(buf) {
+                    Ok((dec, _)) => dec.text,
+                    Err((_, bytes)) => lossy(&bytes),
+                };
+                (text.len() == self.lens[i]).then_some(text)
+            })
+            .as_deref()
+    }
+
+    /// The path of file `i`.
+    pub fn path(&self, i: usize) -> &'a Path {
+        self.paths[i]
+    }
 }
 
 /// Reads, decodes and checks every file of `set` (all layers); returns
@@ -237,9 +346,12 @@ struct GroupOut {
 /// references of every ADMX, then the store's.
 ///
 /// Groups of files ([`Group`]) are independent until the store checks, so
-/// they run in parallel, largest first, and each group's models are
-/// dropped as soon as its checks are done: only a summary is kept for the
-/// cross-file steps.
+/// they run in parallel, largest first. Each group's files are read into
+/// the buffers of the worker that checks it, and once its checks are
+/// done, its models are dropped and its texts go back to those buffers:
+/// only a summary is kept for the cross-file steps, and of each file the
+/// lines its findings point into. The findings of the cross-file steps
+/// read their files again for their lines.
 pub(crate) fn check_set(
     set: InputSet,
     diags: &mut Vec<Diagnostic>,
@@ -263,16 +375,16 @@ pub(crate) fn check_set(
         .clamp(1, 8)
         .min(if paths.len() >= 8 { paths.len() } else { 1 });
 
-    // 1. read every file (their sizes order the groups)
+    // 1. the size of every file (the sizes order the groups)
     let order: Vec<usize> = (0..paths.len()).collect();
-    let read = pool(&order, threads, |i| {
-        std::fs::read(paths[i]).map_err(|e| Error::io(paths[i], e))
+    let sized = pool(&order, threads, Spare::default, |_, i| {
+        std::fs::metadata(paths[i])
+            .map(|m| m.len())
+            .map_err(|e| Error::io(paths[i], e))
     });
-    let mut bytes = Vec::with_capacity(read.len());
-    for r in read {
-        bytes.push(Some(r.unwrap_or_else(|| {
-            Err(Error::Invalid("a reader thread failed".into()))
-        })?));
+    let mut sizes = Vec::with_capacity(sized.len());
+    for r in sized {
+        sizes.push(r.unwrap_or_else(|| Err(Error::Invalid("a reader thread failed".into())))?);
     }
 
     // 2. the groups
@@ -301,24 +413,9 @@ pub(crate) fn check_set(
             .iter()
             .copied()
             .chain(g.adml.iter().map(|j| nx + j))
-            .map(|i| bytes[i].as_ref().map_or(0, Vec::len))
+            .map(|i| sizes[i])
             .sum();
     }
-    // the bytes of each group, handed to whichever thread checks it
-    let inputs: Vec<std::sync::Mutex<Vec<Vec<u8>>>> = groups
-        .iter()
-        .map(|g| {
-            let mine = g
-                .admx
-                .iter()
-                .copied()
-                .chain(g.adml.iter().map(|j| nx + j))
-                .map(|i| bytes[i].take().unwrap_or_default())
-                .collect();
-            std::sync::Mutex::new(mine)
-        })
-        .collect();
-    drop(bytes);
     let mut store_cultures: BTreeMap<String, String> = BTreeMap::new();
     for c in cultures.iter().flatten() {
         store_cultures
@@ -330,52 +427,100 @@ pub(crate) fn check_set(
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by_key(|&g| std::cmp::Reverse(groups[g].bytes));
     let store = set.store;
-    let outs = pool(&order, threads, |gi| {
-        let g = &groups[gi];
-        let input = std::mem::take(&mut *inputs[gi].lock().unwrap_or_else(|e| e.into_inner()));
-        let mut input = input.into_iter();
-        let mut loaded = Loaded {
-            store,
-            files: Vec::new(),
-            admx: Vec::new(),
-            adml: Vec::new(),
-        };
-        let mut found = Vec::new();
-        for &i in &g.admx {
-            let (file, diags, doc) =
-                read_one(paths[i], input.next().unwrap_or_default(), true, strict);
-            loaded.files.push(file);
-            found.push(diags);
-            loaded.admx.push(AdmxFile {
-                file: loaded.files.len() - 1,
-                stem: stems[i].clone(),
-                doc: doc.and_then(Doc::admx),
-            });
-        }
-        for &j in &g.adml {
-            let (file, diags, doc) = read_one(
-                paths[nx + j],
-                input.next().unwrap_or_default(),
-                false,
-                strict,
-            );
-            loaded.files.push(file);
-            found.push(diags);
-            loaded.adml.push(AdmlFile {
-                file: loaded.files.len() - 1,
-                stem: stems[nx + j].clone(),
-                culture: cultures[j].clone(),
-                doc: doc.and_then(Doc::adml),
-            });
-        }
-        let checks = checks::unit(&loaded, &store_cultures);
-        // the models go here, on the thread that built them
-        let files = loaded.files.into_iter().zip(found).collect();
-        GroupOut { files, checks }
-    });
+    let outs = pool(
+        &order,
+        threads,
+        Spare::default,
+        |spare, gi| -> Result<GroupOut> {
+            let g = &groups[gi];
+            let mut loaded = Loaded {
+                store,
+                files: Vec::new(),
+                admx: Vec::new(),
+                adml: Vec::new(),
+            };
+            let mut found = Vec::new();
+            let mut stamps = Vec::new();
+            for (i, is_admx) in g
+                .admx
+                .iter()
+                .map(|&i| (i, true))
+                .chain(g.adml.iter().map(|&j| (nx + j, false)))
+            {
+                let mut buf = spare.take();
+                let stamp = match read_into(paths[i], &mut buf) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        spare.give(buf);
+                        for f in loaded.files {
+                            spare.give(f.text.into_bytes());
+                        }
+                        return Err(Error::io(paths[i], e));
+                    }
+                };
+                let (text, mut file_diags, doc, unused) = read_one(paths[i], buf, is_admx, strict);
+                if let Some(b) = unused {
+                    spare.give(b);
+                }
+                if !is_admx {
+                    file_diags.extend(misplaced(&set, i - nx));
+                }
+                loaded.files.push(LoadedFile {
+                    path: paths[i].to_path_buf(),
+                    text,
+                });
+                found.push(file_diags);
+                stamps.push(stamp);
+                let file = loaded.files.len() - 1;
+                if is_admx {
+                    loaded.admx.push(AdmxFile {
+                        file,
+                        stem: stems[i].clone(),
+                        doc: doc.and_then(Doc::admx),
+                    });
+                } else {
+                    loaded.adml.push(AdmlFile {
+                        file,
+                        stem: stems[i].clone(),
+                        culture: cultures[i - nx].clone(),
+                        doc: doc.and_then(Doc::adml),
+                    });
+                }
+            }
+            let checks = checks::unit(&loaded, &store_cultures);
+            // the models go here, on the thread that built them
+            let Loaded { files, .. } = loaded;
+            // of each file, the lines the group's findings point into
+            let mut offsets: Vec<Vec<usize>> = files.iter().map(|_| Vec::new()).collect();
+            let all = found
+                .iter()
+                .flatten()
+                .chain(checks.admx.iter().flat_map(|c| c.diags.iter()))
+                .chain(checks.adml.iter().flatten())
+                .chain(checks.refs.iter().flatten());
+            for d in all {
+                for (p, at) in positions(d) {
+                    if let Some(k) = files.iter().position(|f| f.path == p) {
+                        offsets[k].push(at);
+                    }
+                }
+            }
+            let mut out = Vec::with_capacity(files.len());
+            for ((f, at), (diags, stamp)) in files
+                .into_iter()
+                .zip(offsets)
+                .zip(found.into_iter().zip(stamps))
+            {
+                out.push((SourceFile::excerpt(f.path, &f.text, &at), stamp, diags));
+                spare.give(f.text.into_bytes());
+            }
+            Ok(GroupOut { files: out, checks })
+        },
+    );
 
     // 4. put the findings in layer and file order
     let mut files: Vec<Option<SourceFile>> = (0..paths.len()).map(|_| None).collect();
+    let mut stamps: Vec<Stamp> = vec![Stamp::default(); paths.len()];
     let mut load_diags: Vec<Vec<Diagnostic>> = (0..paths.len()).map(|_| Vec::new()).collect();
     let mut admx_checks: Vec<checks::FileChecks> =
         (0..nx).map(|_| checks::FileChecks::default()).collect();
@@ -386,14 +531,26 @@ pub(crate) fn check_set(
     let mut adml_summary: Vec<checks::AdmlSummary> = (0..set.adml.len())
         .map(|_| checks::AdmlSummary::default())
         .collect();
-    for (gi, out) in outs.into_iter().enumerate() {
+    // (the first failure in file order is the one reported)
+    let mut outs: Vec<(usize, Result<GroupOut>)> = outs
+        .into_iter()
+        .enumerate()
+        .map(|(gi, out)| {
+            (
+                gi,
+                out.unwrap_or_else(|| Err(Error::Invalid("a reader thread failed".into()))),
+            )
+        })
+        .collect();
+    let first_of = |g: &Group| g.admx.first().copied().unwrap_or_else(|| nx + g.adml[0]);
+    outs.sort_by_key(|(gi, _)| first_of(&groups[*gi]));
+    for (gi, out) in outs {
         let g = &groups[gi];
-        let Some(out) = out else {
-            return Err(Error::Invalid("a reader thread failed".into()));
-        };
+        let out = out?;
         let ids = g.admx.iter().copied().chain(g.adml.iter().map(|j| nx + j));
-        for (i, (file, found)) in ids.zip(out.files) {
+        for (i, (file, stamp, found)) in ids.zip(out.files) {
             files[i] = Some(file);
+            stamps[i] = stamp;
             load_diags[i] = found;
         }
         let c = out.checks;
@@ -415,29 +572,14 @@ pub(crate) fn check_set(
             adml_summary[j] = sum;
         }
     }
-    let files: Vec<SourceFile> = files
+    let mut files: Vec<SourceFile> = files
         .into_iter()
         .map(|f| f.ok_or_else(|| Error::Invalid("a reader thread failed".into())))
         .collect::<Result<_>>()?;
-    let mut load_diags = load_diags.into_iter();
-    diags.extend(load_diags.by_ref().take(nx).flatten());
-    for ((culture, p), found) in set.adml.iter().zip(load_diags) {
-        diags.extend(found);
-        let misplaced = match culture {
-            None => Some("expected the ADML in a culture folder such as `en-US`, found it beside the ADMX files".to_string()),
-            Some(c) if !is_culture_name(c) => {
-                Some(format!("expected the ADML in a culture folder such as `en-US`, found it in `{c}`"))
-            }
-            _ => None,
-        };
-        if let Some(msg) = misplaced {
-            if set.store || culture.is_some() {
-                diags.push(diag("XML007", msg, Span::new(0, 0)).with_file(p.clone()));
-            }
-        }
-    }
+    diags.extend(load_diags.into_iter().flatten());
+    let texts = Reread::new(&paths, &stamps, &files);
     let input = |i: usize| checks::InputFile {
-        file: &files[i],
+        file: i,
         stem: &stems[i],
     };
     let admx: Vec<_> = admx_summary
@@ -445,7 +587,10 @@ pub(crate) fn check_set(
         .enumerate()
         .map(|(i, s)| (input(i), s))
         .collect();
-    checks::resolve(&admx, admx_checks, diags);
+    let late = diags.len();
+    checks::resolve(&texts, &admx, admx_checks, diags);
+    let mut late_ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(2);
+    late_ranges.push(late..diags.len());
     diags.extend(adml_checks.into_iter().flatten());
     diags.extend(refs.into_iter().flatten());
     if set.store {
@@ -454,31 +599,96 @@ pub(crate) fn check_set(
             .enumerate()
             .map(|(j, s)| (input(nx + j), s, cultures[j].is_some()))
             .collect();
-        checks::store_checks(&admx, &adml, diags);
+        let late = diags.len();
+        checks::store_checks(&texts, &admx, &adml, diags);
+        late_ranges.push(late..diags.len());
     }
     drop(admx);
+    // the lines of the cross-file steps' findings, from the texts read again
+    let index: std::collections::HashMap<&Path, usize> =
+        paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for d in late_ranges.into_iter().flat_map(|r| &diags[r]) {
+        for (p, at) in positions(d) {
+            if let Some(&i) = index.get(p) {
+                if !files[i].covers(at) {
+                    wanted.entry(i).or_default().push(at);
+                }
+            }
+        }
+    }
+    for (i, at) in wanted {
+        if let Some(text) = texts.text(i) {
+            files[i].keep(text, &at);
+        }
+    }
+    drop(texts);
     Ok(files)
 }
 
-/// `f(i)` for every `i` of `order` on `threads` threads (the calling one
-/// and helpers) that each take the next one as they go; results by `i`
-/// (`None`: `f` panicked on it).
-fn pool<R: Send>(order: &[usize], threads: usize, f: impl Fn(usize) -> R + Sync) -> Vec<Option<R>> {
+/// The positions a finding points at, with their files: the start and end
+/// of its span, and the start and end of each label's.
+fn positions(d: &Diagnostic) -> impl Iterator<Item = (&Path, usize)> {
+    let main = d
+        .file
+        .as_deref()
+        .zip(d.span)
+        .into_iter()
+        .flat_map(|(p, s)| [(p, s.start()), (p, s.end().max(s.start()))]);
+    let labels = d.labels.iter().flat_map(move |l| {
+        l.file
+            .as_deref()
+            .or(d.file.as_deref())
+            .into_iter()
+            .flat_map(move |p| [(p, l.span.start()), (p, l.span.end().max(l.span.start()))])
+    });
+    main.chain(labels)
+}
+
+/// The finding for ADML `j` of `set` when it is not in a culture folder.
+fn misplaced(set: &InputSet, j: usize) -> Option<Diagnostic> {
+    let (culture, p) = &set.adml[j];
+    let msg = match culture {
+        None => {
+            "expected the ADML in a culture folder such as `en-US`, found it beside the ADMX files"
+                .to_string()
+        }
+        Some(c) if !is_culture_name(c) => {
+            format!("expected the ADML in a culture folder such as `en-US`, found it in `{c}`")
+        }
+        _ => return None,
+    };
+    (set.store || culture.is_some())
+        .then(|| diag("XML007", msg, Span::new(0, 0)).with_file(p.clone()))
+}
+
+/// `f(state, i)` for every `i` of `order` on `threads` threads (the calling
+/// one and helpers) that each take the next one as they go, each with a
+/// state of its own made by `init`; results by `i` (`None`: `f` panicked
+/// on it).
+fn pool<R: Send, S>(
+    order: &[usize],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize) -> R + Sync,
+) -> Vec<Option<R>> {
     let n = order.iter().max().map_or(0, |m| m + 1);
     let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
     if threads <= 1 {
+        let mut state = init();
         for &i in order {
-            out[i] = Some(f(i));
+            out[i] = Some(f(&mut state, i));
         }
         return out;
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
+        let mut state = init();
         let mut mine = Vec::new();
         loop {
             let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(&i) = order.get(k) else { break };
-            mine.push((i, f(i)));
+            mine.push((i, f(&mut state, i)));
         }
         mine
     };
@@ -516,14 +726,17 @@ impl Doc {
     }
 }
 
-/// What reading one file produced.
-type ReadResult = (SourceFile, Vec<Diagnostic>, Option<Doc>);
+/// What reading one file produced: its decoded text, the findings of the
+/// file and schema layers, the model, and the bytes when the text did not
+/// take them over.
+type ReadResult = (String, Vec<Diagnostic>, Option<Doc>, Option<Vec<u8>>);
 
 /// Decodes and checks one file's `bytes` (file and schema layers) and
 /// reads its model.
 fn read_one(path: &Path, bytes: Vec<u8>, is_admx: bool, strict: bool) -> ReadResult {
     let mut found: Vec<Diagnostic> = Vec::new();
     let mut doc = None;
+    let unused;
     let text = match decode_owned(bytes) {
         Err((e, bytes)) => {
             let (enc, _) = crate::xml::decode::sniff(&bytes);
@@ -536,9 +749,12 @@ fn read_one(path: &Path, bytes: Vec<u8>, is_admx: bool, strict: bool) -> ReadRes
                 ),
                 Span::new(e.offset(), e.offset() + 1),
             ));
-            lossy(&bytes)
+            let text = lossy(&bytes);
+            unused = Some(bytes);
+            text
         }
-        Ok(dec) => {
+        Ok((dec, spare)) => {
+            unused = spare;
             if let Some(c) =
                 crate::xml::decode::declaration_conflict(dec.encoding, dec.declaration.as_ref())
             {
@@ -605,13 +821,16 @@ fn read_one(path: &Path, bytes: Vec<u8>, is_admx: bool, strict: bool) -> ReadRes
     for d in &mut found {
         d.file = Some(path.to_path_buf());
     }
-    (SourceFile::new(path.to_path_buf(), text), found, doc)
+    (text, found, doc, unused)
 }
 
 /// [`crate::xml::decode::decode`], taking the bytes: a valid UTF-8 file
-/// without BOM (the usual ADMX) becomes its text without a copy. On error
-/// the bytes come back.
-fn decode_owned(bytes: Vec<u8>) -> std::result::Result<Decoded, (ParseError, Vec<u8>)> {
+/// (the usual ADMX) becomes its text without a copy; otherwise the bytes
+/// come back beside the text, or with the error.
+#[allow(clippy::type_complexity)]
+fn decode_owned(
+    bytes: Vec<u8>,
+) -> std::result::Result<(Decoded, Option<Vec<u8>>), (ParseError, Vec<u8>)> {
     let (encoding, bom) = crate::xml::decode::sniff(&bytes);
     let bytes = if matches!(encoding, FileEncoding::Utf8 | FileEncoding::Utf8Bom) {
         // UTF-8 with a BOM: the text is the bytes after it, moved down in place
@@ -620,11 +839,14 @@ fn decode_owned(bytes: Vec<u8>) -> std::result::Result<Decoded, (ParseError, Vec
         match String::from_utf8(body) {
             Ok(text) => {
                 let declaration = crate::xml::decode::parse_declaration(&text).map(|(d, _)| d);
-                return Ok(Decoded {
-                    text,
-                    encoding,
-                    declaration,
-                });
+                return Ok((
+                    Decoded {
+                        text,
+                        encoding,
+                        declaration,
+                    },
+                    None,
+                ));
             }
             Err(e) => {
                 let body = e.into_bytes();
@@ -637,7 +859,10 @@ fn decode_owned(bytes: Vec<u8>) -> std::result::Result<Decoded, (ParseError, Vec
     } else {
         bytes
     };
-    crate::xml::decode::decode(&bytes).map_err(|e| (e, bytes))
+    match crate::xml::decode::decode(&bytes) {
+        Ok(d) => Ok((d, Some(bytes))),
+        Err(e) => Err((e, bytes)),
+    }
 }
 
 /// Parses the model with the reader (`gpforge::admx`), `observer` watching
@@ -688,5 +913,51 @@ fn declared_encoding_span(text: &str) -> Span {
             Span::new(start, start + len)
         }
         None => decl,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_read_again_only_while_it_shows_the_same_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("a.admx");
+        let text = "<policyDefinitions>\r\n  <x/>\n</policyDefinitions>\n";
+        std::fs::write(&path, text).expect("write");
+        let mut buf = Vec::new();
+        let stamp = read_into(&path, &mut buf).expect("read");
+        assert_eq!(buf, text.as_bytes());
+        let files = [SourceFile::excerpt(path.clone(), text, &[])];
+        let paths = [path.as_path()];
+        let stamps = [stamp];
+        let again = Reread::new(&paths, &stamps, &files);
+        assert_eq!(again.text(0), Some(text));
+        assert_eq!(again.path(0), path.as_path());
+
+        // another length: not the text the findings were made from
+        std::fs::write(&path, "<policyDefinitions/>").expect("write");
+        assert_eq!(Reread::new(&paths, &stamps, &files).text(0), None);
+        // gone
+        std::fs::remove_file(&path).expect("remove");
+        assert_eq!(Reread::new(&paths, &stamps, &files).text(0), None);
+    }
+
+    #[test]
+    fn read_buffers_are_handed_on_largest_first() {
+        let mut spare = Spare::default();
+        spare.give(Vec::with_capacity(10));
+        spare.give(Vec::with_capacity(1000));
+        spare.give(Vec::with_capacity(100));
+        spare.give(Vec::new());
+        assert!(spare.take().capacity() >= 1000);
+        assert!(spare.take().capacity() >= 100);
+        let mut last = spare.take();
+        assert!(last.capacity() >= 10 && last.is_empty());
+        last.push(1);
+        spare.give(last);
+        assert!(spare.take().is_empty());
+        assert_eq!(spare.take().capacity(), 0);
     }
 }

@@ -32,17 +32,18 @@ mod input;
 pub mod render;
 mod rules;
 mod schema;
+mod source;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
 pub use config::Config;
 pub use rules::RULES;
+pub use source::SourceFile;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Result;
-use crate::span::LineIndex;
 
 /// Which findings count as errors.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -80,38 +81,12 @@ pub struct Options {
     pub no_config: bool,
 }
 
-/// A file that was read, kept for rendering findings.
-#[derive(Clone, Debug)]
-pub struct SourceFile {
-    /// The path as given or found.
-    pub path: PathBuf,
-    /// The decoded text (UTF-8); spans of findings are byte offsets into it.
-    pub text: String,
-    lines: std::sync::OnceLock<LineIndex>,
-}
-
-impl SourceFile {
-    /// A file with its decoded text.
-    pub fn new(path: PathBuf, text: String) -> SourceFile {
-        SourceFile {
-            path,
-            text,
-            lines: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// Line starts of `text` (computed on first use).
-    pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(&self.text))
-    }
-}
-
 /// The result of a validation run.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     /// Findings, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
-    /// Every file read, with its text (for rendering).
+    /// Every file read, with the lines the findings point into (for rendering).
     pub files: Vec<SourceFile>,
     /// The profile that was applied.
     pub profile: Profile,
@@ -170,42 +145,6 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Rep
         files,
         profile,
     })
-}
-
-/// Builds the line index of every file a finding points into, on two
-/// threads (rustc-style rendering shows their lines; files without
-/// findings are skipped).
-fn index_lines(files: &[SourceFile], diags: &[Diagnostic]) {
-    let wanted: std::collections::HashSet<&Path> = diags
-        .iter()
-        .flat_map(|d| {
-            d.file
-                .iter()
-                .chain(d.labels.iter().filter_map(|l| l.file.as_ref()))
-        })
-        .map(PathBuf::as_path)
-        .collect();
-    let todo: Vec<&SourceFile> = files
-        .iter()
-        .filter(|f| wanted.contains(f.path.as_path()))
-        .collect();
-    let (a, b) = todo.split_at(todo.len() / 2);
-    if b.len() < 4 {
-        for f in &todo {
-            f.lines();
-        }
-        return;
-    }
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            for f in b {
-                f.lines();
-            }
-        });
-        for f in a {
-            f.lines();
-        }
-    });
 }
 
 fn matches_code(list: &[String], code: &str) -> bool {

@@ -57,20 +57,19 @@ fn path_cow(p: &Path) -> Cow<'_, str> {
     }
 }
 
-/// Start and end (exclusive) line:column of `span` in `file`.
+/// Start and end (exclusive) line:column of `span` in `file` (1:1 when
+/// there is no file or span, or its line is not known).
 fn locate(file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
     match (file, span) {
-        (Some(f), Some(s)) => {
-            let a = f.lines().line_col(&f.text, s.start());
-            let b = f.lines().line_col(&f.text, s.end().max(s.start()));
-            (a, b)
-        }
-        _ => (
-            LineCol { line: 1, column: 1 },
-            LineCol { line: 1, column: 1 },
+        (Some(f), Some(s)) => (
+            f.line_col(s.start()).unwrap_or(ONE),
+            f.line_col(s.end().max(s.start())).unwrap_or(ONE),
         ),
+        _ => (ONE, ONE),
     }
 }
+
+const ONE: LineCol = LineCol { line: 1, column: 1 };
 
 type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile, Quick>;
 
@@ -106,208 +105,6 @@ impl std::hash::Hasher for QuickHasher {
     }
 }
 
-/// Line:column of every position the findings of a report point at, found
-/// by one forward sweep per file over just the offsets it needs (building
-/// a whole line index of every file with a finding costs more than that).
-struct Positions<'a> {
-    files: Files<'a>,
-    /// By file (its address): the offsets asked for, ascending, and their positions.
-    at: std::collections::HashMap<usize, (Vec<usize>, Vec<LineCol>), Quick>,
-}
-
-impl<'a> Positions<'a> {
-    fn new(report: &'a Report) -> Positions<'a> {
-        let files = index(report);
-        let mut wanted: std::collections::HashMap<usize, (&SourceFile, Vec<usize>), Quick> =
-            std::collections::HashMap::default();
-        let mut want = |f: &'a SourceFile, offsets: &[usize]| {
-            wanted
-                .entry(key(f))
-                .or_insert((f, Vec::new()))
-                .1
-                .extend_from_slice(offsets);
-        };
-        for d in &report.diagnostics {
-            let file = file_of(&files, d);
-            if let (Some(f), Some(s)) = (file, d.span) {
-                want(f, &[s.start(), s.end().max(s.start())]);
-            }
-            for l in &d.labels {
-                let lf = match &l.file {
-                    Some(p) => files.get(p.as_path()).copied(),
-                    None => file,
-                };
-                if let Some(lf) = lf {
-                    want(lf, &[l.span.start()]);
-                }
-            }
-        }
-        let mut todo: Vec<(&SourceFile, Vec<usize>)> = wanted
-            .into_values()
-            .map(|(f, mut offsets)| {
-                offsets.sort_unstable();
-                offsets.dedup();
-                (f, offsets)
-            })
-            .collect();
-        // the sweeps on two threads when there are many files: halves by text size
-        let total: usize = todo.iter().map(|(f, _)| f.text.len()).sum();
-        let mut sum = 0;
-        let split = todo
-            .iter()
-            .position(|(f, _)| {
-                sum += f.text.len();
-                sum * 2 >= total
-            })
-            .map_or(todo.len(), |k| k + 1);
-        let run = |part: &mut [(&SourceFile, Vec<usize>)]| -> Vec<Vec<LineCol>> {
-            part.iter()
-                .map(|(f, offsets)| sweep(&f.text, offsets))
-                .collect()
-        };
-        let (a, b) = todo.split_at_mut(split);
-        let (ra, rb) =
-            if b.len() >= 4 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
-                std::thread::scope(|s| {
-                    let h = s.spawn(|| run(b));
-                    let ra = run(a);
-                    (
-                        ra,
-                        h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                    )
-                })
-            } else {
-                (run(a), run(b))
-            };
-        let at = todo
-            .into_iter()
-            .zip(ra.into_iter().chain(rb))
-            .map(|((f, offsets), found)| (key(f), (offsets, found)))
-            .collect();
-        Positions { files, at }
-    }
-
-    fn line_col(&self, f: &SourceFile, offset: usize) -> LineCol {
-        let known = self.at.get(&key(f)).and_then(|(offsets, found)| {
-            offsets
-                .binary_search(&offset)
-                .ok()
-                .and_then(|i| found.get(i).copied())
-        });
-        known.unwrap_or_else(|| f.lines().line_col(&f.text, offset))
-    }
-
-    /// Start and end (exclusive) line:column of `span` in `file`.
-    fn locate(&self, file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
-        match (file, span) {
-            (Some(f), Some(s)) => (
-                self.line_col(f, s.start()),
-                self.line_col(f, s.end().max(s.start())),
-            ),
-            _ => (
-                LineCol { line: 1, column: 1 },
-                LineCol { line: 1, column: 1 },
-            ),
-        }
-    }
-}
-
-/// A file of the report, by its address (cheaper to hash than its path).
-fn key(f: &SourceFile) -> usize {
-    std::ptr::from_ref(f) as usize
-}
-
-/// Line:column of each of `offsets` (ascending) in `text`, as
-/// [`crate::span::LineIndex::line_col`] gives them: lines end at LF, CR LF
-/// or a lone CR; offsets past the end map to the end, offsets inside a
-/// character to that character; columns count characters from 1.
-fn sweep(text: &str, offsets: &[usize]) -> Vec<LineCol> {
-    let b = text.as_bytes();
-    // lone CRs only need looking for when the text has a CR at all
-    let has_cr = memchr::memchr(b'\r', b).is_some();
-    let mut out = Vec::with_capacity(offsets.len());
-    let mut line = 1usize;
-    let mut line_start = 0usize;
-    let mut at = 0usize;
-    for &offset in offsets {
-        let offset = offset.min(text.len());
-        // the lines that start in (at, offset]: those after an LF or a lone
-        // CR at a position in [at, offset) (a CR LF's line starts after its LF)
-        let starts = breaks(b, at, offset, has_cr);
-        at = offset;
-        if starts > 0 {
-            line += starts;
-            // the last of them: after the last break before `offset`
-            let mut end = offset;
-            line_start = loop {
-                match memchr::memrchr2(b'\n', b'\r', &b[line_start..end]) {
-                    Some(k) => {
-                        let i = line_start + k;
-                        if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                            // (only when its LF is at `offset`: not a start yet)
-                            end = i;
-                        } else {
-                            break i + 1;
-                        }
-                    }
-                    None => break line_start,
-                }
-            };
-        }
-        let mut end = offset;
-        while end > line_start && !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.push(LineCol {
-            line: line as u32,
-            column: text[line_start..end].chars().count() as u32 + 1,
-        });
-    }
-    out
-}
-
-/// LFs and lone CRs (not followed by an LF) at the positions `from..to` of `b`.
-fn breaks(b: &[u8], from: usize, to: usize, has_cr: bool) -> usize {
-    let s = &b[from..to];
-    if s.is_empty() {
-        return 0;
-    }
-    if !has_cr {
-        return count_byte(s, b'\n');
-    }
-    // the last byte's successor may be past the end: that one on its own
-    let (body, last) = match to.checked_sub(1) {
-        Some(l) if l >= from && to == b.len() => (&b[from..l], Some(b[l])),
-        _ => (s, None),
-    };
-    let next = &b[from + 1..from + 1 + body.len()];
-    let mut n = 0usize;
-    for (c, d) in body.chunks(255).zip(next.chunks(255)) {
-        let k = c.len().min(d.len());
-        let (c, d) = (&c[..k], &d[..k]);
-        let mut m = 0u8;
-        for i in 0..k {
-            m += u8::from((c[i] == b'\n') | ((c[i] == b'\r') & (d[i] != b'\n')));
-        }
-        n += usize::from(m);
-    }
-    n + usize::from(matches!(last, Some(b'\n' | b'\r')))
-}
-
-/// How many bytes of `s` are `x` (in blocks whose counts fit a byte, so
-/// that the compiler can count many bytes at once).
-fn count_byte(s: &[u8], x: u8) -> usize {
-    let mut n = 0usize;
-    for c in s.chunks(255) {
-        let mut m = 0u8;
-        for &y in c {
-            m += u8::from(y == x);
-        }
-        n += usize::from(m);
-    }
-    n
-}
-
 fn index(report: &Report) -> Files<'_> {
     report.files.iter().map(|f| (f.path.as_path(), f)).collect()
 }
@@ -318,9 +115,13 @@ fn file_of<'a>(files: &Files<'a>, d: &Diagnostic) -> Option<&'a SourceFile> {
 
 /// One source line with a caret under `span` (`prefix` is the gutter width).
 fn snippet(out: &mut String, f: &SourceFile, span: Span, gutter: usize, label: Option<&str>) {
-    let a = f.lines().line_col(&f.text, span.start());
-    let b = f.lines().line_col(&f.text, span.end().max(span.start()));
-    let line = f.lines().line_text(&f.text, a.line);
+    let (Some(a), Some(b), Some(line)) = (
+        f.line_col(span.start()),
+        f.line_col(span.end().max(span.start())),
+        f.line_col(span.start()).and_then(|a| f.line_text(a.line)),
+    ) else {
+        return;
+    };
     let chars: Vec<char> = line.chars().collect();
     let col = (a.column as usize).saturating_sub(1).min(chars.len());
     let mut width = if b.line == a.line {
@@ -357,7 +158,6 @@ fn snippet(out: &mut String, f: &SourceFile, span: Span, gutter: usize, label: O
 
 /// rustc-style text: `error[CODE]: message`, `--> file:line:col`, the line and a caret.
 pub fn human(report: &Report) -> String {
-    super::index_lines(&report.files, &report.diagnostics);
     let files = index(report);
     let mut out = String::new();
     for d in &report.diagnostics {
@@ -373,8 +173,8 @@ pub fn human(report: &Report) -> String {
                         .or(d.file.as_deref())
                         .and_then(|p| files.get(p).copied())?;
                     Some(
-                        lf.lines()
-                            .line_col(&lf.text, l.span.start())
+                        lf.line_col(l.span.start())
+                            .unwrap_or(ONE)
                             .line
                             .to_string()
                             .len(),
@@ -395,14 +195,14 @@ pub fn human(report: &Report) -> String {
             );
         }
         if let (Some(f), Some(s)) = (file, d.span) {
-            if !f.text.is_empty() {
+            if f.text_len() > 0 {
                 snippet(&mut out, f, s, gutter, None);
             }
         }
         for l in &d.labels {
             let lp = l.file.as_deref().or(d.file.as_deref());
             if let Some(lf) = lp.and_then(|p| files.get(p).copied()) {
-                let lc = lf.lines().line_col(&lf.text, l.span.start());
+                let lc = lf.line_col(l.span.start()).unwrap_or(ONE);
                 let _ = writeln!(
                     out,
                     "{:>gutter$}::: {}:{}:{}",
@@ -474,13 +274,12 @@ struct JsonFinding<'a> {
 /// A JSON array; each finding has `code`, `name`, `severity`, `message`, `file`,
 /// `line`, `column`, `end_line`, `end_column` (1-based; columns in characters).
 pub fn json(report: &Report) -> String {
-    let pos = Positions::new(report);
-    let files = &pos.files;
+    let files = &index(report);
     let v: Vec<JsonFinding> = report
         .diagnostics
         .iter()
         .map(|d| {
-            let (a, b) = pos.locate(file_of(files, d), d.span);
+            let (a, b) = locate(file_of(files, d), d.span);
             JsonFinding {
                 code: &d.code,
                 name: super::rules::rule(&d.code).map_or("", |r| r.name),
@@ -498,9 +297,7 @@ pub fn json(report: &Report) -> String {
                     .map(|l| {
                         let lp = l.file.as_deref().or(d.file.as_deref());
                         let lf = lp.and_then(|p| files.get(p).copied());
-                        let la = lf.map_or(LineCol { line: 1, column: 1 }, |f| {
-                            pos.line_col(f, l.span.start())
-                        });
+                        let la = lf.and_then(|f| f.line_col(l.span.start())).unwrap_or(ONE);
                         JsonLabel {
                             file: lp.map(path_cow),
                             line: la.line,
@@ -557,8 +354,7 @@ fn uri(p: &Path) -> String {
 
 /// SARIF 2.1.0 with `tool.driver.rules` (every validation rule, with help) and one result per finding.
 pub fn sarif(report: &Report) -> String {
-    let pos = Positions::new(report);
-    let files = &pos.files;
+    let files = &index(report);
     let rules: Vec<_> = super::RULES
         .iter()
         .map(|r| {
@@ -577,7 +373,7 @@ pub fn sarif(report: &Report) -> String {
         .diagnostics
         .iter()
         .map(|d| {
-            let (a, b) = pos.locate(file_of(files, d), d.span);
+            let (a, b) = locate(file_of(files, d), d.span);
             let mut res = json!({
                 "ruleId": d.code,
                 "level": sarif_level(d.severity),
@@ -619,62 +415,4 @@ pub fn sarif(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::span::LineIndex;
-
-    #[test]
-    fn sweep_agrees_with_the_line_index() {
-        for text in [
-            "",
-            "a",
-            "\n",
-            "ab\ncd\r\nef\rgh\r\n\r\n\n\rij",
-            "é€\r\n𝄞x\r\rz\n",
-            "no line break at all, but long enough",
-        ] {
-            let index = LineIndex::new(text);
-            let offsets: Vec<usize> = (0..text.len() + 3).collect();
-            let swept = sweep(text, &offsets);
-            for (&o, got) in offsets.iter().zip(swept) {
-                assert_eq!(got, index.line_col(text, o), "{text:?} at {o}");
-            }
-            // sparse offsets too (the sweep skips ahead)
-            let sparse: Vec<usize> = offsets.iter().copied().step_by(3).collect();
-            for (&o, got) in sparse.iter().zip(sweep(text, &sparse)) {
-                assert_eq!(got, index.line_col(text, o), "{text:?} at {o}");
-            }
-        }
-    }
-
-    #[test]
-    fn sweep_agrees_on_long_texts_with_every_kind_of_break() {
-        let pieces = [
-            "a\r\n",
-            "bé\n",
-            "\r",
-            "c\rd",
-            "\r\r\n",
-            "\n\r",
-            "€€€€",
-            "xyz",
-        ];
-        let mut text = String::new();
-        for k in 0..700usize {
-            text.push_str(pieces[(k * 7 + k / 5) % pieces.len()]);
-            text.push_str(&"w".repeat(k % 300));
-        }
-        let index = LineIndex::new(&text);
-        for step in [1, 2, 3, 5, 64, 255, 256, 1000, 4099] {
-            for first in [0, 1, 2] {
-                let offsets: Vec<usize> = (first..text.len() + 2).step_by(step).collect();
-                for (&o, got) in offsets.iter().zip(sweep(&text, &offsets)) {
-                    assert_eq!(got, index.line_col(&text, o), "step {step} at {o}");
-                }
-            }
-        }
-    }
 }
