@@ -10,6 +10,7 @@ use crate::xml::decode::{Decoded, EncodingConflict};
 use crate::xml::reader::{EventObserver, ParseError};
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use super::SourceFile;
 use super::checks;
@@ -226,7 +227,6 @@ fn stem_lower(p: &Path) -> String {
 struct Group {
     admx: Vec<usize>,
     adml: Vec<usize>,
-    bytes: u64,
 }
 
 /// What checking one group produced.
@@ -375,19 +375,7 @@ pub(crate) fn check_set(
         .clamp(1, 8)
         .min(if paths.len() >= 8 { paths.len() } else { 1 });
 
-    // 1. the size of every file (the sizes order the groups)
-    let order: Vec<usize> = (0..paths.len()).collect();
-    let sized = pool(&order, threads, Spare::default, |_, i| {
-        std::fs::metadata(paths[i])
-            .map(|m| m.len())
-            .map_err(|e| Error::io(paths[i], e))
-    });
-    let mut sizes = Vec::with_capacity(sized.len());
-    for r in sized {
-        sizes.push(r.unwrap_or_else(|| Err(Error::Invalid("a reader thread failed".into())))?);
-    }
-
-    // 2. the groups
+    // 1. the groups
     let mut groups: Vec<Group> = Vec::new();
     let mut by_stem: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, stem) in stems.iter().enumerate().take(nx) {
@@ -407,15 +395,6 @@ pub(crate) fn check_set(
         };
         groups[g].adml.push(j);
     }
-    for g in &mut groups {
-        g.bytes = g
-            .admx
-            .iter()
-            .copied()
-            .chain(g.adml.iter().map(|j| nx + j))
-            .map(|i| sizes[i])
-            .sum();
-    }
     let mut store_cultures: BTreeMap<String, String> = BTreeMap::new();
     for c in cultures.iter().flatten() {
         store_cultures
@@ -423,13 +402,30 @@ pub(crate) fn check_set(
             .or_insert_with(|| c.clone());
     }
 
-    // 3. check the groups, largest first
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by_key(|&g| std::cmp::Reverse(groups[g].bytes));
+    // 2. the size of every file, then the groups, largest first, on the
+    // same threads
     let store = set.store;
-    let outs = pool(
-        &order,
+    let (sizes, outs) = pool(
+        paths.len(),
         threads,
+        |i| std::fs::metadata(paths[i]).map(|m| m.len()),
+        |sizes| {
+            let mut bytes = Vec::with_capacity(groups.len());
+            for g in &groups {
+                let mut sum = 0u64;
+                for i in g.admx.iter().copied().chain(g.adml.iter().map(|j| nx + j)) {
+                    match sizes[i].get() {
+                        Some(Ok(n)) => sum += n,
+                        // (no checks: the error is reported below)
+                        _ => return Vec::new(),
+                    }
+                }
+                bytes.push(sum);
+            }
+            let mut order: Vec<usize> = (0..groups.len()).collect();
+            order.sort_by_key(|&g| std::cmp::Reverse(bytes[g]));
+            order
+        },
         Spare::default,
         |spare, gi| -> Result<GroupOut> {
             let g = &groups[gi];
@@ -518,7 +514,15 @@ pub(crate) fn check_set(
         },
     );
 
-    // 4. put the findings in layer and file order
+    for (i, size) in sizes.into_iter().enumerate() {
+        match size {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(Error::io(paths[i], e)),
+            None => return Err(Error::Invalid("a reader thread failed".into())),
+        }
+    }
+
+    // 3. put the findings in layer and file order
     let mut files: Vec<Option<SourceFile>> = (0..paths.len()).map(|_| None).collect();
     let mut stamps: Vec<Stamp> = vec![Stamp::default(); paths.len()];
     let mut load_diags: Vec<Vec<Diagnostic>> = (0..paths.len()).map(|_| Vec::new()).collect();
@@ -662,48 +666,98 @@ fn misplaced(set: &InputSet, j: usize) -> Option<Diagnostic> {
         .then(|| diag("XML007", msg, Span::new(0, 0)).with_file(p.clone()))
 }
 
-/// `f(state, i)` for every `i` of `order` on `threads` threads (the calling
-/// one and helpers) that each take the next one as they go, each with a
-/// state of its own made by `init`; results by `i` (`None`: `f` panicked
-/// on it).
-fn pool<R: Send, S>(
-    order: &[usize],
+/// Two rounds of jobs on `threads` threads, the calling one and helpers
+/// started once for both: `first(i)` for every `i < n`, then `second(state,
+/// j)` for every `j` of the order that `plan` (on the calling thread) makes
+/// of the first round's results once they are all in. In each round every
+/// thread takes the next job as it goes; in the second, each has a state of
+/// its own made by `init`. Results by index (`None`: the job panicked, or
+/// one before it on the same thread did).
+///
+/// Helpers wait for the plan spinning (it comes within a fraction of a
+/// millisecond): a thread that blocks may be woken late on a busy machine.
+#[allow(clippy::type_complexity)]
+fn pool<A: Send + Sync, R: Send, S>(
+    n: usize,
     threads: usize,
+    first: impl Fn(usize) -> A + Sync,
+    plan: impl FnOnce(&[OnceLock<A>]) -> Vec<usize>,
     init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, usize) -> R + Sync,
-) -> Vec<Option<R>> {
-    let n = order.iter().max().map_or(0, |m| m + 1);
-    let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
-    if threads <= 1 {
-        let mut state = init();
-        for &i in order {
-            out[i] = Some(f(&mut state, i));
+    second: impl Fn(&mut S, usize) -> R + Sync,
+) -> (Vec<Option<A>>, Vec<Option<R>>) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    const CHUNK: usize = 16;
+    let firsts: Vec<OnceLock<A>> = (0..n).map(|_| OnceLock::new()).collect();
+    let chunks = n.div_ceil(CHUNK);
+    let next_chunk = AtomicUsize::new(0);
+    let chunks_done = AtomicUsize::new(0);
+    let order: OnceLock<Vec<usize>> = OnceLock::new();
+    let next = AtomicUsize::new(0);
+    let round1 = || loop {
+        let c = next_chunk.fetch_add(1, Ordering::Relaxed);
+        if c >= chunks {
+            break;
         }
-        return out;
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut state = init();
+        // (a panic leaves the rest of the chunk without results)
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                let _ = firsts[i].set(first(i));
+            }
+        }));
+        chunks_done.fetch_add(1, Ordering::Release);
+    };
+    let round2 = |order: &[usize]| {
         let mut mine = Vec::new();
-        loop {
-            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&i) = order.get(k) else { break };
-            mine.push((i, f(&mut state, i)));
-        }
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut state = init();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&j) = order.get(k) else { break };
+                mine.push((j, second(&mut state, j)));
+            }
+        }));
         mine
     };
+    let wait = |ready: &dyn Fn() -> bool| {
+        let mut spins = 0u32;
+        while !ready() {
+            spins = spins.saturating_add(1);
+            if spins < 1 << 14 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    };
+    let planned = AtomicBool::new(false);
     let parts: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        // (a panic here is taken like one on a helper thread: its jobs fail)
-        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
-        let mut parts = vec![mine.unwrap_or_default()];
-        parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
+        let helpers: Vec<_> = (1..threads.max(1))
+            .map(|_| {
+                s.spawn(|| {
+                    round1();
+                    wait(&|| planned.load(Ordering::Acquire));
+                    round2(order.get().map_or(&[][..], Vec::as_slice))
+                })
+            })
+            .collect();
+        round1();
+        wait(&|| chunks_done.load(Ordering::Acquire) >= chunks);
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan(&firsts)));
+        let _ = order.set(made.unwrap_or_default());
+        planned.store(true, Ordering::Release);
+        let mut parts = vec![round2(order.get().map_or(&[][..], Vec::as_slice))];
+        parts.extend(helpers.into_iter().map(|h| h.join().unwrap_or_default()));
         parts
     });
-    for (i, r) in parts.into_iter().flatten() {
-        out[i] = Some(r);
+    let m = order
+        .get()
+        .and_then(|o| o.iter().max())
+        .map_or(0, |m| m + 1);
+    let mut out: Vec<Option<R>> = (0..m).map(|_| None).collect();
+    for (j, r) in parts.into_iter().flatten() {
+        out[j] = Some(r);
     }
-    out
+    (firsts.into_iter().map(OnceLock::into_inner).collect(), out)
 }
 
 pub(crate) enum Doc {
