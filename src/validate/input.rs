@@ -700,8 +700,9 @@ fn pool<A: Send + Sync, R: Send, S>(
         }
         // (a panic leaves the rest of the chunk without results)
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                let _ = firsts[i].set(first(i));
+            let from = c * CHUNK;
+            for (i, slot) in firsts.iter().enumerate().skip(from).take(CHUNK) {
+                let _ = slot.set(first(i));
             }
         }));
         chunks_done.fetch_add(1, Ordering::Release);
