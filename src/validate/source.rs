@@ -195,11 +195,9 @@ fn breaks(b: &[u8], from: usize, to: usize, has_cr: bool) -> usize {
     let next = &b[from + 1..from + 1 + body.len()];
     let mut n = 0usize;
     for (c, d) in body.chunks(255).zip(next.chunks(255)) {
-        let k = c.len().min(d.len());
-        let (c, d) = (&c[..k], &d[..k]);
         let mut m = 0u8;
-        for i in 0..k {
-            m += u8::from((c[i] == b'\n') | ((c[i] == b'\r') & (d[i] != b'\n')));
+        for (&x, &y) in c.iter().zip(d) {
+            m += u8::from((x == b'\n') | ((x == b'\r') & (y != b'\n')));
         }
         n += usize::from(m);
     }
