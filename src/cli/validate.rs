@@ -64,7 +64,7 @@ pub fn validate(args: ValidateArgs, out: &mut dyn Write) -> anyhow::Result<ExitS
     } else {
         ExitStatus::Clean
     };
-    // The process ends right after this: freeing the texts of every file
+    // The process ends right after this: freeing the kept lines of every file
     // and the findings one by one would only delay the exit.
     std::mem::forget(rendered);
     std::mem::forget(report);

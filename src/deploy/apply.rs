@@ -58,7 +58,7 @@ pub struct ApplyReport {
     /// Findings about the incoming templates (errors block the run), with
     /// file paths of the sources.
     pub diagnostics: Vec<Diagnostic>,
-    /// The same findings with the files' texts, for rendering with
+    /// The same findings with the lines they point into, for rendering with
     /// [`crate::validate::render`].
     #[serde(skip)]
     pub validation: crate::validate::Report,

@@ -46,7 +46,7 @@ pub struct CheckReport {
     pub interrupted: Vec<String>,
     /// The validator's findings for the whole store.
     pub diagnostics: Vec<Diagnostic>,
-    /// The same findings with the files' texts, for rendering with [`crate::validate::render`].
+    /// The same findings with the lines they point into, for rendering with [`crate::validate::render`].
     #[serde(skip)]
     pub validation: crate::validate::Report,
 }
