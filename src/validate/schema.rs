@@ -15,7 +15,9 @@
 //! `longDecimal` value) are accepted under the `windows` profile and are
 //! `SCH003` under `strict`, since the published schema lacks them.
 
-use crate::xml::reader::{Event, EventObserver, ParseError, Tag, XmlReader, attr_span};
+use std::borrow::Cow;
+
+use crate::xml::reader::{Event, EventObserver, ParseError, Tag, XmlReader, attr_span, duplicate};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::namespaces;
@@ -42,12 +44,93 @@ pub(crate) enum Ty {
     AnyUri,
 }
 
+/// A name as a few words, compared without a call: its length, its
+/// first and its last bytes (overlapping). Two names of at most 16 bytes
+/// are equal exactly when their keys are; longer ones must be compared too
+/// (see [`Key::is`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Key {
+    len: usize,
+    /// Up to 8 bytes: the first 8, or the first and last 4 (2, 1).
+    head: u64,
+    /// The last 8 bytes when there are more than 8.
+    tail: u64,
+}
+
+/// `n` (at most 8) bytes of `b` from `at`, little-endian.
+const fn load(b: &[u8], at: usize, n: usize) -> u64 {
+    let mut x = 0;
+    let mut i = 0;
+    while i < n {
+        x |= (b[at + i] as u64) << (8 * i);
+        i += 1;
+    }
+    x
+}
+
+impl Key {
+    /// The key of a table name (as [`Key::of`]).
+    const fn of_const(s: &str) -> Key {
+        let b = s.as_bytes();
+        let n = b.len();
+        let (head, tail) = if n >= 8 {
+            (load(b, 0, 8), load(b, n - 8, 8))
+        } else if n >= 4 {
+            (load(b, 0, 4) | (load(b, n - 4, 4) << 32), 0)
+        } else if n >= 2 {
+            (load(b, 0, 2) | (load(b, n - 2, 2) << 16), 0)
+        } else if n == 1 {
+            (b[0] as u64, 0)
+        } else {
+            (0, 0)
+        };
+        Key { len: n, head, tail }
+    }
+
+    /// The key of `s`.
+    #[inline(always)]
+    fn of(s: &str) -> Key {
+        let b = s.as_bytes();
+        let n = b.len();
+        let w8 = |i: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[i..i + 8]);
+            u64::from_le_bytes(a)
+        };
+        let w4 = |i: usize| {
+            let mut a = [0u8; 4];
+            a.copy_from_slice(&b[i..i + 4]);
+            u64::from(u32::from_le_bytes(a))
+        };
+        let w2 = |i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
+        let (head, tail) = if n >= 8 {
+            (w8(0), w8(n - 8))
+        } else if n >= 4 {
+            (w4(0) | (w4(n - 4) << 32), 0)
+        } else if n >= 2 {
+            (w2(0) | (w2(n - 2) << 16), 0)
+        } else if n == 1 {
+            (u64::from(b[0]), 0)
+        } else {
+            (0, 0)
+        };
+        Key { len: n, head, tail }
+    }
+
+    /// `a` (with this key) is `b` (with key `kb`).
+    #[inline(always)]
+    fn is(&self, a: &str, kb: &Key, b: &str) -> bool {
+        *self == *kb && (self.len <= 16 || a == b)
+    }
+}
+
 /// One attribute declaration.
 #[derive(Debug)]
 pub(crate) struct AttrDef {
     pub name: &'static str,
     pub ty: Ty,
     pub required: bool,
+    key: Key,
 }
 
 /// Content model.
@@ -82,6 +165,7 @@ pub(crate) struct ElemDef {
     pub extension: bool,
     /// Bit `i`: `attrs[i]` is required.
     pub required: u32,
+    key: Key,
 }
 
 /// The required-attribute bits of `attrs` (see [`ElemDef::required`]).
@@ -104,6 +188,7 @@ const fn a(name: &'static str, ty: Ty) -> AttrDef {
         name,
         ty,
         required: false,
+        key: Key::of_const(name),
     }
 }
 const fn r(name: &'static str, ty: Ty) -> AttrDef {
@@ -111,6 +196,7 @@ const fn r(name: &'static str, ty: Ty) -> AttrDef {
         name,
         ty,
         required: true,
+        key: Key::of_const(name),
     }
 }
 const fn p(alts: &'static [&'static ElemDef], min: u32, max: u32) -> Particle {
@@ -123,6 +209,7 @@ const fn el(name: &'static str, attrs: &'static [AttrDef], content: Content) -> 
         content,
         extension: false,
         required: required_bits(attrs),
+        key: Key::of_const(name),
     }
 }
 const fn ext(name: &'static str, attrs: &'static [AttrDef], content: Content) -> ElemDef {
@@ -132,6 +219,7 @@ const fn ext(name: &'static str, attrs: &'static [AttrDef], content: Content) ->
         content,
         extension: true,
         required: required_bits(attrs),
+        key: Key::of_const(name),
     }
 }
 
@@ -852,6 +940,8 @@ pub(crate) struct Checker {
     root_ns: Option<String>,
     root_decls: usize,
     seen_root: bool,
+    /// Memory for the attributes of a tag.
+    attr_buf: Vec<Attr<'static>>,
 }
 
 impl Checker {
@@ -866,6 +956,7 @@ impl Checker {
             root_ns: None,
             root_decls: 0,
             seen_root: false,
+            attr_buf: Vec::new(),
         }
     }
 
@@ -895,52 +986,49 @@ impl Checker {
         let qname = tag.name();
         let local = tag.local_name();
         let tspan = tag.span;
-        // The attributes: the usual few, with values as written, in an
-        // array on the stack; any other case in a vector of owned values.
-        let mut inline: [(&str, &str); INLINE_ATTRS] = [("", ""); INLINE_ATTRS];
-        let mut n_inline = 0;
-        let mut owned: Vec<(&str, std::borrow::Cow<'_, str>)> = Vec::new();
+        // The attributes (in the vector of the last tag, emptied).
+        let mut attrs: Vec<Attr<'_>> = reuse(std::mem::take(&mut self.attr_buf));
         let mut xmlns = false;
-        for a in tag.attributes() {
-            match a {
-                Ok((n, v)) => {
-                    xmlns |= n.starts_with("xmlns");
-                    match v {
-                        std::borrow::Cow::Borrowed(v)
-                            if owned.is_empty() && n_inline < INLINE_ATTRS =>
-                        {
-                            inline[n_inline] = (n, v);
-                            n_inline += 1;
-                        }
-                        v => {
-                            if owned.is_empty() {
-                                owned.extend(
-                                    inline[..n_inline]
-                                        .iter()
-                                        .map(|&(n, v)| (n, std::borrow::Cow::Borrowed(v))),
-                                );
-                            }
-                            owned.push((n, v));
-                        }
-                    }
-                }
-                Err(e) => {
+        if let Some(plain) = tag.plain_attributes() {
+            // The usual tag: its values as written, each name checked
+            // here against the ones before (as `Tag::attributes` would).
+            for (n, at, v) in plain {
+                let key = Key::of(n);
+                if attrs.iter().any(|a| key.is(n, &a.key, a.name)) {
+                    let e = duplicate(text, n, at);
                     self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
                     return;
                 }
+                xmlns |= n.starts_with("xmlns");
+                attrs.push(Attr {
+                    name: n,
+                    key,
+                    value: Cow::Borrowed(v),
+                });
+            }
+        } else {
+            for a in tag.attributes() {
+                match a {
+                    Ok((n, v)) => {
+                        xmlns |= n.starts_with("xmlns");
+                        attrs.push(Attr {
+                            name: n,
+                            key: Key::of(n),
+                            value: v,
+                        });
+                    }
+                    Err(e) => {
+                        self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
+                        return;
+                    }
+                }
             }
         }
-        let all: Vec<(&str, &str)>;
-        let attrs: &[(&str, &str)] = if owned.is_empty() {
-            &inline[..n_inline]
-        } else {
-            all = owned.iter().map(|(n, v)| (*n, v.as_ref())).collect();
-            &all
-        };
         let ns = &mut self.ns;
         let mut ns_pushed = 0;
         if xmlns {
-            for &(n, v) in attrs {
+            for a in &attrs {
+                let (n, v) = (a.name, &*a.value);
                 if n == "xmlns" {
                     ns.push((String::new(), v.to_string()));
                     ns_pushed += 1;
@@ -1046,8 +1134,10 @@ impl Checker {
             };
         }
         if let Some(d) = def {
-            check_attrs(&mut out.diagnostics, text, d, attrs, ns, tspan);
+            check_attrs(&mut out.diagnostics, text, d, &attrs, ns, tspan);
         }
+        attrs.clear();
+        self.attr_buf = reuse(attrs);
         let frame = Frame {
             def,
             start: tspan.start(),
@@ -1152,8 +1242,19 @@ impl EventObserver for Checker {
     }
 }
 
-/// Attributes of a tag kept on the stack (more go to the heap).
-const INLINE_ATTRS: usize = 10;
+/// An attribute of the start tag being checked.
+struct Attr<'t> {
+    name: &'t str,
+    key: Key,
+    value: Cow<'t, str>,
+}
+
+/// The empty vector `v` for other attributes (its memory kept: no
+/// allocation per tag).
+fn reuse<'b>(mut v: Vec<Attr<'_>>) -> Vec<Attr<'b>> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("empty")).collect()
+}
 
 /// Walks `text` (decoded) alone and checks it against the schema tables.
 /// `strict`: reject the documented extensions (`longDecimal`, ...).
@@ -1197,17 +1298,22 @@ fn check_attrs(
     out: &mut Vec<Diagnostic>,
     text: &str,
     d: &ElemDef,
-    attrs: &[(&str, &str)],
+    attrs: &[Attr<'_>],
     ns: &[(String, String)],
     tag: Span,
 ) {
     // the attribute declarations seen (bit i: d.attrs[i]; fewer than 32)
     let mut seen = 0u32;
-    for &(name, value) in attrs {
+    for at in attrs {
+        let (name, value) = (at.name, &*at.value);
         let value_span = || attr_span(text, tag, name).unwrap_or(tag);
         // (a declared name never starts with `xmlns` nor has a prefix: the
         // attributes skipped below match none)
-        match d.attrs.iter().position(|x| x.name == name) {
+        match d
+            .attrs
+            .iter()
+            .position(|x| x.key.is(x.name, &at.key, name))
+        {
             None => {
                 if name == "xmlns" || name.starts_with("xmlns:") {
                     continue;
@@ -1298,7 +1404,8 @@ fn child(
             return None;
         }
     };
-    let find = |p: &Particle| p.alts.iter().copied().find(|d| d.name == local);
+    let key = Key::of(local);
+    let find = |p: &Particle| p.alts.iter().copied().find(|d| d.key.is(d.name, &key, local));
     // current particle
     let mut i = parent.pi;
     let mut count = parent.count;

@@ -157,6 +157,24 @@ impl<'a> Tag<'a> {
         }
     }
 
+    /// For a tag whose attributes the tokenizer found well-formed with
+    /// plain values: those attributes as written, `(name, where the name
+    /// starts, value)`, in order, *without* the duplicate check of
+    /// [`Tag::attributes`] (the caller makes it, see [`duplicate`]).
+    /// `None` for any other tag.
+    pub(crate) fn plain_attributes(&self) -> Option<PlainAttributes<'a>> {
+        if !self.clean {
+            return None;
+        }
+        let mut scan = Scanner::new(
+            self.text,
+            self.span.start() + 1 + self.name.len(),
+            self.attrs_end as usize,
+        );
+        scan.trusted = true;
+        Some(PlainAttributes { scan })
+    }
+
     /// All attributes as owned [`RawAttribute`]s.
     pub fn raw_attributes(&self) -> Result<Vec<RawAttribute>, ParseError> {
         let mut out = Vec::new();
@@ -239,9 +257,27 @@ impl<'a> Attributes<'a> {
     }
 }
 
+/// Iterator over the attributes of a clean tag; see [`Tag::plain_attributes`].
+#[derive(Debug)]
+pub(crate) struct PlainAttributes<'a> {
+    scan: Scanner<'a>,
+}
+
+impl<'a> Iterator for PlainAttributes<'a> {
+    type Item = (&'a str, usize, &'a str);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let a = self.scan.next_trusted()?;
+        Some((a.name, a.name_at, a.raw))
+    }
+}
+
+/// The error [`Tag::attributes`] gives for the attribute `name` at
+/// `name_at` of `text` when the tag had it before.
 #[cold]
 #[inline(never)]
-fn duplicate(text: &str, name: &str, name_at: usize) -> ParseError {
+pub(crate) fn duplicate(text: &str, name: &str, name_at: usize) -> ParseError {
     ParseError::in_text(
         text,
         Span::new(name_at, name_at + name.len()),
