@@ -1108,8 +1108,9 @@ impl Checker {
             self.root_decls = ns.len();
         } else {
             let parent = self.stack.last_mut().expect("inside root");
-            let same_ns =
-                elem_ns.unwrap_or_default() == self.root_ns.as_deref().unwrap_or_default();
+            // (a plain element is in the root's namespace)
+            let same_ns = plain
+                || elem_ns.unwrap_or_default() == self.root_ns.as_deref().unwrap_or_default();
             def = if same_ns {
                 child(
                     &mut out.diagnostics,
@@ -1499,7 +1500,7 @@ fn child(
     None
 }
 
-#[inline]
+#[inline(always)]
 fn ext_check(
     out: &mut Vec<Diagnostic>,
     d: &'static ElemDef,
@@ -1507,13 +1508,19 @@ fn ext_check(
     strict: bool,
 ) -> &'static ElemDef {
     if strict && d.extension {
-        out.push(diag(
-            "SCH003",
-            format!("expected elements of Microsoft's published schema, found `<{}>` (documented, but not in the schema)", d.name),
-            tag,
-        ));
+        ext_found(out, d, tag);
     }
     d
+}
+
+#[cold]
+#[inline(never)]
+fn ext_found(out: &mut Vec<Diagnostic>, d: &'static ElemDef, tag: Span) {
+    out.push(diag(
+        "SCH003",
+        format!("expected elements of Microsoft's published schema, found `<{}>` (documented, but not in the schema)", d.name),
+        tag,
+    ));
 }
 
 /// Character data for [`text_in`].
