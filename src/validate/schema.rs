@@ -17,7 +17,9 @@
 
 use std::borrow::Cow;
 
-use crate::xml::reader::{Event, EventObserver, ParseError, Tag, XmlReader, attr_span, duplicate};
+use crate::xml::reader::{
+    Event, EventObserver, ParseError, Tag, XmlReader, attr_span, duplicate, name_words,
+};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::namespaces;
@@ -44,16 +46,13 @@ pub(crate) enum Ty {
     AnyUri,
 }
 
-/// A name as a few words, compared without a call: its length, its
-/// first and its last bytes (overlapping). Two names of at most 16 bytes
-/// are equal exactly when their keys are; longer ones must be compared too
-/// (see [`Key::is`]).
+/// A name as a few words, compared without a call: its length and
+/// [`name_words`]. Two names of at most 16 bytes are equal exactly when
+/// their keys are; longer ones must be compared too (see [`Key::is`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Key {
     len: usize,
-    /// Up to 8 bytes: the first 8, or the first and last 4 (2, 1).
     head: u64,
-    /// The last 8 bytes when there are more than 8.
     tail: u64,
 }
 
@@ -73,8 +72,10 @@ impl Key {
     const fn of_const(s: &str) -> Key {
         let b = s.as_bytes();
         let n = b.len();
-        let (head, tail) = if n >= 8 {
+        let (head, tail) = if n > 8 {
             (load(b, 0, 8), load(b, n - 8, 8))
+        } else if n == 8 {
+            (load(b, 0, 8), 0)
         } else if n >= 4 {
             (load(b, 0, 4) | (load(b, n - 4, 4) << 32), 0)
         } else if n >= 2 {
@@ -90,31 +91,12 @@ impl Key {
     /// The key of `s`.
     #[inline(always)]
     fn of(s: &str) -> Key {
-        let b = s.as_bytes();
-        let n = b.len();
-        let w8 = |i: usize| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(&b[i..i + 8]);
-            u64::from_le_bytes(a)
-        };
-        let w4 = |i: usize| {
-            let mut a = [0u8; 4];
-            a.copy_from_slice(&b[i..i + 4]);
-            u64::from(u32::from_le_bytes(a))
-        };
-        let w2 = |i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
-        let (head, tail) = if n >= 8 {
-            (w8(0), w8(n - 8))
-        } else if n >= 4 {
-            (w4(0) | (w4(n - 4) << 32), 0)
-        } else if n >= 2 {
-            (w2(0) | (w2(n - 2) << 16), 0)
-        } else if n == 1 {
-            (u64::from(b[0]), 0)
-        } else {
-            (0, 0)
-        };
-        Key { len: n, head, tail }
+        let (head, tail) = name_words(s);
+        Key {
+            len: s.len(),
+            head,
+            tail,
+        }
     }
 
     /// `a` (with this key) is `b` (with key `kb`).
@@ -1109,8 +1091,8 @@ impl Checker {
         } else {
             let parent = self.stack.last_mut().expect("inside root");
             // (a plain element is in the root's namespace)
-            let same_ns = plain
-                || elem_ns.unwrap_or_default() == self.root_ns.as_deref().unwrap_or_default();
+            let same_ns =
+                plain || elem_ns.unwrap_or_default() == self.root_ns.as_deref().unwrap_or_default();
             def = if same_ns {
                 child(
                     &mut out.diagnostics,
@@ -1310,11 +1292,7 @@ fn check_attrs(
         let value_span = || attr_span(text, tag, name).unwrap_or(tag);
         // (a declared name never starts with `xmlns` nor has a prefix: the
         // attributes skipped below match none)
-        match d
-            .attrs
-            .iter()
-            .position(|x| x.key.is(x.name, &at.key, name))
-        {
+        match d.attrs.iter().position(|x| x.key.is(x.name, &at.key, name)) {
             None => {
                 if name == "xmlns" || name.starts_with("xmlns:") {
                     continue;
@@ -1406,7 +1384,12 @@ fn child(
         }
     };
     let key = Key::of(local);
-    let find = |p: &Particle| p.alts.iter().copied().find(|d| d.key.is(d.name, &key, local));
+    let find = |p: &Particle| {
+        p.alts
+            .iter()
+            .copied()
+            .find(|d| d.key.is(d.name, &key, local))
+    };
     // current particle
     let mut i = parent.pi;
     let mut count = parent.count;
@@ -1693,6 +1676,50 @@ mod tests {
             }
         }
         assert!(ridden >= 16, "{ridden}");
+    }
+
+    /// The keys of table names are the keys of the same names read.
+    #[test]
+    fn keys() {
+        let names = [
+            "",
+            "a",
+            "id",
+            "key",
+            "name",
+            "class",
+            "string",
+            "keyword",
+            "elements",
+            "valueName",
+            "displayName",
+            "presentation",
+            "clientExtension",
+            "schemaLocation",
+            "minVersionIndex",
+            "dropdownList",
+            "longDecimalTextBox",
+            "minRequiredRevision",
+            "policyDefinitionResources",
+            "é",
+            "ké",
+            "clé",
+        ];
+        for a in names {
+            assert_eq!(Key::of(a), Key::of_const(a), "{a}");
+            for b in names {
+                let (ka, kb) = (Key::of(a), Key::of(b));
+                assert_eq!(ka.is(a, &kb, b), a == b, "{a} {b}");
+            }
+        }
+        // same ends, other lengths
+        let (a, b) = ("aaaaaaaaa", "aaaaaaaaaa");
+        assert!(!Key::of(a).is(a, &Key::of(b), b));
+        let (a, b) = (
+            "abcdefgh_long_middle_x_ijklmnop",
+            "abcdefgh_long_middle_y_ijklmnop",
+        );
+        assert!(!Key::of(a).is(a, &Key::of(b), b));
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl<'a> Tag<'a> {
         scan.trusted = self.clean;
         Attributes {
             scan,
-            seen: [""; SEEN],
+            seen: [0; SEEN],
             count: 0,
         }
     }
@@ -203,7 +203,9 @@ const SEEN: usize = 12;
 #[derive(Debug)]
 pub struct Attributes<'a> {
     scan: Scanner<'a>,
-    seen: [&'a str; SEEN],
+    /// [`name_words`] of the names so far, folded (equal names, equal
+    /// values; a match is confirmed by comparing the names).
+    seen: [u64; SEEN],
     count: usize,
 }
 
@@ -238,8 +240,10 @@ impl<'a> Attributes<'a> {
     /// Records the attribute `name` (at `name_at`); an error if the tag had it before.
     #[inline(always)]
     fn note(&mut self, name: &'a str, name_at: usize) -> Result<(), ParseError> {
+        let (head, tail) = name_words(name);
+        let print = head ^ tail.rotate_left(32) ^ (name.len() as u64).wrapping_mul(FOLD);
         let dup = if self.count < SEEN {
-            self.seen[..self.count].contains(&name)
+            self.seen[..self.count].iter().any(|&p| p == print) && self.seen_before(name, name_at)
         } else {
             // Rare: many attributes; rescan the ones before.
             Scanner::new(self.scan.text, self.scan.start, name_at)
@@ -250,10 +254,56 @@ impl<'a> Attributes<'a> {
             return Err(duplicate(self.scan.text, name, name_at));
         }
         if self.count < SEEN {
-            self.seen[self.count] = name;
+            self.seen[self.count] = print;
         }
         self.count += 1;
         Ok(())
+    }
+
+    /// The tag has the attribute `name` before `name_at`.
+    #[cold]
+    #[inline(never)]
+    fn seen_before(&self, name: &str, name_at: usize) -> bool {
+        Scanner::new(self.scan.text, self.scan.start, name_at)
+            .filter_map(Result::ok)
+            .any(|b| b.name == name)
+    }
+}
+
+/// Mixes the length into a fingerprint.
+const FOLD: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// A name as two words for comparisons without a call: the first 8 bytes
+/// (or, for shorter names, the first and last 4, 2 or 1 bytes, together),
+/// and the last 8 bytes when there are more than 8 (else 0). With the
+/// length, they are the whole name when it has at most 16 bytes.
+#[inline(always)]
+pub(crate) fn name_words(s: &str) -> (u64, u64) {
+    let b = s.as_bytes();
+    let n = b.len();
+    let w8 = |i: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(a)
+    };
+    let w4 = |i: usize| {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(&b[i..i + 4]);
+        u64::from(u32::from_le_bytes(a))
+    };
+    let w2 = |i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    if n > 8 {
+        (w8(0), w8(n - 8))
+    } else if n == 8 {
+        (w8(0), 0)
+    } else if n >= 4 {
+        (w4(0) | (w4(n - 4) << 32), 0)
+    } else if n >= 2 {
+        (w2(0) | (w2(n - 2) << 16), 0)
+    } else if n == 1 {
+        (u64::from(b[0]), 0)
+    } else {
+        (0, 0)
     }
 }
 
