@@ -680,6 +680,40 @@ fn is_language(s: &str) -> bool {
         })
 }
 
+/// `s` is a non-empty run of ASCII letters, digits and underscores.
+#[inline(always)]
+fn ascii_ident(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().fold(true, |ok, &b| ok & ASCII_IDENT[b as usize])
+}
+
+/// The usual valid values, known valid without [`check_value`]'s work
+/// (for which it finds nothing): plain ASCII identifiers and references,
+/// the exact tokens, short unsigned numbers. `false` says nothing.
+#[inline(always)]
+fn plainly_valid(ty: Ty, v: &str) -> bool {
+    let b = v.as_bytes();
+    match ty {
+        StringRef => b
+            .strip_prefix(b"$(string.")
+            .and_then(|x| x.strip_suffix(b")"))
+            .is_some_and(ascii_ident),
+        PresRef => b
+            .strip_prefix(b"$(presentation.")
+            .and_then(|x| x.strip_suffix(b")"))
+            .is_some_and(ascii_ident),
+        Ident => ascii_ident(b),
+        ItemRef => match split_colon(v) {
+            Some((p, n)) => ascii_ident(p.as_bytes()) && ascii_ident(n.as_bytes()),
+            None => ascii_ident(b),
+        },
+        Bool => matches!(b, b"true" | b"false" | b"1" | b"0"),
+        Class => matches!(b, b"User" | b"Machine" | b"Both"),
+        UInt => (1..=9).contains(&b.len()) && b.iter().all(u8::is_ascii_digit),
+        ULong => (1..=19).contains(&b.len()) && b.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
 /// What is wrong with an attribute value, as (code, message).
 fn check_value(ty: Ty, elem: &str, attr: &str, v: &str) -> Option<(&'static str, String)> {
     if matches!(ty, Ident | ItemRef | StringRef | PresRef) {
@@ -1322,8 +1356,8 @@ fn check_attrs(
             Some(i) => {
                 seen |= 1 << i;
                 let def = &d.attrs[i];
-                if matches!(def.ty, Str | AnyUri) {
-                    continue; // any value
+                if matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, value) {
+                    continue; // any value, or a usual valid one
                 }
                 if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
                     out.push(diag(code, msg, value_span()));
@@ -1750,6 +1784,33 @@ mod tests {
         );
         assert_eq!(check_value(UInt, "e", "a", "").map(|x| x.0), Some("SCH017"));
         assert_eq!(check_value(Bool, "e", "a", " true "), None);
+        // what passes the shortcut passes the whole check
+        for (ty, v) in [
+            (StringRef, "$(string.a_B9)"),
+            (PresRef, "$(presentation.P)"),
+            (Ident, "x_1"),
+            (ItemRef, "win:SUPPORTED_1"),
+            (ItemRef, "c"),
+            (Bool, "false"),
+            (Class, "Machine"),
+            (UInt, "999999999"),
+            (ULong, "9999999999999999999"),
+        ] {
+            assert!(plainly_valid(ty, v), "{v}");
+            assert_eq!(check_value(ty, "e", "a", v), None, "{v}");
+        }
+        for (ty, v) in [
+            (StringRef, "$(string.)"),
+            (StringRef, "$(string.a-b)"),
+            (ItemRef, "a:b:c"),
+            (ItemRef, ":b"),
+            (Bool, " true"),
+            (UInt, "4294967296"),
+            (UInt, ""),
+            (Ident, "é"),
+        ] {
+            assert!(!plainly_valid(ty, v), "{v}");
+        }
         assert_eq!(
             check_value(StringRef, "e", "a", "$(string.a-b)").map(|x| x.0),
             Some("SCH011")
