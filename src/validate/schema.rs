@@ -1322,52 +1322,87 @@ fn check_attrs(
     // the attribute declarations seen (bit i: d.attrs[i]; fewer than 32)
     let mut seen = 0u32;
     for at in attrs {
-        let (name, value) = (at.name, &*at.value);
-        let value_span = || attr_span(text, tag, name).unwrap_or(tag);
         // (a declared name never starts with `xmlns` nor has a prefix: the
-        // attributes skipped below match none)
-        match d.attrs.iter().position(|x| x.key.is(x.name, &at.key, name)) {
-            None => {
-                if name == "xmlns" || name.starts_with("xmlns:") {
-                    continue;
-                }
-                if let Some((pfx, local)) = split_colon(name) {
-                    if lookup_ns(ns, pfx) == Some(XSI)
-                        && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
-                    {
-                        continue;
-                    }
-                }
-                let value_span = value_span();
-                // point at the attribute's name
-                let before = &text[tag.start()..value_span.start().max(tag.start())];
-                let span = before.rfind(name).map_or(value_span, |k| {
-                    Span::new(tag.start() + k, tag.start() + k + name.len())
-                });
-                out.push(diag(
-                    "SCH004",
-                    format!(
-                        "expected no attribute `{name}` on `<{}>` (the schema does not define it)",
-                        d.name
-                    ),
-                    span,
-                ))
-            }
+        // attributes skipped by `undeclared_attr` match none)
+        match d
+            .attrs
+            .iter()
+            .position(|x| x.key.is(x.name, &at.key, at.name))
+        {
+            None => undeclared_attr(out, text, d, at.name, ns, tag),
             Some(i) => {
                 seen |= 1 << i;
                 let def = &d.attrs[i];
-                if matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, value) {
+                if matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, &at.value) {
                     continue; // any value, or a usual valid one
                 }
-                if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
-                    out.push(diag(code, msg, value_span()));
-                }
+                bad_value(out, text, d, def, at, tag);
             }
         }
     }
-    if seen & d.required == d.required {
+    if seen & d.required != d.required {
+        missing_attrs(out, d, seen, tag);
+    }
+}
+
+/// Checks the value of the attribute `at` (declared by `def`) of `d`.
+#[inline(never)]
+fn bad_value(
+    out: &mut Vec<Diagnostic>,
+    text: &str,
+    d: &ElemDef,
+    def: &AttrDef,
+    at: &Attr<'_>,
+    tag: Span,
+) {
+    if let Some((code, msg)) = check_value(def.ty, d.name, def.name, &at.value) {
+        let span = attr_span(text, tag, at.name).unwrap_or(tag);
+        out.push(diag(code, msg, span));
+    }
+}
+
+/// The attribute `name` that `d` does not declare (namespace declarations
+/// and the schema-location attributes aside).
+#[cold]
+#[inline(never)]
+fn undeclared_attr(
+    out: &mut Vec<Diagnostic>,
+    text: &str,
+    d: &ElemDef,
+    name: &str,
+    ns: &[(String, String)],
+    tag: Span,
+) {
+    if name == "xmlns" || name.starts_with("xmlns:") {
         return;
     }
+    if let Some((pfx, local)) = split_colon(name) {
+        if lookup_ns(ns, pfx) == Some(XSI)
+            && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
+        {
+            return;
+        }
+    }
+    let value_span = attr_span(text, tag, name).unwrap_or(tag);
+    // point at the attribute's name
+    let before = &text[tag.start()..value_span.start().max(tag.start())];
+    let span = before.rfind(name).map_or(value_span, |k| {
+        Span::new(tag.start() + k, tag.start() + k + name.len())
+    });
+    out.push(diag(
+        "SCH004",
+        format!(
+            "expected no attribute `{name}` on `<{}>` (the schema does not define it)",
+            d.name
+        ),
+        span,
+    ))
+}
+
+/// The required attributes of `d` not `seen`.
+#[cold]
+#[inline(never)]
+fn missing_attrs(out: &mut Vec<Diagnostic>, d: &ElemDef, seen: u32, tag: Span) {
     for (i, def) in d.attrs.iter().enumerate() {
         if def.required && seen & (1 << i) == 0 {
             let name_end = tag.start() + 1 + d.name.len();
