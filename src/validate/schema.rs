@@ -958,6 +958,9 @@ pub(crate) struct Checker {
     seen_root: bool,
     /// Memory for the attributes of a tag.
     attr_buf: Vec<Attr<'static>>,
+    /// Tests: `false` sends every tag the general way.
+    #[cfg(test)]
+    usual: bool,
 }
 
 impl Checker {
@@ -973,6 +976,8 @@ impl Checker {
             root_decls: 0,
             seen_root: false,
             attr_buf: Vec::new(),
+            #[cfg(test)]
+            usual: true,
         }
     }
 
@@ -999,6 +1004,134 @@ impl Checker {
     }
 
     fn start(&mut self, text: &str, tag: &Tag<'_>) {
+        if !self.start_usual(text, tag) {
+            self.start_any(text, tag);
+        }
+    }
+
+    /// The usual start tag (clean, unprefixed, no namespace declarations,
+    /// no duplicate attribute, where its parent expects it) checked in one
+    /// pass over its attributes. `false`, with nothing changed, for any
+    /// other tag ([`Checker::start_any`] checks it).
+    #[inline(always)]
+    fn start_usual(&mut self, text: &str, tag: &Tag<'_>) -> bool {
+        #[cfg(test)]
+        if !self.usual {
+            return false;
+        }
+        let Some(attrs) = tag.plain_attributes() else {
+            return false;
+        };
+        let local = tag.local_name();
+        if !self.seen_root
+            || local.len() != tag.name().len()
+            || !self
+                .ns
+                .iter()
+                .skip(self.root_decls)
+                .all(|(p, _)| !p.is_empty())
+        {
+            return false;
+        }
+        let Some(parent) = self.stack.last() else {
+            return false;
+        };
+        let Some(pdef) = parent.def else {
+            return false;
+        };
+        let Content::Seq(parts) = pdef.content else {
+            return false;
+        };
+        // Its place: in the current particle or after optional ones (as
+        // `child` finds it).
+        let key = Key::of(local);
+        let mut i = parent.pi;
+        let mut count = parent.count;
+        let mut found = None;
+        while i < parts.len() {
+            let part = &parts[i];
+            if let Some(d) = part.alts.iter().find(|d| d.key.is(d.name, &key, local)) {
+                if count < part.max {
+                    found = Some(*d);
+                }
+                break;
+            }
+            if count < part.min {
+                break;
+            }
+            i += 1;
+            count = 0;
+        }
+        let Some(d) = found else {
+            return false;
+        };
+        // The reports in `start_any`'s order: the element, its attributes
+        // (those so far are taken back when it must check the tag).
+        let tspan = tag.span;
+        let out = &mut self.out.diagnostics;
+        let mark = out.len();
+        let head = head_of(tspan, tag.name());
+        ext_check(out, d, head, self.strict);
+        let mut seen = 0u32;
+        let mut undeclared: [&str; 4] = [""; 4];
+        let mut n_undeclared = 0;
+        for (n, _, v) in attrs {
+            let k = Key::of(n);
+            match d.attrs.iter().position(|x| x.key.is(x.name, &k, n)) {
+                Some(j) => {
+                    if seen & (1 << j) != 0 {
+                        out.truncate(mark);
+                        return false; // a duplicate
+                    }
+                    seen |= 1 << j;
+                    let def = &d.attrs[j];
+                    if !(matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, v)) {
+                        bad_value(out, text, d, def, (n, v), tspan);
+                    }
+                }
+                None => {
+                    // (an undeclared name can only be the same as another one)
+                    if n.starts_with("xmlns")
+                        || n_undeclared == undeclared.len()
+                        || undeclared[..n_undeclared].contains(&n)
+                    {
+                        out.truncate(mark);
+                        return false;
+                    }
+                    undeclared[n_undeclared] = n;
+                    n_undeclared += 1;
+                    undeclared_attr(out, text, d, n, &self.ns, tspan);
+                }
+            }
+        }
+        if seen & d.required != d.required {
+            missing_attrs(out, d, seen, tspan);
+        }
+        let parent = self.stack.last_mut().expect("parent");
+        parent.children += 1;
+        parent.pi = i;
+        parent.count = count + 1;
+        let frame = Frame {
+            def: Some(d),
+            start: tspan.start(),
+            pi: 0,
+            count: 0,
+            chars: 0,
+            text_reported: false,
+            ns_pushed: 0,
+            children: 0,
+        };
+        if tag.empty {
+            finish(out, frame, tspan.end());
+        } else {
+            self.stack.push(frame);
+        }
+        true
+    }
+
+    /// Any start tag.
+    #[inline(never)]
+    fn start_any(&mut self, text: &str, tag: &Tag<'_>) {
         let qname = tag.name();
         let local = tag.local_name();
         let tspan = tag.span;
@@ -1336,7 +1469,7 @@ fn check_attrs(
                 if matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, &at.value) {
                     continue; // any value, or a usual valid one
                 }
-                bad_value(out, text, d, def, at, tag);
+                bad_value(out, text, d, def, (at.name, &at.value), tag);
             }
         }
     }
@@ -1352,11 +1485,11 @@ fn bad_value(
     text: &str,
     d: &ElemDef,
     def: &AttrDef,
-    at: &Attr<'_>,
+    (name, value): (&str, &str),
     tag: Span,
 ) {
-    if let Some((code, msg)) = check_value(def.ty, d.name, def.name, &at.value) {
-        let span = attr_span(text, tag, at.name).unwrap_or(tag);
+    if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
+        let span = attr_span(text, tag, name).unwrap_or(tag);
         out.push(diag(code, msg, span));
     }
 }
@@ -1789,6 +1922,120 @@ mod tests {
             "abcdefgh_long_middle_y_ijklmnop",
         );
         assert!(!Key::of(a).is(a, &Key::of(b), b));
+    }
+
+    /// The usual tags checked on their own path are checked as any tag.
+    #[test]
+    fn usual_tags_are_any_tags() {
+        let policy = r#"<policy name="p" class="User" displayName="$(string.p)" key="k">"#;
+        let swaps = [
+            (
+                policy,
+                r#"<policy name="p" class="User" displayName="$(string.p)" key="k" key="j">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" name="q" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" xmlns:a="urn:a" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" xmlns="urn:a" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" a="1" b="2" c="3" d="4" e="5" key="k" displayName="x">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" a="1" b="2" a="3" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy class="User" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" a="1" displayName="$(string.p)" b="2" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p-q" class="user" displayName="$(string.p q)" key="k" valueName="v">"#,
+            ),
+            (
+                policy,
+                r#"<policy name=" p " class="User" displayName=" $(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy class="User" key="k" xsi:schemaLocation="x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" displayName="$(string.p)" key="k" explainText="&amp;">"#,
+            ),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<decimal value="4294967296"/><decimal value="1"/>"#,
+            ),
+            (r#"<decimal value="1"/>"#, r#"<longDecimal value="1"/>"#),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<longDecimal value="18446744073709551616"/>"#,
+            ),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<string>x</string><decimal value="1"/>"#,
+            ),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<pd:decimal value="1" xmlns:pd="urn:x"/>"#,
+            ),
+            (
+                r#"<supportedOn ref="s"/>"#,
+                r#"<supportedOn ref="a:b"/><supportedOn ref="s"/>"#,
+            ),
+            (
+                r#"<supportedOn ref="s"/>"#,
+                r#"<seeAlso/><supportedOn ref="s" a="1"/><annotation application="a"><x/></annotation>"#,
+            ),
+            (
+                r#"<supportedOn ref="s"/>"#,
+                r#"<keywords a="b">k</keywords><supportedOn ref=" s"/>"#,
+            ),
+            (
+                r#"<target prefix="a" namespace="A.B"/>"#,
+                r#"<target prefix="a" namespace="A.B" prefix="b"/>"#,
+            ),
+            (
+                r#"<resources minRequiredRevision="1.0"/>"#,
+                r#"<resources minRequiredRevision="1.0x" fallbackCulture="en_US"/>"#,
+            ),
+        ];
+        for (i, (from, to)) in swaps.iter().enumerate() {
+            let text = OK.replace(from, to);
+            assert_ne!(text, OK, "swap {i}");
+            for strict in [false, true] {
+                let walk = |usual| {
+                    let mut checker = Checker::new(strict);
+                    checker.usual = usual;
+                    let mut reader = XmlReader::new(&text);
+                    while checker.state == State::Running {
+                        match reader.next_event() {
+                            Ok(ev) => checker.on_event(&text, &ev),
+                            Err(e) => checker.on_error(&text, &e),
+                        }
+                    }
+                    checker.finish().unwrap_or_default()
+                };
+                let (usual, any) = (walk(true), walk(false));
+                assert_eq!(usual.diagnostics, any.diagnostics, "swap {i}");
+                assert_eq!(usual.well_formed, any.well_formed, "swap {i}");
+            }
+        }
     }
 
     #[test]

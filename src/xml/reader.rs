@@ -243,7 +243,7 @@ impl<'a> Attributes<'a> {
         let (head, tail) = name_words(name);
         let print = head ^ tail.rotate_left(32) ^ (name.len() as u64).wrapping_mul(FOLD);
         let dup = if self.count < SEEN {
-            self.seen[..self.count].iter().any(|&p| p == print) && self.seen_before(name, name_at)
+            self.seen[..self.count].contains(&print) && self.seen_before(name, name_at)
         } else {
             // Rare: many attributes; rescan the ones before.
             Scanner::new(self.scan.text, self.scan.start, name_at)
