@@ -1077,7 +1077,7 @@ impl Checker {
         let mut n_undeclared = 0;
         for (n, _, v) in attrs {
             let k = Key::of(n);
-            match d.attrs.iter().position(|x| x.key.is(x.name, &k, n)) {
+            match attr_index(d, &k, n) {
                 Some(j) => {
                     if seen & (1 << j) != 0 {
                         out.truncate(mark);
@@ -1476,6 +1476,20 @@ fn check_attrs(
     if seen & d.required != d.required {
         missing_attrs(out, d, seen, tag);
     }
+}
+
+/// The index of the declaration of the attribute `name` (key `k`) of `d`.
+#[inline(always)]
+fn attr_index(d: &ElemDef, k: &Key, name: &str) -> Option<usize> {
+    let mut j = 0;
+    while j < d.attrs.len() {
+        let x = &d.attrs[j];
+        if x.key.is(x.name, k, name) {
+            return Some(j);
+        }
+        j += 1;
+    }
+    None
 }
 
 /// Checks the value of the attribute `at` (declared by `def`) of `d`.

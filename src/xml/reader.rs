@@ -686,7 +686,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
-#[inline]
+#[inline(always)]
 fn find_byte(b: &[u8], mut i: usize, q: u8) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
