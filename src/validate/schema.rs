@@ -1786,7 +1786,28 @@ fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, blank: bool
     }
 }
 
+#[inline(always)]
 fn finish(out: &mut Vec<Diagnostic>, f: Frame, end: usize) {
+    let Some(d) = f.def else { return };
+    let complete = match &d.content {
+        Content::Seq(parts) => parts
+            .iter()
+            .enumerate()
+            .skip(f.pi)
+            .all(|(k, part)| (if k == f.pi { f.count } else { 0 }) >= part.min),
+        Content::AnyOne => f.children == 1,
+        Content::Text(Some(max)) => f.chars <= *max,
+        Content::Text(None) | Content::Empty => true,
+    };
+    if !complete {
+        incomplete(out, f, end);
+    }
+}
+
+/// [`finish`] for an element that misses something.
+#[cold]
+#[inline(never)]
+fn incomplete(out: &mut Vec<Diagnostic>, f: Frame, end: usize) {
     let Some(d) = f.def else { return };
     let span = Span::new(f.start, end);
     let head = Span::new(f.start, (f.start + 1 + d.name.len()).min(end));
