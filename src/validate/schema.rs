@@ -599,6 +599,7 @@ pub(crate) static ADML_ROOT: ElemDef = el(
 
 /// `s.split_once(':')` for the short names and values of tags (a plain
 /// byte loop; the general searcher costs more than the search here).
+#[inline]
 fn split_colon(s: &str) -> Option<(&str, &str)> {
     let i = s.bytes().position(|b| b == b':')?;
     Some((&s[..i], &s[i + 1..]))
@@ -1759,7 +1760,7 @@ impl TextRun<'_> {
 
 /// Character data `t` inside the element of `f`; `blank`: known to be only
 /// whitespace (else `t` is tested when it matters).
-#[inline]
+#[inline(always)]
 fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, blank: bool, span: Span) {
     let Some(d) = f.def else { return };
     match d.content {
