@@ -622,7 +622,9 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
             _ => {}
         }
         let name_at = i;
-        i += b[i..].iter().position(|&c| NOT_IN_NAME[c as usize])?;
+        while !NOT_IN_NAME[*b.get(i)? as usize] {
+            i += 1;
+        }
         if i == name_at {
             return None;
         }
