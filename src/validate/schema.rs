@@ -15,7 +15,11 @@
 //! `longDecimal` value) are accepted under the `windows` profile and are
 //! `SCH003` under `strict`, since the published schema lacks them.
 
-use crate::xml::reader::{Event, EventObserver, ParseError, Tag, XmlReader, attr_span};
+use std::borrow::Cow;
+
+use crate::xml::reader::{
+    Event, EventObserver, ParseError, Tag, XmlReader, attr_span, duplicate, name_words,
+};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::namespaces;
@@ -42,12 +46,73 @@ pub(crate) enum Ty {
     AnyUri,
 }
 
+/// A name as a few words, compared without a call: its length and
+/// [`name_words`]. Two names of at most 16 bytes are equal exactly when
+/// their keys are; longer ones must be compared too (see [`Key::is`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Key {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+/// `n` (at most 8) bytes of `b` from `at`, little-endian.
+const fn load(b: &[u8], at: usize, n: usize) -> u64 {
+    let mut x = 0;
+    let mut i = 0;
+    while i < n {
+        x |= (b[at + i] as u64) << (8 * i);
+        i += 1;
+    }
+    x
+}
+
+impl Key {
+    /// The key of a table name (as [`Key::of`]).
+    const fn of_const(s: &str) -> Key {
+        let b = s.as_bytes();
+        let n = b.len();
+        let (head, tail) = if n > 8 {
+            (load(b, 0, 8), load(b, n - 8, 8))
+        } else if n == 8 {
+            (load(b, 0, 8), 0)
+        } else if n >= 4 {
+            (load(b, 0, 4) | (load(b, n - 4, 4) << 32), 0)
+        } else if n >= 2 {
+            (load(b, 0, 2) | (load(b, n - 2, 2) << 16), 0)
+        } else if n == 1 {
+            (b[0] as u64, 0)
+        } else {
+            (0, 0)
+        };
+        Key { len: n, head, tail }
+    }
+
+    /// The key of `s`.
+    #[inline(always)]
+    fn of(s: &str) -> Key {
+        let (head, tail) = name_words(s);
+        Key {
+            len: s.len(),
+            head,
+            tail,
+        }
+    }
+
+    /// `a` (with this key) is `b` (with key `kb`).
+    #[inline(always)]
+    fn is(&self, a: &str, kb: &Key, b: &str) -> bool {
+        *self == *kb && (self.len <= 16 || a == b)
+    }
+}
+
 /// One attribute declaration.
 #[derive(Debug)]
 pub(crate) struct AttrDef {
     pub name: &'static str,
     pub ty: Ty,
     pub required: bool,
+    key: Key,
 }
 
 /// Content model.
@@ -82,6 +147,7 @@ pub(crate) struct ElemDef {
     pub extension: bool,
     /// Bit `i`: `attrs[i]` is required.
     pub required: u32,
+    key: Key,
 }
 
 /// The required-attribute bits of `attrs` (see [`ElemDef::required`]).
@@ -104,6 +170,7 @@ const fn a(name: &'static str, ty: Ty) -> AttrDef {
         name,
         ty,
         required: false,
+        key: Key::of_const(name),
     }
 }
 const fn r(name: &'static str, ty: Ty) -> AttrDef {
@@ -111,6 +178,7 @@ const fn r(name: &'static str, ty: Ty) -> AttrDef {
         name,
         ty,
         required: true,
+        key: Key::of_const(name),
     }
 }
 const fn p(alts: &'static [&'static ElemDef], min: u32, max: u32) -> Particle {
@@ -123,6 +191,7 @@ const fn el(name: &'static str, attrs: &'static [AttrDef], content: Content) -> 
         content,
         extension: false,
         required: required_bits(attrs),
+        key: Key::of_const(name),
     }
 }
 const fn ext(name: &'static str, attrs: &'static [AttrDef], content: Content) -> ElemDef {
@@ -132,6 +201,7 @@ const fn ext(name: &'static str, attrs: &'static [AttrDef], content: Content) ->
         content,
         extension: true,
         required: required_bits(attrs),
+        key: Key::of_const(name),
     }
 }
 
@@ -529,6 +599,7 @@ pub(crate) static ADML_ROOT: ElemDef = el(
 
 /// `s.split_once(':')` for the short names and values of tags (a plain
 /// byte loop; the general searcher costs more than the search here).
+#[inline]
 fn split_colon(s: &str) -> Option<(&str, &str)> {
     let i = s.bytes().position(|b| b == b':')?;
     Some((&s[..i], &s[i + 1..]))
@@ -608,6 +679,40 @@ fn is_language(s: &str) -> bool {
                     part.bytes().all(|c| c.is_ascii_alphanumeric())
                 }
         })
+}
+
+/// `s` is a non-empty run of ASCII letters, digits and underscores.
+#[inline(always)]
+fn ascii_ident(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().fold(true, |ok, &b| ok & ASCII_IDENT[b as usize])
+}
+
+/// The usual valid values, known valid without [`check_value`]'s work
+/// (for which it finds nothing): plain ASCII identifiers and references,
+/// the exact tokens, short unsigned numbers. `false` says nothing.
+#[inline(always)]
+fn plainly_valid(ty: Ty, v: &str) -> bool {
+    let b = v.as_bytes();
+    match ty {
+        StringRef => b
+            .strip_prefix(b"$(string.")
+            .and_then(|x| x.strip_suffix(b")"))
+            .is_some_and(ascii_ident),
+        PresRef => b
+            .strip_prefix(b"$(presentation.")
+            .and_then(|x| x.strip_suffix(b")"))
+            .is_some_and(ascii_ident),
+        Ident => ascii_ident(b),
+        ItemRef => match split_colon(v) {
+            Some((p, n)) => ascii_ident(p.as_bytes()) && ascii_ident(n.as_bytes()),
+            None => ascii_ident(b),
+        },
+        Bool => matches!(b, b"true" | b"false" | b"1" | b"0"),
+        Class => matches!(b, b"User" | b"Machine" | b"Both"),
+        UInt => (1..=9).contains(&b.len()) && b.iter().all(u8::is_ascii_digit),
+        ULong => (1..=19).contains(&b.len()) && b.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// What is wrong with an attribute value, as (code, message).
@@ -852,6 +957,11 @@ pub(crate) struct Checker {
     root_ns: Option<String>,
     root_decls: usize,
     seen_root: bool,
+    /// Memory for the attributes of a tag.
+    attr_buf: Vec<Attr<'static>>,
+    /// Tests: `false` sends every tag the general way.
+    #[cfg(test)]
+    usual: bool,
 }
 
 impl Checker {
@@ -866,6 +976,9 @@ impl Checker {
             root_ns: None,
             root_decls: 0,
             seen_root: false,
+            attr_buf: Vec::new(),
+            #[cfg(test)]
+            usual: true,
         }
     }
 
@@ -892,55 +1005,180 @@ impl Checker {
     }
 
     fn start(&mut self, text: &str, tag: &Tag<'_>) {
-        let qname = tag.name();
+        if !self.start_usual(text, tag) {
+            self.start_any(text, tag);
+        }
+    }
+
+    /// The usual start tag (clean, unprefixed, no namespace declarations,
+    /// no duplicate attribute, where its parent expects it) checked in one
+    /// pass over its attributes. `false`, with nothing changed, for any
+    /// other tag ([`Checker::start_any`] checks it).
+    #[inline(always)]
+    fn start_usual(&mut self, text: &str, tag: &Tag<'_>) -> bool {
+        #[cfg(test)]
+        if !self.usual {
+            return false;
+        }
+        let Some(attrs) = tag.plain_attributes() else {
+            return false;
+        };
         let local = tag.local_name();
+        if !self.seen_root
+            || local.len() != tag.name().len()
+            || !self
+                .ns
+                .iter()
+                .skip(self.root_decls)
+                .all(|(p, _)| !p.is_empty())
+        {
+            return false;
+        }
+        let Some(parent) = self.stack.last() else {
+            return false;
+        };
+        let Some(pdef) = parent.def else {
+            return false;
+        };
+        let Content::Seq(parts) = pdef.content else {
+            return false;
+        };
+        // Its place: in the current particle or after optional ones (as
+        // `child` finds it).
+        let key = Key::of(local);
+        let mut i = parent.pi;
+        let mut count = parent.count;
+        let mut found = None;
+        while i < parts.len() {
+            let part = &parts[i];
+            if let Some(d) = part.alts.iter().find(|d| d.key.is(d.name, &key, local)) {
+                if count < part.max {
+                    found = Some(*d);
+                }
+                break;
+            }
+            if count < part.min {
+                break;
+            }
+            i += 1;
+            count = 0;
+        }
+        let Some(d) = found else {
+            return false;
+        };
+        // The reports in `start_any`'s order: the element, its attributes
+        // (those so far are taken back when it must check the tag).
         let tspan = tag.span;
-        // The attributes: the usual few, with values as written, in an
-        // array on the stack; any other case in a vector of owned values.
-        let mut inline: [(&str, &str); INLINE_ATTRS] = [("", ""); INLINE_ATTRS];
-        let mut n_inline = 0;
-        let mut owned: Vec<(&str, std::borrow::Cow<'_, str>)> = Vec::new();
-        let mut xmlns = false;
-        for a in tag.attributes() {
-            match a {
-                Ok((n, v)) => {
-                    xmlns |= n.starts_with("xmlns");
-                    match v {
-                        std::borrow::Cow::Borrowed(v)
-                            if owned.is_empty() && n_inline < INLINE_ATTRS =>
-                        {
-                            inline[n_inline] = (n, v);
-                            n_inline += 1;
-                        }
-                        v => {
-                            if owned.is_empty() {
-                                owned.extend(
-                                    inline[..n_inline]
-                                        .iter()
-                                        .map(|&(n, v)| (n, std::borrow::Cow::Borrowed(v))),
-                                );
-                            }
-                            owned.push((n, v));
-                        }
+        let out = &mut self.out.diagnostics;
+        let mark = out.len();
+        let head = head_of(tspan, tag.name());
+        ext_check(out, d, head, self.strict);
+        let mut seen = 0u32;
+        let mut undeclared: [&str; 4] = [""; 4];
+        let mut n_undeclared = 0;
+        for (n, _, v) in attrs {
+            let k = Key::of(n);
+            match attr_index(d, &k, n) {
+                Some(j) => {
+                    if seen & (1 << j) != 0 {
+                        out.truncate(mark);
+                        return false; // a duplicate
+                    }
+                    seen |= 1 << j;
+                    let def = &d.attrs[j];
+                    if !(matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, v)) {
+                        bad_value(out, text, d, def, (n, v), tspan);
                     }
                 }
-                Err(e) => {
-                    self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
-                    return;
+                None => {
+                    // (an undeclared name can only be the same as another one)
+                    if n.starts_with("xmlns")
+                        || n_undeclared == undeclared.len()
+                        || undeclared[..n_undeclared].contains(&n)
+                    {
+                        out.truncate(mark);
+                        return false;
+                    }
+                    undeclared[n_undeclared] = n;
+                    n_undeclared += 1;
+                    undeclared_attr(out, text, d, n, &self.ns, tspan);
                 }
             }
         }
-        let all: Vec<(&str, &str)>;
-        let attrs: &[(&str, &str)] = if owned.is_empty() {
-            &inline[..n_inline]
-        } else {
-            all = owned.iter().map(|(n, v)| (*n, v.as_ref())).collect();
-            &all
+        if seen & d.required != d.required {
+            missing_attrs(out, d, seen, tspan);
+        }
+        let parent = self.stack.last_mut().expect("parent");
+        parent.children += 1;
+        parent.pi = i;
+        parent.count = count + 1;
+        let frame = Frame {
+            def: Some(d),
+            start: tspan.start(),
+            pi: 0,
+            count: 0,
+            chars: 0,
+            text_reported: false,
+            ns_pushed: 0,
+            children: 0,
         };
+        if tag.empty {
+            finish(out, frame, tspan.end());
+        } else {
+            self.stack.push(frame);
+        }
+        true
+    }
+
+    /// Any start tag.
+    #[inline(never)]
+    fn start_any(&mut self, text: &str, tag: &Tag<'_>) {
+        let qname = tag.name();
+        let local = tag.local_name();
+        let tspan = tag.span;
+        // The attributes (in the vector of the last tag, emptied).
+        let mut attrs: Vec<Attr<'_>> = reuse(std::mem::take(&mut self.attr_buf));
+        let mut xmlns = false;
+        if let Some(plain) = tag.plain_attributes() {
+            // The usual tag: its values as written, each name checked
+            // here against the ones before (as `Tag::attributes` would).
+            for (n, at, v) in plain {
+                let key = Key::of(n);
+                if attrs.iter().any(|a| key.is(n, &a.key, a.name)) {
+                    let e = duplicate(text, n, at);
+                    self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
+                    return;
+                }
+                xmlns |= n.starts_with("xmlns");
+                attrs.push(Attr {
+                    name: n,
+                    key,
+                    value: Cow::Borrowed(v),
+                });
+            }
+        } else {
+            for a in tag.attributes() {
+                match a {
+                    Ok((n, v)) => {
+                        xmlns |= n.starts_with("xmlns");
+                        attrs.push(Attr {
+                            name: n,
+                            key: Key::of(n),
+                            value: v,
+                        });
+                    }
+                    Err(e) => {
+                        self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
+                        return;
+                    }
+                }
+            }
+        }
         let ns = &mut self.ns;
         let mut ns_pushed = 0;
         if xmlns {
-            for &(n, v) in attrs {
+            for a in &attrs {
+                let (n, v) = (a.name, &*a.value);
                 if n == "xmlns" {
                     ns.push((String::new(), v.to_string()));
                     ns_pushed += 1;
@@ -1020,8 +1258,9 @@ impl Checker {
             self.root_decls = ns.len();
         } else {
             let parent = self.stack.last_mut().expect("inside root");
+            // (a plain element is in the root's namespace)
             let same_ns =
-                elem_ns.unwrap_or_default() == self.root_ns.as_deref().unwrap_or_default();
+                plain || elem_ns.unwrap_or_default() == self.root_ns.as_deref().unwrap_or_default();
             def = if same_ns {
                 child(
                     &mut out.diagnostics,
@@ -1046,8 +1285,10 @@ impl Checker {
             };
         }
         if let Some(d) = def {
-            check_attrs(&mut out.diagnostics, text, d, attrs, ns, tspan);
+            check_attrs(&mut out.diagnostics, text, d, &attrs, ns, tspan);
         }
+        attrs.clear();
+        self.attr_buf = reuse(attrs);
         let frame = Frame {
             def,
             start: tspan.start(),
@@ -1086,6 +1327,14 @@ impl EventObserver for Checker {
                 self.ns.truncate(self.ns.len() - pushed);
             }
             Event::Text(t) => {
+                // Text anywhere in an element that takes any text needs no
+                // look (the reader checked its references before it
+                // returned it).
+                if let Some(Frame { def: Some(d), .. }) = self.stack.last() {
+                    if matches!(d.content, Content::Text(None) | Content::AnyOne) {
+                        return;
+                    }
+                }
                 // References are resolved (and checked); line ends are left
                 // as written: TextRun counts CR LF as the one LF it means.
                 let value;
@@ -1152,8 +1401,19 @@ impl EventObserver for Checker {
     }
 }
 
-/// Attributes of a tag kept on the stack (more go to the heap).
-const INLINE_ATTRS: usize = 10;
+/// An attribute of the start tag being checked.
+struct Attr<'t> {
+    name: &'t str,
+    key: Key,
+    value: Cow<'t, str>,
+}
+
+/// The empty vector `v` for other attributes (its memory kept: no
+/// allocation per tag).
+fn reuse<'b>(mut v: Vec<Attr<'_>>) -> Vec<Attr<'b>> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("empty")).collect()
+}
 
 /// Walks `text` (decoded) alone and checks it against the schema tables.
 /// `strict`: reject the documented extensions (`longDecimal`, ...).
@@ -1197,58 +1457,108 @@ fn check_attrs(
     out: &mut Vec<Diagnostic>,
     text: &str,
     d: &ElemDef,
-    attrs: &[(&str, &str)],
+    attrs: &[Attr<'_>],
     ns: &[(String, String)],
     tag: Span,
 ) {
     // the attribute declarations seen (bit i: d.attrs[i]; fewer than 32)
     let mut seen = 0u32;
-    for &(name, value) in attrs {
-        let value_span = || attr_span(text, tag, name).unwrap_or(tag);
+    for at in attrs {
         // (a declared name never starts with `xmlns` nor has a prefix: the
-        // attributes skipped below match none)
-        match d.attrs.iter().position(|x| x.name == name) {
-            None => {
-                if name == "xmlns" || name.starts_with("xmlns:") {
-                    continue;
-                }
-                if let Some((pfx, local)) = split_colon(name) {
-                    if lookup_ns(ns, pfx) == Some(XSI)
-                        && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
-                    {
-                        continue;
-                    }
-                }
-                let value_span = value_span();
-                // point at the attribute's name
-                let before = &text[tag.start()..value_span.start().max(tag.start())];
-                let span = before.rfind(name).map_or(value_span, |k| {
-                    Span::new(tag.start() + k, tag.start() + k + name.len())
-                });
-                out.push(diag(
-                    "SCH004",
-                    format!(
-                        "expected no attribute `{name}` on `<{}>` (the schema does not define it)",
-                        d.name
-                    ),
-                    span,
-                ))
-            }
+        // attributes skipped by `undeclared_attr` match none)
+        match d
+            .attrs
+            .iter()
+            .position(|x| x.key.is(x.name, &at.key, at.name))
+        {
+            None => undeclared_attr(out, text, d, at.name, ns, tag),
             Some(i) => {
                 seen |= 1 << i;
                 let def = &d.attrs[i];
-                if matches!(def.ty, Str | AnyUri) {
-                    continue; // any value
+                if matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, &at.value) {
+                    continue; // any value, or a usual valid one
                 }
-                if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
-                    out.push(diag(code, msg, value_span()));
-                }
+                bad_value(out, text, d, def, (at.name, &at.value), tag);
             }
         }
     }
-    if seen & d.required == d.required {
+    if seen & d.required != d.required {
+        missing_attrs(out, d, seen, tag);
+    }
+}
+
+/// The index of the declaration of the attribute `name` (key `k`) of `d`.
+#[inline(always)]
+fn attr_index(d: &ElemDef, k: &Key, name: &str) -> Option<usize> {
+    let mut j = 0;
+    while j < d.attrs.len() {
+        let x = &d.attrs[j];
+        if x.key.is(x.name, k, name) {
+            return Some(j);
+        }
+        j += 1;
+    }
+    None
+}
+
+/// Checks the value of the attribute `at` (declared by `def`) of `d`.
+#[inline(never)]
+fn bad_value(
+    out: &mut Vec<Diagnostic>,
+    text: &str,
+    d: &ElemDef,
+    def: &AttrDef,
+    (name, value): (&str, &str),
+    tag: Span,
+) {
+    if let Some((code, msg)) = check_value(def.ty, d.name, def.name, value) {
+        let span = attr_span(text, tag, name).unwrap_or(tag);
+        out.push(diag(code, msg, span));
+    }
+}
+
+/// The attribute `name` that `d` does not declare (namespace declarations
+/// and the schema-location attributes aside).
+#[cold]
+#[inline(never)]
+fn undeclared_attr(
+    out: &mut Vec<Diagnostic>,
+    text: &str,
+    d: &ElemDef,
+    name: &str,
+    ns: &[(String, String)],
+    tag: Span,
+) {
+    if name == "xmlns" || name.starts_with("xmlns:") {
         return;
     }
+    if let Some((pfx, local)) = split_colon(name) {
+        if lookup_ns(ns, pfx) == Some(XSI)
+            && matches!(local, "schemaLocation" | "noNamespaceSchemaLocation")
+        {
+            return;
+        }
+    }
+    let value_span = attr_span(text, tag, name).unwrap_or(tag);
+    // point at the attribute's name
+    let before = &text[tag.start()..value_span.start().max(tag.start())];
+    let span = before.rfind(name).map_or(value_span, |k| {
+        Span::new(tag.start() + k, tag.start() + k + name.len())
+    });
+    out.push(diag(
+        "SCH004",
+        format!(
+            "expected no attribute `{name}` on `<{}>` (the schema does not define it)",
+            d.name
+        ),
+        span,
+    ))
+}
+
+/// The required attributes of `d` not `seen`.
+#[cold]
+#[inline(never)]
+fn missing_attrs(out: &mut Vec<Diagnostic>, d: &ElemDef, seen: u32, tag: Span) {
     for (i, def) in d.attrs.iter().enumerate() {
         if def.required && seen & (1 << i) == 0 {
             let name_end = tag.start() + 1 + d.name.len();
@@ -1298,7 +1608,13 @@ fn child(
             return None;
         }
     };
-    let find = |p: &Particle| p.alts.iter().copied().find(|d| d.name == local);
+    let key = Key::of(local);
+    let find = |p: &Particle| {
+        p.alts
+            .iter()
+            .copied()
+            .find(|d| d.key.is(d.name, &key, local))
+    };
     // current particle
     let mut i = parent.pi;
     let mut count = parent.count;
@@ -1392,7 +1708,7 @@ fn child(
     None
 }
 
-#[inline]
+#[inline(always)]
 fn ext_check(
     out: &mut Vec<Diagnostic>,
     d: &'static ElemDef,
@@ -1400,13 +1716,19 @@ fn ext_check(
     strict: bool,
 ) -> &'static ElemDef {
     if strict && d.extension {
-        out.push(diag(
-            "SCH003",
-            format!("expected elements of Microsoft's published schema, found `<{}>` (documented, but not in the schema)", d.name),
-            tag,
-        ));
+        ext_found(out, d, tag);
     }
     d
+}
+
+#[cold]
+#[inline(never)]
+fn ext_found(out: &mut Vec<Diagnostic>, d: &'static ElemDef, tag: Span) {
+    out.push(diag(
+        "SCH003",
+        format!("expected elements of Microsoft's published schema, found `<{}>` (documented, but not in the schema)", d.name),
+        tag,
+    ));
 }
 
 /// Character data for [`text_in`].
@@ -1446,7 +1768,7 @@ impl TextRun<'_> {
 
 /// Character data `t` inside the element of `f`; `blank`: known to be only
 /// whitespace (else `t` is tested when it matters).
-#[inline]
+#[inline(always)]
 fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, blank: bool, span: Span) {
     let Some(d) = f.def else { return };
     match d.content {
@@ -1473,7 +1795,28 @@ fn text_in(out: &mut Vec<Diagnostic>, f: &mut Frame, t: TextRun<'_>, blank: bool
     }
 }
 
+#[inline(always)]
 fn finish(out: &mut Vec<Diagnostic>, f: Frame, end: usize) {
+    let Some(d) = f.def else { return };
+    let complete = match &d.content {
+        Content::Seq(parts) => parts
+            .iter()
+            .enumerate()
+            .skip(f.pi)
+            .all(|(k, part)| (if k == f.pi { f.count } else { 0 }) >= part.min),
+        Content::AnyOne => f.children == 1,
+        Content::Text(Some(max)) => f.chars <= *max,
+        Content::Text(None) | Content::Empty => true,
+    };
+    if !complete {
+        incomplete(out, f, end);
+    }
+}
+
+/// [`finish`] for an element that misses something.
+#[cold]
+#[inline(never)]
+fn incomplete(out: &mut Vec<Diagnostic>, f: Frame, end: usize) {
     let Some(d) = f.def else { return };
     let span = Span::new(f.start, end);
     let head = Span::new(f.start, (f.start + 1 + d.name.len()).min(end));
@@ -1581,6 +1924,164 @@ mod tests {
         assert!(ridden >= 16, "{ridden}");
     }
 
+    /// The keys of table names are the keys of the same names read.
+    #[test]
+    fn keys() {
+        let names = [
+            "",
+            "a",
+            "id",
+            "key",
+            "name",
+            "class",
+            "string",
+            "keyword",
+            "elements",
+            "valueName",
+            "displayName",
+            "presentation",
+            "clientExtension",
+            "schemaLocation",
+            "minVersionIndex",
+            "dropdownList",
+            "longDecimalTextBox",
+            "minRequiredRevision",
+            "policyDefinitionResources",
+            "é",
+            "ké",
+            "clé",
+        ];
+        for a in names {
+            assert_eq!(Key::of(a), Key::of_const(a), "{a}");
+            for b in names {
+                let (ka, kb) = (Key::of(a), Key::of(b));
+                assert_eq!(ka.is(a, &kb, b), a == b, "{a} {b}");
+            }
+        }
+        // same ends, other lengths
+        let (a, b) = ("aaaaaaaaa", "aaaaaaaaaa");
+        assert!(!Key::of(a).is(a, &Key::of(b), b));
+        let (a, b) = (
+            "abcdefgh_long_middle_x_ijklmnop",
+            "abcdefgh_long_middle_y_ijklmnop",
+        );
+        assert!(!Key::of(a).is(a, &Key::of(b), b));
+    }
+
+    /// The usual tags checked on their own path are checked as any tag.
+    #[test]
+    fn usual_tags_are_any_tags() {
+        let policy = r#"<policy name="p" class="User" displayName="$(string.p)" key="k">"#;
+        let swaps = [
+            (
+                policy,
+                r#"<policy name="p" class="User" displayName="$(string.p)" key="k" key="j">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" name="q" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" xmlns:a="urn:a" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" xmlns="urn:a" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" a="1" b="2" c="3" d="4" e="5" key="k" displayName="x">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" a="1" b="2" a="3" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy class="User" displayName="$(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" a="1" displayName="$(string.p)" b="2" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p-q" class="user" displayName="$(string.p q)" key="k" valueName="v">"#,
+            ),
+            (
+                policy,
+                r#"<policy name=" p " class="User" displayName=" $(string.p)" key="k">"#,
+            ),
+            (
+                policy,
+                r#"<policy class="User" key="k" xsi:schemaLocation="x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class="User" displayName="$(string.p)" key="k" explainText="&amp;">"#,
+            ),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<decimal value="4294967296"/><decimal value="1"/>"#,
+            ),
+            (r#"<decimal value="1"/>"#, r#"<longDecimal value="1"/>"#),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<longDecimal value="18446744073709551616"/>"#,
+            ),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<string>x</string><decimal value="1"/>"#,
+            ),
+            (
+                r#"<decimal value="1"/>"#,
+                r#"<pd:decimal value="1" xmlns:pd="urn:x"/>"#,
+            ),
+            (
+                r#"<supportedOn ref="s"/>"#,
+                r#"<supportedOn ref="a:b"/><supportedOn ref="s"/>"#,
+            ),
+            (
+                r#"<supportedOn ref="s"/>"#,
+                r#"<seeAlso/><supportedOn ref="s" a="1"/><annotation application="a"><x/></annotation>"#,
+            ),
+            (
+                r#"<supportedOn ref="s"/>"#,
+                r#"<keywords a="b">k</keywords><supportedOn ref=" s"/>"#,
+            ),
+            (
+                r#"<target prefix="a" namespace="A.B"/>"#,
+                r#"<target prefix="a" namespace="A.B" prefix="b"/>"#,
+            ),
+            (
+                r#"<resources minRequiredRevision="1.0"/>"#,
+                r#"<resources minRequiredRevision="1.0x" fallbackCulture="en_US"/>"#,
+            ),
+        ];
+        for (i, (from, to)) in swaps.iter().enumerate() {
+            let text = OK.replace(from, to);
+            assert_ne!(text, OK, "swap {i}");
+            for strict in [false, true] {
+                let walk = |usual| {
+                    let mut checker = Checker::new(strict);
+                    checker.usual = usual;
+                    let mut reader = XmlReader::new(&text);
+                    while checker.state == State::Running {
+                        match reader.next_event() {
+                            Ok(ev) => checker.on_event(&text, &ev),
+                            Err(e) => checker.on_error(&text, &e),
+                        }
+                    }
+                    checker.finish().unwrap_or_default()
+                };
+                let (usual, any) = (walk(true), walk(false));
+                assert_eq!(usual.diagnostics, any.diagnostics, "swap {i}");
+                assert_eq!(usual.well_formed, any.well_formed, "swap {i}");
+            }
+        }
+    }
+
     #[test]
     fn valid_minimal_admx() {
         assert!(codes(OK, true).is_empty(), "{:?}", codes(OK, true));
@@ -1609,6 +2110,33 @@ mod tests {
         );
         assert_eq!(check_value(UInt, "e", "a", "").map(|x| x.0), Some("SCH017"));
         assert_eq!(check_value(Bool, "e", "a", " true "), None);
+        // what passes the shortcut passes the whole check
+        for (ty, v) in [
+            (StringRef, "$(string.a_B9)"),
+            (PresRef, "$(presentation.P)"),
+            (Ident, "x_1"),
+            (ItemRef, "win:SUPPORTED_1"),
+            (ItemRef, "c"),
+            (Bool, "false"),
+            (Class, "Machine"),
+            (UInt, "999999999"),
+            (ULong, "9999999999999999999"),
+        ] {
+            assert!(plainly_valid(ty, v), "{v}");
+            assert_eq!(check_value(ty, "e", "a", v), None, "{v}");
+        }
+        for (ty, v) in [
+            (StringRef, "$(string.)"),
+            (StringRef, "$(string.a-b)"),
+            (ItemRef, "a:b:c"),
+            (ItemRef, ":b"),
+            (Bool, " true"),
+            (UInt, "4294967296"),
+            (UInt, ""),
+            (Ident, "é"),
+        ] {
+            assert!(!plainly_valid(ty, v), "{v}");
+        }
         assert_eq!(
             check_value(StringRef, "e", "a", "$(string.a-b)").map(|x| x.0),
             Some("SCH011")

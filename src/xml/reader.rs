@@ -152,9 +152,27 @@ impl<'a> Tag<'a> {
         scan.trusted = self.clean;
         Attributes {
             scan,
-            seen: [""; SEEN],
+            seen: [0; SEEN],
             count: 0,
         }
+    }
+
+    /// For a tag whose attributes the tokenizer found well-formed with
+    /// plain values: those attributes as written, `(name, where the name
+    /// starts, value)`, in order, *without* the duplicate check of
+    /// [`Tag::attributes`] (the caller makes it, see [`duplicate`]).
+    /// `None` for any other tag.
+    pub(crate) fn plain_attributes(&self) -> Option<PlainAttributes<'a>> {
+        if !self.clean {
+            return None;
+        }
+        let mut scan = Scanner::new(
+            self.text,
+            self.span.start() + 1 + self.name.len(),
+            self.attrs_end as usize,
+        );
+        scan.trusted = true;
+        Some(PlainAttributes { scan })
     }
 
     /// All attributes as owned [`RawAttribute`]s.
@@ -185,7 +203,9 @@ const SEEN: usize = 12;
 #[derive(Debug)]
 pub struct Attributes<'a> {
     scan: Scanner<'a>,
-    seen: [&'a str; SEEN],
+    /// [`name_words`] of the names so far, folded (equal names, equal
+    /// values; a match is confirmed by comparing the names).
+    seen: [u64; SEEN],
     count: usize,
 }
 
@@ -220,8 +240,10 @@ impl<'a> Attributes<'a> {
     /// Records the attribute `name` (at `name_at`); an error if the tag had it before.
     #[inline(always)]
     fn note(&mut self, name: &'a str, name_at: usize) -> Result<(), ParseError> {
+        let (head, tail) = name_words(name);
+        let print = head ^ tail.rotate_left(32) ^ (name.len() as u64).wrapping_mul(FOLD);
         let dup = if self.count < SEEN {
-            self.seen[..self.count].contains(&name)
+            self.seen[..self.count].contains(&print) && self.seen_before(name, name_at)
         } else {
             // Rare: many attributes; rescan the ones before.
             Scanner::new(self.scan.text, self.scan.start, name_at)
@@ -232,16 +254,80 @@ impl<'a> Attributes<'a> {
             return Err(duplicate(self.scan.text, name, name_at));
         }
         if self.count < SEEN {
-            self.seen[self.count] = name;
+            self.seen[self.count] = print;
         }
         self.count += 1;
         Ok(())
     }
+
+    /// The tag has the attribute `name` before `name_at`.
+    #[cold]
+    #[inline(never)]
+    fn seen_before(&self, name: &str, name_at: usize) -> bool {
+        Scanner::new(self.scan.text, self.scan.start, name_at)
+            .filter_map(Result::ok)
+            .any(|b| b.name == name)
+    }
 }
 
+/// Mixes the length into a fingerprint.
+const FOLD: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// A name as two words for comparisons without a call: the first 8 bytes
+/// (or, for shorter names, the first and last 4, 2 or 1 bytes, together),
+/// and the last 8 bytes when there are more than 8 (else 0). With the
+/// length, they are the whole name when it has at most 16 bytes.
+#[inline(always)]
+pub(crate) fn name_words(s: &str) -> (u64, u64) {
+    let b = s.as_bytes();
+    let n = b.len();
+    let w8 = |i: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(a)
+    };
+    let w4 = |i: usize| {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(&b[i..i + 4]);
+        u64::from(u32::from_le_bytes(a))
+    };
+    let w2 = |i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    if n > 8 {
+        (w8(0), w8(n - 8))
+    } else if n == 8 {
+        (w8(0), 0)
+    } else if n >= 4 {
+        (w4(0) | (w4(n - 4) << 32), 0)
+    } else if n >= 2 {
+        (w2(0) | (w2(n - 2) << 16), 0)
+    } else if n == 1 {
+        (u64::from(b[0]), 0)
+    } else {
+        (0, 0)
+    }
+}
+
+/// Iterator over the attributes of a clean tag; see [`Tag::plain_attributes`].
+#[derive(Debug)]
+pub(crate) struct PlainAttributes<'a> {
+    scan: Scanner<'a>,
+}
+
+impl<'a> Iterator for PlainAttributes<'a> {
+    type Item = (&'a str, usize, &'a str);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let a = self.scan.next_trusted()?;
+        Some((a.name, a.name_at, a.raw))
+    }
+}
+
+/// The error [`Tag::attributes`] gives for the attribute `name` at
+/// `name_at` of `text` when the tag had it before.
 #[cold]
 #[inline(never)]
-fn duplicate(text: &str, name: &str, name_at: usize) -> ParseError {
+pub(crate) fn duplicate(text: &str, name: &str, name_at: usize) -> ParseError {
     ParseError::in_text(
         text,
         Span::new(name_at, name_at + name.len()),
@@ -536,7 +622,9 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
             _ => {}
         }
         let name_at = i;
-        i += b[i..].iter().position(|&c| NOT_IN_NAME[c as usize])?;
+        while !NOT_IN_NAME[*b.get(i)? as usize] {
+            i += 1;
+        }
         if i == name_at {
             return None;
         }
@@ -600,7 +688,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
-#[inline]
+#[inline(always)]
 fn find_byte(b: &[u8], mut i: usize, q: u8) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
