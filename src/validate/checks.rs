@@ -9,25 +9,46 @@ use std::hash::{BuildHasherDefault, Hasher};
 #[derive(Default)]
 struct FxHasher(u64);
 
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 impl Hasher for FxHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
         }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        // the last 1..=7 bytes as one word (two overlapping 4-byte reads,
+        // or the first, middle and last byte: every byte counts)
+        let r = chunks.remainder();
+        let n = r.len();
+        if n >= 4 {
+            let lo = u32::from_le_bytes([r[0], r[1], r[2], r[3]]);
+            let hi = u32::from_le_bytes([r[n - 4], r[n - 3], r[n - 2], r[n - 1]]);
+            self.add(u64::from(lo) | u64::from(hi) << 32);
+        } else if n > 0 {
+            let w = u64::from(r[0]) | u64::from(r[n / 2]) << 8 | u64::from(r[n - 1]) << 16;
+            self.add(w | (n as u64) << 24);
         }
     }
+    #[inline]
     fn write_u8(&mut self, b: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.add(u64::from(b));
     }
+    #[inline]
     fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.add(n as u64);
     }
+    #[inline]
     fn finish(&self) -> u64 {
+        // (the multiply leaves the low bits, which pick the bucket, weak)
         self.0
     }
 }
@@ -211,31 +232,74 @@ impl Writes {
             .map(|&it| Writes::pair(&self.text, it))
     }
 
-    /// `(k.trim_matches('\\').to_lowercase(), v.to_lowercase())`.
-    fn push(&mut self, k: &str, v: &str) {
-        let mut start = self.text.len();
-        push_lower(&mut self.text, k.trim_matches('\\'));
-        let mut end = self.text.len();
-        // the same key as the last write: that one's copy
-        if let Some(&(a, b, _, _)) = self.items.last() {
-            if self.text[a..b] == self.text[start..end] {
-                self.text.truncate(start);
-                (start, end) = (a, b);
+    /// Orders two items by (key, value); ranges that are the same copy
+    /// compare equal without looking at the text.
+    fn cmp_items(
+        text: &str,
+        a: (usize, usize, usize, usize),
+        b: (usize, usize, usize, usize),
+    ) -> std::cmp::Ordering {
+        let same = |x: (usize, usize), y: (usize, usize)| {
+            if x == y {
+                std::cmp::Ordering::Equal
+            } else {
+                text.as_bytes()[x.0..x.1].cmp(&text.as_bytes()[y.0..y.1])
+            }
+        };
+        same((a.0, a.1), (b.0, b.1)).then_with(|| same((a.2, a.3), (b.2, b.3)))
+    }
+
+    /// Appends `x.to_lowercase()` unless `x` is `last`'s text (then its
+    /// copy); returns its range and makes it `last`.
+    fn lower<'p>(
+        &mut self,
+        x: &'p str,
+        last: &mut Option<(&'p str, usize, usize)>,
+    ) -> (usize, usize) {
+        if let Some((raw, a, b)) = *last {
+            if raw == x {
+                return (a, b);
             }
         }
-        let v_start = self.text.len();
-        push_lower(&mut self.text, v);
-        self.items.push((start, end, v_start, self.text.len()));
+        let start = self.text.len();
+        push_lower(&mut self.text, x);
+        let r = (start, self.text.len());
+        *last = Some((x, r.0, r.1));
+        r
+    }
+
+    /// `(k.trim_matches('\\').to_lowercase(), v.to_lowercase())`.
+    fn push<'p>(&mut self, last: &mut Last<'p>, k: &'p str, v: &'p str) {
+        // (a backslash is one byte and never inside a longer character)
+        let b = k.as_bytes();
+        let end = b.iter().rposition(|&c| c != b'\\').map_or(0, |i| i + 1);
+        let start = b[..end].iter().position(|&c| c != b'\\').unwrap_or(end);
+        let k = &k[start..end];
+        let fresh = last.0.is_none_or(|(raw, _, _)| raw != k);
+        let (mut start, mut end) = self.lower(k, &mut last.0);
+        // the same key as the last write: that one's copy
+        if fresh {
+            if let Some(&(a, b, _, _)) = self.items.last() {
+                if self.text[a..b] == self.text[start..end] {
+                    self.text.truncate(start);
+                    (start, end) = (a, b);
+                    last.0 = Some((k, a, b));
+                }
+            }
+        }
+        let (v_start, v_end) = self.lower(v, &mut last.1);
+        self.items.push((start, end, v_start, v_end));
     }
 
     /// Adds what policy `p` writes (lists excluded: their names are generated).
     fn add(&mut self, p: &crate::model::Policy) {
         let from = self.items.len();
+        let last = &mut Last(None, None);
         let pkey = p.key.as_deref().unwrap_or_default();
         if let Some(vn) = &p.value_name {
-            self.push(pkey, vn);
+            self.push(last, pkey, vn);
         }
-        let list = |w: &mut Writes, l: &ValueList, base: &str| {
+        fn list<'p>(w: &mut Writes, last: &mut Last<'p>, l: &'p ValueList, base: &'p str) {
             for it in &l.items {
                 let k = it
                     .key
@@ -243,12 +307,12 @@ impl Writes {
                     .or(l.default_key.as_deref())
                     .unwrap_or(base);
                 if let Some(vn) = &it.value_name {
-                    w.push(k, vn);
+                    w.push(last, k, vn);
                 }
             }
-        };
+        }
         for l in [&p.enabled_list, &p.disabled_list].into_iter().flatten() {
-            list(self, l, pkey);
+            list(self, last, l, pkey);
         }
         for e in p.elements() {
             let c = e.common();
@@ -257,36 +321,38 @@ impl Writes {
                 PolicyElement::List(_) => {}
                 PolicyElement::Boolean(b) => {
                     if let Some(vn) = &c.value_name {
-                        self.push(k, vn);
+                        self.push(last, k, vn);
                     }
                     for l in [&b.true_list, &b.false_list].into_iter().flatten() {
-                        list(self, l, k);
+                        list(self, last, l, k);
                     }
                 }
                 PolicyElement::Enum(en) => {
                     if let Some(vn) = &c.value_name {
-                        self.push(k, vn);
+                        self.push(last, k, vn);
                     }
                     for it in &en.items {
                         if let Some(l) = &it.value_list {
-                            list(self, l, k);
+                            list(self, last, l, k);
                         }
                     }
                 }
                 _ => {
                     if let Some(vn) = &c.value_name {
-                        self.push(k, vn);
+                        self.push(last, k, vn);
                     }
                 }
             }
         }
         let text = self.text.as_str();
         let mine = &mut self.items[from..];
-        mine.sort_unstable_by(|&a, &b| Writes::pair(text, a).cmp(&Writes::pair(text, b)));
+        if mine.len() > 1 {
+            mine.sort_unstable_by(|&a, &b| Writes::cmp_items(text, a, b));
+        }
         // without repeats
         let mut kept = 0;
         for i in 0..mine.len() {
-            if kept == 0 || Writes::pair(text, mine[kept - 1]) != Writes::pair(text, mine[i]) {
+            if kept == 0 || Writes::cmp_items(text, mine[kept - 1], mine[i]).is_ne() {
                 mine[kept] = mine[i];
                 kept += 1;
             }
@@ -295,6 +361,13 @@ impl Writes {
         self.policies.push((from, from + kept));
     }
 }
+
+/// The raw key and value of the last write of a policy and their copies
+/// (see [`Writes::lower`]).
+struct Last<'p>(
+    Option<(&'p str, usize, usize)>,
+    Option<(&'p str, usize, usize)>,
+);
 
 /// Appends `str::to_lowercase(x)` (without a copy for ASCII).
 fn push_lower(s: &mut String, x: &str) {
@@ -1047,8 +1120,8 @@ const HIVES: &[&str] = &[
 ];
 
 fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
-    let first = k.split('\\').next().unwrap_or("").trim_end_matches(':');
-    if k.contains('\\') && HIVES.iter().any(|h| h.eq_ignore_ascii_case(first)) {
+    let b = k.as_bytes();
+    if starts_with_hive(b) {
         cx.at(
             "ADMX012",
             f,
@@ -1058,11 +1131,7 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
                 short(k)
             ),
         );
-    } else if k.is_empty()
-        || k.starts_with('\\')
-        || has_double_backslash(k.trim_end_matches('\\'))
-        || has_control(k)
-    {
+    } else if b.first().is_none_or(|&c| c == b'\\') || !plain_key(b) {
         cx.at(
             "ADMX013",
             f,
@@ -1095,20 +1164,49 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
     }
 }
 
-/// `k.contains("\\\\")`.
-fn has_double_backslash(k: &str) -> bool {
-    let b = k.as_bytes();
-    memchr::memchr_iter(b'\\', b).any(|i| b.get(i + 1) == Some(&b'\\'))
+/// `k` has a `\\` and its first part, without trailing `:`, is a hive
+/// name (ASCII case ignored).
+fn starts_with_hive(k: &[u8]) -> bool {
+    let Some(i) = k.iter().position(|&c| c == b'\\') else {
+        return false;
+    };
+    let mut first = &k[..i];
+    while let [rest @ .., b':'] = first {
+        first = rest;
+    }
+    (3..=19).contains(&first.len())
+        && HIVES
+            .iter()
+            .any(|h| h.as_bytes().eq_ignore_ascii_case(first))
 }
 
-/// `k.chars().any(char::is_control)` (a byte test for ASCII).
-fn has_control(k: &str) -> bool {
-    let b = k.as_bytes();
-    if b.is_ascii() {
-        b.iter().any(|&c| c < 0x20 || c == 0x7f)
-    } else {
-        k.chars().any(char::is_control)
+/// No `\\\\` before the trailing backslashes and no control character.
+fn plain_key(k: &[u8]) -> bool {
+    let mut t = k;
+    while let [rest @ .., b'\\'] = t {
+        t = rest;
     }
+    // printable ASCII throughout (nearly every key): only the backslashes
+    // are left to look at; branch-free folds, which vectorize
+    let printable = k
+        .iter()
+        .fold(true, |ok, &c| ok & (c.wrapping_sub(0x20) < 0x5f));
+    let double = t
+        .iter()
+        .zip(t.iter().skip(1))
+        .fold(false, |d, (&a, &c)| d | ((a == b'\\') & (c == b'\\')));
+    if double {
+        return false;
+    }
+    printable || !has_control(k)
+}
+
+/// `k.chars().any(char::is_control)` over UTF-8 bytes: C0 and DEL, and the
+/// C1 controls (U+0080..=U+009F, encoded `C2 80`..=`C2 9F`).
+fn has_control(k: &[u8]) -> bool {
+    k.iter().any(|&c| c < 0x20 || c == 0x7f)
+        || k.windows(2)
+            .any(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]))
 }
 
 fn value_name_check(cx: &mut Ctx<'_>, f: usize, node: &Node, v: &str) {
