@@ -436,8 +436,8 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
                 l,
                 out: &mut fc.diags,
             };
-            let written = admx_checks(&mut cx, a.file, d, &mut fc.deferred);
-            sum = summarize(d, written);
+            let (written, used) = admx_checks(&mut cx, a.file, d, &mut fc.deferred);
+            sum = summarize(d, written, &used);
         }
         admx.push(fc);
         admx_summary.push(sum);
@@ -464,7 +464,8 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
     }
 }
 
-fn summarize(d: &PolicyDefinitions, written: Writes) -> AdmxSummary {
+/// (`used`: the prefixes the references of `d` use, trimmed.)
+fn summarize(d: &PolicyDefinitions, written: Writes, used: &HashSet<&str>) -> AdmxSummary {
     let target = d
         .target()
         .and_then(|t| Some((t.namespace.clone()?, t.node.span)));
@@ -482,7 +483,6 @@ fn summarize(d: &PolicyDefinitions, written: Writes) -> AdmxSummary {
     } else {
         (Vec::new(), Vec::new())
     };
-    let used = used_prefixes(d);
     let used_usings = d
         .usings()
         .iter()
@@ -655,39 +655,32 @@ fn all_refs(d: &PolicyDefinitions) -> Vec<(Kind, &Node, &str)> {
     refs
 }
 
-/// Prefixes used by references of `d` (trimmed).
-fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
-    all_refs(d)
-        .into_iter()
-        .filter_map(|(_, _, r)| split_item_ref(r).0.map(str::trim))
-        .collect()
-}
-
-/// Checks one ADMX; returns what its policies write (for the store checks).
-fn admx_checks(
+/// Checks one ADMX; returns what its policies write (for the store checks)
+/// and the prefixes its references use (trimmed).
+fn admx_checks<'d>(
     cx: &mut Ctx<'_>,
     f: usize,
-    d: &PolicyDefinitions,
+    d: &'d PolicyDefinitions,
     deferred: &mut Vec<Deferred>,
-) -> Writes {
+) -> (Writes, HashSet<&'d str>) {
     // ---- namespaces and prefixes
-    let target_prefix = d.target().and_then(|t| t.prefix.clone());
-    let mut prefixes: HashMap<String, (Option<String>, Span)> = HashMap::default();
+    let target_prefix = d.target().and_then(|t| t.prefix.as_deref());
+    let mut prefixes: HashMap<&str, &Option<String>> = map_with(d.usings().len() + 1);
     let decls = d.target().into_iter().chain(d.usings().iter());
     for decl in decls {
         let (Some(p), ns) = (&decl.prefix, &decl.namespace) else {
             continue;
         };
-        let span = cx.attr(f, &decl.node, "prefix");
-        if prefixes.contains_key(p.as_str()) {
+        if let std::collections::hash_map::Entry::Vacant(e) = prefixes.entry(p.as_str()) {
+            e.insert(ns);
+        } else {
+            let span = cx.attr(f, &decl.node, "prefix");
             cx.at(
                 "ADMX005",
                 f,
                 span,
                 format!("expected each prefix declared once, found `{p}` again"),
             );
-        } else {
-            prefixes.insert(p.clone(), (ns.clone(), span));
         }
         if let Some(ns) = ns {
             let ok = !ns.is_empty()
@@ -708,7 +701,7 @@ fn admx_checks(
             }
         }
     }
-    let mut used_prefixes: HashSet<String> = HashSet::default();
+    let mut used_prefixes: HashSet<&str> = HashSet::default();
 
     // ---- local names
     let mut cats: HashMap<&str, &Node> = map_with(d.categories().len());
@@ -734,8 +727,9 @@ fn admx_checks(
             cats.insert(n, &c.node);
         }
     }
-    let mut sup: HashMap<&str, &Node> = HashMap::default();
-    for (n, node) in supported_names(d) {
+    let sup_names = supported_names(d);
+    let mut sup: HashMap<&str, &Node> = map_with(sup_names.len());
+    for (n, node) in sup_names {
         if let std::collections::hash_map::Entry::Vacant(e) = sup.entry(n) {
             e.insert(node);
         } else {
@@ -754,23 +748,18 @@ fn admx_checks(
         let (prefix, name) = split_item_ref(r);
         let (prefix, name) = (prefix.map(str::trim), name.trim());
         if let Some(p) = prefix {
-            used_prefixes.insert(p.to_string());
+            used_prefixes.insert(p);
         }
-        if !name.split('-').all(|x| x.is_empty() || is_ident(x))
+        // (an identifier has no `-`: the usual name is one part)
+        if !(is_ident(name) || name.split('-').all(|x| x.is_empty() || is_ident(x)))
             || prefix.is_some_and(|p| p.is_empty())
         {
             continue; // syntax is the schema layer's
         }
         let local = match prefix {
             None => true,
-            Some(p) if Some(p) == target_prefix.as_deref() => {
-                used_prefixes.insert(p.to_string());
-                true
-            }
-            Some(p) => {
-                used_prefixes.insert(p.to_string());
-                false
-            }
+            Some(p) if Some(p) == target_prefix => true,
+            Some(_) => false,
         };
         let (code, what, names_local) = match kind {
             Kind::PolicyCategory => ("ADMX008", "category", &cats),
@@ -790,7 +779,7 @@ fn admx_checks(
             continue;
         }
         let p = prefix.unwrap_or_default();
-        let Some((ns, _)) = prefixes.get(p) else {
+        let Some(&ns) = prefixes.get(p) else {
             let code = if matches!(kind, Kind::DefComponent) {
                 "ADMX022"
             } else {
@@ -818,7 +807,7 @@ fn admx_checks(
     }
     for u in d.usings() {
         if let Some(p) = &u.prefix {
-            if !used_prefixes.contains(p) && Some(p) != target_prefix.as_ref() {
+            if !used_prefixes.contains(p.as_str()) && Some(p.as_str()) != target_prefix {
                 let span = cx.attr(f, &u.node, "prefix");
                 cx.at(
                     "ADMX007",
@@ -837,18 +826,20 @@ fn admx_checks(
         .filter_map(|c| {
             let r = c.parent_category.as_ref()?.ref_.as_deref()?;
             let (p, n) = split_item_ref(r);
-            (p.is_none() || p == target_prefix.as_deref()).then_some((c.name.as_deref()?, n))
+            (p.is_none() || p == target_prefix).then_some((c.name.as_deref()?, n))
         })
         .collect();
     let mut reported: HashSet<&str> = HashSet::default();
+    let mut path = Vec::new();
     for c in d.categories() {
         let Some(start) = c.name.as_deref() else {
             continue;
         };
-        if reported.contains(start) {
+        if parent_of.is_empty() || reported.contains(start) {
             continue;
         }
-        let mut path = vec![start];
+        path.clear();
+        path.push(start);
         let mut cur = start;
         while let Some(&next) = parent_of.get(cur) {
             if next == start {
@@ -880,7 +871,7 @@ fn admx_checks(
     // ---- policies
     let mut names: HashMap<&str, &Node> = map_with(d.policies().len());
     for pol in d.policies() {
-        let pname = pol.name.clone().unwrap_or_default();
+        let pname = pol.name.as_deref().unwrap_or_default();
         if let Some(n) = &pol.name {
             if let Some(first) = names.get(n.as_str()).copied() {
                 let first = cx.attr(f, first, "name");
@@ -958,7 +949,7 @@ fn admx_checks(
         {
             list_key_checks(cx, f, list);
         }
-        let mut ids: HashSet<&str> = HashSet::default();
+        let mut ids: HashSet<&str> = set_with(elements.len());
         for e in elements {
             let c = e.common();
             if let Some(id) = &c.id {
@@ -1014,7 +1005,7 @@ fn admx_checks(
                             ),
                         );
                     }
-                    let mut seen: HashMap<String, ()> = HashMap::default();
+                    let mut seen: HashSet<ValueKey<'_>> = set_with(x.items.len());
                     for item in &x.items {
                         if let Some(list) = &item.value_list {
                             list_key_checks(cx, f, list);
@@ -1022,8 +1013,8 @@ fn admx_checks(
                         let Some(v) = item.value.as_ref().and_then(|s| s.value.as_ref()) else {
                             continue;
                         };
-                        let key = value_key(v);
-                        if seen.insert(key.clone(), ()).is_some() {
+                        let key = ValueKey::of(v);
+                        if !seen.insert(key.clone()) {
                             let span = cx.head(f, v.node());
                             cx.at(
                                 "ADMX019",
@@ -1084,23 +1075,57 @@ fn admx_checks(
         }
     }
     drop(owner);
-    written
+    (written, used_prefixes)
 }
 
 fn overlap(a: PolicyClass, b: PolicyClass) -> bool {
     a == b || a == PolicyClass::Both || b == PolicyClass::Both
 }
 
-fn value_key(v: &Value) -> String {
-    match v {
-        Value::Delete { .. } => "delete".into(),
-        Value::Decimal { value, .. } => {
-            format!("decimal {}", value.as_deref().unwrap_or("").trim())
+/// What tells the values of an enum's items apart (two with the same key
+/// are the same value); shown as `delete`, `decimal 1`, `string "x"`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Delete,
+    Decimal(&'a str),
+    LongDecimal(&'a str),
+    /// [`short`] of the text.
+    String(std::borrow::Cow<'a, str>),
+}
+
+impl<'a> ValueKey<'a> {
+    fn of(v: &'a Value) -> Self {
+        match v {
+            Value::Delete { .. } => ValueKey::Delete,
+            Value::Decimal { value, .. } => {
+                ValueKey::Decimal(value.as_deref().unwrap_or("").trim())
+            }
+            Value::LongDecimal { value, .. } => {
+                ValueKey::LongDecimal(value.as_deref().unwrap_or("").trim())
+            }
+            Value::String { text, .. } => {
+                // `short` leaves a text of at most 60 characters without
+                // line ends or tabs as it is
+                let plain =
+                    text.len() <= 60 && !text.bytes().any(|b| matches!(b, b'\n' | b'\r' | b'\t'));
+                ValueKey::String(if plain {
+                    std::borrow::Cow::Borrowed(text.as_str())
+                } else {
+                    std::borrow::Cow::Owned(short(text))
+                })
+            }
         }
-        Value::LongDecimal { value, .. } => {
-            format!("longDecimal {}", value.as_deref().unwrap_or("").trim())
+    }
+}
+
+impl std::fmt::Display for ValueKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueKey::Delete => f.write_str("delete"),
+            ValueKey::Decimal(v) => write!(f, "decimal {v}"),
+            ValueKey::LongDecimal(v) => write!(f, "longDecimal {v}"),
+            ValueKey::String(t) => write!(f, "string \"{t}\""),
         }
-        Value::String { text, .. } => format!("string \"{}\"", short(text)),
     }
 }
 
@@ -1283,52 +1308,52 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
 
 // =================================================================== ADMX <-> ADML
 
-/// A `$(string.X)` use in an ADMX: id, node, attribute.
-fn string_refs(d: &PolicyDefinitions) -> Vec<(&str, &Node, &'static str)> {
-    let mut v = Vec::new();
+/// Calls `f` with each `$(string.X)` use in an ADMX: id, node, attribute.
+fn string_refs<'a>(d: &'a PolicyDefinitions, mut f: impl FnMut(&'a str, &'a Node, &'static str)) {
+    let mut add = |s: &'a Option<String>, n: &'a Node, attr: &'static str| {
+        if let Some(id) = s.as_deref().and_then(string_ref) {
+            // malformed ids are the schema layer's (SCH008); (an identifier
+            // has no `-`: the usual id is one part)
+            if !is_ident(id) && !id.split('-').all(is_ident) {
+                return;
+            }
+            f(id, n, attr);
+        }
+    };
     for c in d.categories() {
-        add_ref(&mut v, &c.display_name, &c.node, "displayName");
-        add_ref(&mut v, &c.explain_text, &c.node, "explainText");
+        add(&c.display_name, &c.node, "displayName");
+        add(&c.explain_text, &c.node, "explainText");
     }
     for p in d.products() {
-        add_ref(&mut v, &p.display_name, &p.node, "displayName");
+        add(&p.display_name, &p.node, "displayName");
         for m in &p.major_versions {
-            add_ref(&mut v, &m.display_name, &m.node, "displayName");
+            add(&m.display_name, &m.node, "displayName");
             for mi in &m.minor_versions {
-                add_ref(&mut v, &mi.display_name, &mi.node, "displayName");
+                add(&mi.display_name, &mi.node, "displayName");
             }
         }
     }
     for def in d.supported_on_definitions() {
-        add_ref(&mut v, &def.display_name, &def.node, "displayName");
+        add(&def.display_name, &def.node, "displayName");
     }
     for p in d.policies() {
-        add_ref(&mut v, &p.display_name, &p.node, "displayName");
-        add_ref(&mut v, &p.explain_text, &p.node, "explainText");
+        add(&p.display_name, &p.node, "displayName");
+        add(&p.explain_text, &p.node, "explainText");
         for e in p.elements() {
             if let PolicyElement::Enum(en) = e {
                 for it in &en.items {
-                    add_ref(&mut v, &it.display_name, &it.node, "displayName");
+                    add(&it.display_name, &it.node, "displayName");
                 }
             }
         }
     }
-    v
 }
 
-fn add_ref<'a>(
-    v: &mut Vec<(&'a str, &'a Node, &'static str)>,
-    s: &'a Option<String>,
-    n: &'a Node,
-    attr: &'static str,
-) {
-    if let Some(id) = s.as_deref().and_then(parse_string_ref) {
-        // malformed ids are the schema layer's (SCH008); (an identifier
-        // has no `-`: the usual id is one part)
-        if !is_ident(id) && !id.split('-').all(is_ident) {
-            return;
-        }
-        v.push((id, n, attr));
+/// [`parse_string_ref`], without the trimming when there is nothing to trim.
+fn string_ref(s: &str) -> Option<&str> {
+    match s.strip_prefix("$(string.") {
+        Some(rest) if s.ends_with(')') => rest.strip_suffix(')'),
+        _ => parse_string_ref(s),
     }
 }
 
@@ -1362,12 +1387,13 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
                 .or_insert(m);
         }
         let res_node = d.resources.as_ref().map(|r| &r.node);
-        let res_span = res_node.map_or(Span::default(), |n| cx.head(f, n));
+        // (only a finding needs it)
+        let res_span = |cx: &Ctx<'_>| res_node.map_or(Span::default(), |n| cx.head(f, n));
         let fallback = d
             .resources
             .as_ref()
-            .and_then(|r| r.fallback_culture.clone())
-            .unwrap_or_else(|| "en-US".into());
+            .and_then(|r| r.fallback_culture.as_deref())
+            .unwrap_or("en-US");
         let baseline = match by_culture.get(&fallback.to_lowercase()) {
             Some(m) => Some(*m),
             None => {
@@ -1380,10 +1406,11 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
                 } else {
                     found.join(", ")
                 };
+                let span = res_span(cx);
                 cx.at(
                     "REF007",
                     f,
-                    res_span,
+                    span,
                     format!(
                         "expected an ADML in `{fallback}/{}.adml`, found ADMLs for: {found}",
                         a.stem
@@ -1437,10 +1464,11 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
         if l.store {
             for (key, shown) in store_cultures {
                 if !by_culture.contains_key(key) {
+                    let span = res_span(cx);
                     cx.at(
                         "LANG004",
                         f,
-                        res_span,
+                        span,
                         format!("expected `{shown}/{}.adml` like the other templates of the store, found none", a.stem),
                     );
                 }
@@ -1470,23 +1498,44 @@ fn ref_against(
     base: &AdmlFile,
     bdoc: &PolicyDefinitionResources,
 ) {
-    let mut strings: HashSet<&str> = set_with(bdoc.strings().len());
-    strings.extend(bdoc.strings().iter().filter_map(|s| s.id.as_deref()));
-    // id -> presentation (first one wins, as `presentation()` does)
-    let mut presentations: HashMap<&str, &crate::model::Presentation> =
-        map_with(bdoc.presentations().len());
-    for p in bdoc.presentations() {
-        if let Some(id) = p.id.as_deref() {
-            presentations.entry(id).or_insert(p);
-        }
-    }
-    let bname = adml_name(cx, base);
-    let refs = string_refs(d);
-    let mut used_strings: HashSet<&str> = set_with(refs.len());
-    for (id, node, attr) in refs {
-        used_strings.insert(id);
-        if !strings.contains(id) {
+    // per string: the index of the first string with its id (as the id's
+    // stand-in); used: per such first string, an ADMX reference uses its id
+    let bstrings = bdoc.strings();
+    let mut string_ix: HashMap<&str, usize> = map_with(bstrings.len());
+    let string_first: Vec<usize> = bstrings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.id.as_deref()
+                .map_or(i, |id| *string_ix.entry(id).or_insert(i))
+        })
+        .collect();
+    let mut string_used = vec![false; bstrings.len()];
+    // the same for presentations (the first one of an id is its presentation)
+    let bpres = bdoc.presentations();
+    let mut pres_ix: HashMap<&str, usize> = map_with(bpres.len());
+    let pres_first: Vec<usize> = bpres
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.id.as_deref()
+                .map_or(i, |id| *pres_ix.entry(id).or_insert(i))
+        })
+        .collect();
+    let mut pres_used = vec![false; bpres.len()];
+    // (only a finding names the ADML)
+    let mut bname_memo: Option<String> = None;
+    let mut bname = |cx: &Ctx<'_>| {
+        bname_memo
+            .get_or_insert_with(|| adml_name(cx, base))
+            .clone()
+    };
+    string_refs(d, |id, node, attr| {
+        if let Some(&i) = string_ix.get(id) {
+            string_used[i] = true;
+        } else {
             let span = cx.attr(f, node, attr);
+            let bname = bname(cx);
             cx.at(
                 "REF001",
                 f,
@@ -1494,15 +1543,14 @@ fn ref_against(
                 format!("expected string `{id}` (used by `{attr}`) in `{bname}`, found no such id"),
             );
         }
-    }
-    let mut used_pres: HashSet<&str> = set_with(d.policies().len());
+    });
     for p in d.policies() {
         let Some(pid) = p.presentation.as_deref().and_then(parse_presentation_ref) else {
             continue;
         };
-        used_pres.insert(pid);
-        let Some(pres) = presentations.get(pid).copied() else {
+        let Some(&pi) = pres_ix.get(pid) else {
             let span = cx.attr(f, &p.node, "presentation");
+            let bname = bname(cx);
             cx.at(
                 "REF002",
                 f,
@@ -1511,12 +1559,15 @@ fn ref_against(
             );
             continue;
         };
+        pres_used[pi] = true;
+        let pres = &bpres[pi];
         // controls against elements
         let elements = p.elements();
-        let mut bound: HashSet<&str> = HashSet::default();
+        // (a list: the elements are already searched once per control)
+        let mut bound: Vec<&str> = Vec::with_capacity(pres.controls.len());
         for c in &pres.controls {
             let Some(rid) = c.ref_id() else { continue };
-            bound.insert(rid);
+            bound.push(rid);
             let ref_span = |l: &Loaded| attr_span(&l.files[base.file].text, c.node().span, "refId");
             let Some(e) = elements
                 .iter()
@@ -1618,16 +1669,17 @@ fn ref_against(
         }
         for e in elements {
             if let Some(id) = e.common().id.as_deref() {
-                if !bound.contains(id) {
+                if !bound.contains(&id) {
                     let span = cx.attr(f, &e.common().node, "id");
+                    let bname = bname(cx);
                     cx.at("REF005", f, span, format!("expected a control for element `{id}` in presentation `{pid}` of `{bname}`, found none"));
                 }
             }
         }
     }
-    for s in bdoc.strings() {
+    for (s, &first) in bstrings.iter().zip(&string_first) {
         if let Some(id) = s.id.as_deref() {
-            if !used_strings.contains(id) {
+            if !string_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, s.node.span, "id");
                 cx.at(
                     "REF008",
@@ -1638,9 +1690,9 @@ fn ref_against(
             }
         }
     }
-    for p in bdoc.presentations() {
+    for (p, &first) in bpres.iter().zip(&pres_first) {
         if let Some(id) = p.id.as_deref() {
-            if !used_pres.contains(id) {
+            if !pres_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, p.node.span, "id");
                 cx.at(
                     "REF009",
@@ -1665,7 +1717,10 @@ fn language_checks(
 ) {
     let bname = adml_name(cx, base);
     let mname = adml_name(cx, m);
-    let used: HashSet<&str> = string_refs(d).into_iter().map(|(id, _, _)| id).collect();
+    let mut used: HashSet<&str> = HashSet::default();
+    string_refs(d, |id, _, _| {
+        used.insert(id);
+    });
     let used_pres: HashSet<&str> = d
         .policies()
         .iter()
