@@ -212,11 +212,24 @@ pub(crate) struct FileChecks {
 #[derive(Default)]
 pub(crate) struct Writes {
     text: String,
-    /// The key's start and end, the value's start and end (a key is
-    /// written once for the writes after it that share it).
-    items: Vec<(usize, usize, usize, usize)>,
+    /// The key's start and end, the value's start and end (a key or value
+    /// is written once for every write of the same text).
+    items: Vec<Item>,
     /// Per policy: its range of `items`.
     policies: Vec<(usize, usize)>,
+}
+
+/// A write of [`Writes`]: its key's start and end, its value's start and end.
+type Item = (usize, usize, usize, usize);
+
+/// What [`Writes::add`] reuses from one policy to the next: the copy of
+/// each key and value text (by the text as written), the last key, and
+/// room for sorting.
+#[derive(Default)]
+struct WritesScratch<'d> {
+    copies: HashMap<&'d str, (usize, usize)>,
+    last_key: Option<(&'d str, (usize, usize))>,
+    sorted: Vec<(u64, Item)>,
 }
 
 impl Writes {
@@ -232,74 +245,65 @@ impl Writes {
             .map(|&it| Writes::pair(&self.text, it))
     }
 
-    /// Orders two items by (key, value); ranges that are the same copy
-    /// compare equal without looking at the text.
-    fn cmp_items(
-        text: &str,
-        a: (usize, usize, usize, usize),
-        b: (usize, usize, usize, usize),
-    ) -> std::cmp::Ordering {
+    /// Orders two items by (key, value), each with [`head8`] of its value
+    /// (which decides most comparisons of values); ranges that are the same
+    /// copy compare equal without looking at the text.
+    fn cmp_items(text: &[u8], a: &(u64, Item), b: &(u64, Item)) -> std::cmp::Ordering {
         let same = |x: (usize, usize), y: (usize, usize)| {
             if x == y {
                 std::cmp::Ordering::Equal
             } else {
-                text.as_bytes()[x.0..x.1].cmp(&text.as_bytes()[y.0..y.1])
+                text[x.0..x.1].cmp(&text[y.0..y.1])
             }
         };
-        same((a.0, a.1), (b.0, b.1)).then_with(|| same((a.2, a.3), (b.2, b.3)))
+        let (x, y) = (a.1, b.1);
+        same((x.0, x.1), (y.0, y.1))
+            .then(a.0.cmp(&b.0))
+            .then_with(|| same((x.2, x.3), (y.2, y.3)))
     }
 
-    /// Appends `x.to_lowercase()` unless `x` is `last`'s text (then its
-    /// copy); returns its range and makes it `last`.
-    fn lower<'p>(
+    /// The range of `x.to_lowercase()`: the copy made for the same text
+    /// before, else a new one.
+    fn lower<'d>(
         &mut self,
-        x: &'p str,
-        last: &mut Option<(&'p str, usize, usize)>,
+        x: &'d str,
+        copies: &mut HashMap<&'d str, (usize, usize)>,
     ) -> (usize, usize) {
-        if let Some((raw, a, b)) = *last {
-            if raw == x {
-                return (a, b);
-            }
-        }
-        let start = self.text.len();
-        push_lower(&mut self.text, x);
-        let r = (start, self.text.len());
-        *last = Some((x, r.0, r.1));
-        r
+        *copies.entry(x).or_insert_with(|| {
+            let start = self.text.len();
+            push_lower(&mut self.text, x);
+            (start, self.text.len())
+        })
     }
 
     /// `(k.trim_matches('\\').to_lowercase(), v.to_lowercase())`.
-    fn push<'p>(&mut self, last: &mut Last<'p>, k: &'p str, v: &'p str) {
+    fn push<'d>(&mut self, sc: &mut WritesScratch<'d>, k: &'d str, v: &'d str) {
         // (a backslash is one byte and never inside a longer character)
         let b = k.as_bytes();
         let end = b.iter().rposition(|&c| c != b'\\').map_or(0, |i| i + 1);
         let start = b[..end].iter().position(|&c| c != b'\\').unwrap_or(end);
         let k = &k[start..end];
-        let fresh = last.0.is_none_or(|(raw, _, _)| raw != k);
-        let (mut start, mut end) = self.lower(k, &mut last.0);
-        // the same key as the last write: that one's copy
-        if fresh {
-            if let Some(&(a, b, _, _)) = self.items.last() {
-                if self.text[a..b] == self.text[start..end] {
-                    self.text.truncate(start);
-                    (start, end) = (a, b);
-                    last.0 = Some((k, a, b));
-                }
+        // (most writes have the key of the write before)
+        let key = match sc.last_key {
+            Some((raw, r)) if raw == k => r,
+            _ => {
+                let r = self.lower(k, &mut sc.copies);
+                sc.last_key = Some((k, r));
+                r
             }
-        }
-        let (v_start, v_end) = self.lower(v, &mut last.1);
-        self.items.push((start, end, v_start, v_end));
+        };
+        let value = self.lower(v, &mut sc.copies);
+        self.items.push((key.0, key.1, value.0, value.1));
     }
 
     /// Adds what policy `p` writes (lists excluded: their names are generated).
-    fn add(&mut self, p: &crate::model::Policy) {
+    fn add<'d>(&mut self, p: &'d crate::model::Policy, sc: &mut WritesScratch<'d>) {
         let from = self.items.len();
-        let last = &mut Last(None, None);
         let pkey = p.key.as_deref().unwrap_or_default();
         if let Some(vn) = &p.value_name {
-            self.push(last, pkey, vn);
+            self.push(sc, pkey, vn);
         }
-        fn list<'p>(w: &mut Writes, last: &mut Last<'p>, l: &'p ValueList, base: &'p str) {
+        fn list<'d>(w: &mut Writes, sc: &mut WritesScratch<'d>, l: &'d ValueList, base: &'d str) {
             for it in &l.items {
                 let k = it
                     .key
@@ -307,12 +311,12 @@ impl Writes {
                     .or(l.default_key.as_deref())
                     .unwrap_or(base);
                 if let Some(vn) = &it.value_name {
-                    w.push(last, k, vn);
+                    w.push(sc, k, vn);
                 }
             }
         }
         for l in [&p.enabled_list, &p.disabled_list].into_iter().flatten() {
-            list(self, last, l, pkey);
+            list(self, sc, l, pkey);
         }
         for e in p.elements() {
             let c = e.common();
@@ -321,53 +325,72 @@ impl Writes {
                 PolicyElement::List(_) => {}
                 PolicyElement::Boolean(b) => {
                     if let Some(vn) = &c.value_name {
-                        self.push(last, k, vn);
+                        self.push(sc, k, vn);
                     }
                     for l in [&b.true_list, &b.false_list].into_iter().flatten() {
-                        list(self, last, l, k);
+                        list(self, sc, l, k);
                     }
                 }
                 PolicyElement::Enum(en) => {
                     if let Some(vn) = &c.value_name {
-                        self.push(last, k, vn);
+                        self.push(sc, k, vn);
                     }
                     for it in &en.items {
                         if let Some(l) = &it.value_list {
-                            list(self, last, l, k);
+                            list(self, sc, l, k);
                         }
                     }
                 }
                 _ => {
                     if let Some(vn) = &c.value_name {
-                        self.push(last, k, vn);
+                        self.push(sc, k, vn);
                     }
                 }
             }
         }
-        let text = self.text.as_str();
-        let mine = &mut self.items[from..];
-        if mine.len() > 1 {
-            mine.sort_unstable_by(|&a, &b| Writes::cmp_items(text, a, b));
-        }
-        // without repeats
-        let mut kept = 0;
-        for i in 0..mine.len() {
-            if kept == 0 || Writes::cmp_items(text, mine[kept - 1], mine[i]).is_ne() {
-                mine[kept] = mine[i];
-                kept += 1;
+        if self.items.len() - from > 1 {
+            // the same copies first (the same text as written: a cheap sort
+            // of numbers), then the texts
+            let mine = &mut self.items[from..];
+            mine.sort_unstable();
+            let text = self.text.as_bytes();
+            sc.sorted.clear();
+            let mut prev = None;
+            for &it in mine.iter() {
+                if prev != Some(it) {
+                    sc.sorted.push((head8(&text[it.2..it.3]), it));
+                }
+                prev = Some(it);
+            }
+            sc.sorted
+                .sort_unstable_by(|a, b| Writes::cmp_items(text, a, b));
+            // without repeats
+            self.items.truncate(from);
+            let mut prev: Option<&(u64, Item)> = None;
+            for it in &sc.sorted {
+                if prev.is_none_or(|p| Writes::cmp_items(text, p, it).is_ne()) {
+                    self.items.push(it.1);
+                }
+                prev = Some(it);
             }
         }
-        self.items.truncate(from + kept);
-        self.policies.push((from, from + kept));
+        self.policies.push((from, self.items.len()));
     }
 }
 
-/// The raw key and value of the last write of a policy and their copies
-/// (see [`Writes::lower`]).
-struct Last<'p>(
-    Option<(&'p str, usize, usize)>,
-    Option<(&'p str, usize, usize)>,
-);
+/// The first 8 bytes of `s` as a big-endian number, zeros after a shorter
+/// `s`: when two of them differ, they order their strings as `[u8]::cmp`
+/// does (a string that ends first is a prefix of the other up to there).
+fn head8(s: &[u8]) -> u64 {
+    if let Some(h) = s.first_chunk::<8>() {
+        return u64::from_be_bytes(*h);
+    }
+    let mut h = [0u8; 8];
+    for (d, &c) in h.iter_mut().zip(s) {
+        *d = c;
+    }
+    u64::from_be_bytes(h)
+}
 
 /// Appends `str::to_lowercase(x)` (without a copy for ASCII).
 fn push_lower(s: &mut String, x: &str) {
@@ -1046,9 +1069,11 @@ fn admx_checks<'d>(
         items: Vec::with_capacity(room / 32),
         policies: Vec::with_capacity(d.policies().len()),
     };
+    let mut scratch = WritesScratch::default();
     for p in d.policies() {
-        written.add(p);
+        written.add(p, &mut scratch);
     }
+    drop(scratch);
     let mut owner: HashMap<(&str, &str), (usize, PolicyClass, &str)> =
         map_with(written.items.len());
     for (i, pol) in d.policies().iter().enumerate() {
