@@ -67,10 +67,40 @@ fn set_with<K>(n: usize) -> HashSet<K> {
 }
 use std::path::PathBuf;
 
+/// Tells whether a key came before: a list searched from its start while
+/// there are few (one allocation, no hashing), a set beyond.
+enum Seen<K> {
+    Few(Vec<K>),
+    Many(HashSet<K>),
+}
+
+impl<K: Eq + std::hash::Hash> Seen<K> {
+    /// Room for `n` keys.
+    fn with_capacity(n: usize) -> Self {
+        if n <= 16 {
+            Seen::Few(Vec::with_capacity(n))
+        } else {
+            Seen::Many(set_with(n))
+        }
+    }
+
+    /// Adds `k`; false when it was there already (as `HashSet::insert`).
+    fn insert(&mut self, k: K) -> bool {
+        match self {
+            Seen::Few(v) if v.contains(&k) => false,
+            Seen::Few(v) => {
+                v.push(k);
+                true
+            }
+            Seen::Many(s) => s.insert(k),
+        }
+    }
+}
+
 use crate::diagnostic::Diagnostic;
 use crate::model::{
     Control, Node, PolicyClass, PolicyDefinitionResources, PolicyDefinitions, PolicyElement,
-    SupportedItem, Value, ValueList, parse_presentation_ref, parse_string_ref, split_item_ref,
+    SupportedItem, Value, ValueList, parse_presentation_ref, parse_string_ref,
 };
 use crate::span::Span;
 
@@ -724,7 +754,7 @@ fn admx_checks<'d>(
             }
         }
     }
-    let mut used_prefixes: HashSet<&str> = HashSet::default();
+    let mut used_prefixes: HashSet<&str> = set_with(d.usings().len() + 1);
 
     // ---- local names
     let mut cats: HashMap<&str, &Node> = map_with(d.categories().len());
@@ -768,13 +798,13 @@ fn admx_checks<'d>(
     // ---- references (parentCategory, supportedOn)
     let refs = all_refs(d);
     for (kind, node, r) in refs {
-        let (prefix, name) = split_item_ref(r);
+        let (prefix, name) = split_ref(r);
         let (prefix, name) = (prefix.map(str::trim), name.trim());
         if let Some(p) = prefix {
             used_prefixes.insert(p);
         }
         // (an identifier has no `-`: the usual name is one part)
-        if !(is_ident(name) || name.split('-').all(|x| x.is_empty() || is_ident(x)))
+        if !(ident(name) || name.split('-').all(|x| x.is_empty() || ident(x)))
             || prefix.is_some_and(|p| p.is_empty())
         {
             continue; // syntax is the schema layer's
@@ -843,15 +873,12 @@ fn admx_checks<'d>(
     }
 
     // ---- category cycles (local references)
-    let parent_of: HashMap<&str, &str> = d
-        .categories()
-        .iter()
-        .filter_map(|c| {
-            let r = c.parent_category.as_ref()?.ref_.as_deref()?;
-            let (p, n) = split_item_ref(r);
-            (p.is_none() || p == target_prefix).then_some((c.name.as_deref()?, n))
-        })
-        .collect();
+    let mut parent_of: HashMap<&str, &str> = map_with(d.categories().len());
+    parent_of.extend(d.categories().iter().filter_map(|c| {
+        let r = c.parent_category.as_ref()?.ref_.as_deref()?;
+        let (p, n) = split_ref(r);
+        (p.is_none() || p == target_prefix).then_some((c.name.as_deref()?, n))
+    }));
     let mut reported: HashSet<&str> = HashSet::default();
     let mut path = Vec::new();
     for c in d.categories() {
@@ -972,7 +999,7 @@ fn admx_checks<'d>(
         {
             list_key_checks(cx, f, list);
         }
-        let mut ids: HashSet<&str> = set_with(elements.len());
+        let mut ids: Seen<&str> = Seen::with_capacity(elements.len());
         for e in elements {
             let c = e.common();
             if let Some(id) = &c.id {
@@ -1028,7 +1055,7 @@ fn admx_checks<'d>(
                             ),
                         );
                     }
-                    let mut seen: HashSet<ValueKey<'_>> = set_with(x.items.len());
+                    let mut seen: Seen<ValueKey<'_>> = Seen::with_capacity(x.items.len());
                     for item in &x.items {
                         if let Some(list) = &item.value_list {
                             list_key_checks(cx, f, list);
@@ -1069,7 +1096,10 @@ fn admx_checks<'d>(
         items: Vec::with_capacity(room / 32),
         policies: Vec::with_capacity(d.policies().len()),
     };
-    let mut scratch = WritesScratch::default();
+    let mut scratch = WritesScratch {
+        copies: map_with(2 * d.policies().len()),
+        ..WritesScratch::default()
+    };
     for p in d.policies() {
         written.add(p, &mut scratch);
     }
@@ -1243,7 +1273,7 @@ fn plain_key(k: &[u8]) -> bool {
         .fold(true, |ok, &c| ok & (c.wrapping_sub(0x20) < 0x5f));
     let double = t
         .iter()
-        .zip(t.iter().skip(1))
+        .zip(t.get(1..).unwrap_or_default())
         .fold(false, |d, (&a, &c)| d | ((a == b'\\') & (c == b'\\')));
     if double {
         return false;
@@ -1303,7 +1333,7 @@ fn list_key_checks(cx: &mut Ctx<'_>, f: usize, list: &ValueList) {
 // =================================================================== ADML
 
 fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
-    let mut seen: HashSet<&str> = HashSet::default();
+    let mut seen: Seen<&str> = Seen::with_capacity(d.strings().len());
     for s in d.strings() {
         let Some(id) = s.id.as_deref() else { continue };
         if !seen.insert(id) {
@@ -1316,7 +1346,7 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
             );
         }
     }
-    let mut seen: HashSet<&str> = HashSet::default();
+    let mut seen: Seen<&str> = Seen::with_capacity(d.presentations().len());
     for p in d.presentations() {
         let Some(id) = p.id.as_deref() else { continue };
         if !seen.insert(id) {
@@ -1333,13 +1363,31 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
 
 // =================================================================== ADMX <-> ADML
 
+/// [`crate::model::split_item_ref`] (`:` is one byte, never inside a longer character).
+fn split_ref(s: &str) -> (Option<&str>, &str) {
+    match memchr::memchr(b':', s.as_bytes()) {
+        Some(i) => (Some(&s[..i]), &s[i + 1..]),
+        None => (None, s),
+    }
+}
+
+/// [`is_ident`], with a branch-free test without table for the usual
+/// ASCII identifier first.
+fn ident(s: &str) -> bool {
+    let ascii = s.bytes().fold(true, |ok, b| {
+        let l = b | 0x20;
+        ok & (l.is_ascii_lowercase() | b.is_ascii_digit() | (b == b'_'))
+    });
+    (ascii && !s.is_empty()) || is_ident(s)
+}
+
 /// Calls `f` with each `$(string.X)` use in an ADMX: id, node, attribute.
 fn string_refs<'a>(d: &'a PolicyDefinitions, mut f: impl FnMut(&'a str, &'a Node, &'static str)) {
     let mut add = |s: &'a Option<String>, n: &'a Node, attr: &'static str| {
         if let Some(id) = s.as_deref().and_then(string_ref) {
             // malformed ids are the schema layer's (SCH008); (an identifier
             // has no `-`: the usual id is one part)
-            if !is_ident(id) && !id.split('-').all(is_ident) {
+            if !ident(id) && !id.split('-').all(ident) {
                 return;
             }
             f(id, n, attr);
