@@ -114,42 +114,33 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
     if span.is_empty() || span.end() > text.len() {
         return span;
     }
-    let el = &text[span.start()..span.end()];
-    let bytes = el.as_bytes();
+    let el = &text.as_bytes()[span.start()..span.end()];
+    // (quoted values are skipped with memchr: they are most of a tag)
     // end of the start tag: first '>' outside quotes
-    let mut quote = 0u8;
     let mut tag_end = el.len();
-    for (i, &b) in bytes.iter().enumerate() {
-        match (quote, b) {
-            (0, b'"' | b'\'') => quote = b,
-            (q, c) if q != 0 && c == q => quote = 0,
-            (0, b'>') => {
-                tag_end = i;
-                break;
-            }
-            _ => {}
+    let mut i = 0;
+    while let Some(k) = memchr::memchr3(b'"', b'\'', b'>', &el[i..]) {
+        let at = i + k;
+        if el[at] == b'>' {
+            tag_end = at;
+            break;
+        }
+        match memchr::memchr(el[at], &el[at + 1..]) {
+            Some(m) => i = at + 1 + m + 1,
+            None => break,
         }
     }
-    let tag = &el[..tag_end];
-    let tb = tag.as_bytes();
+    let tb = &el[..tag_end];
+    let nb = name.as_bytes();
     let mut i = 0;
-    let mut quote = 0u8;
-    while i < tb.len() {
-        let b = tb[i];
-        if quote != 0 {
-            if b == quote {
-                quote = 0;
+    loop {
+        // outside quotes up to the next quote
+        let j = memchr::memchr2(b'"', b'\'', &tb[i..]).map_or(tb.len(), |k| i + k);
+        for p in i..j {
+            if !(tb[p].is_ascii_whitespace() && tb[p + 1..].starts_with(nb)) {
+                continue;
             }
-            i += 1;
-            continue;
-        }
-        if b == b'"' || b == b'\'' {
-            quote = b;
-            i += 1;
-            continue;
-        }
-        if b.is_ascii_whitespace() && tag[i + 1..].starts_with(name) {
-            let mut j = i + 1 + name.len();
+            let mut j = p + 1 + nb.len();
             let rest = &tb[j..];
             let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
             if rest.get(ws) == Some(&b'=') {
@@ -160,15 +151,20 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
                 if let Some(&q) = tb.get(j) {
                     if q == b'"' || q == b'\'' {
                         let vstart = j + 1;
-                        let vend = tag[vstart..]
-                            .find(q as char)
-                            .map_or(tb.len(), |k| vstart + k);
+                        let vend =
+                            memchr::memchr(q, &tb[vstart..]).map_or(tb.len(), |k| vstart + k);
                         return Span::new(span.start() + vstart, span.start() + vend);
                     }
                 }
             }
         }
-        i += 1;
+        if j >= tb.len() {
+            break;
+        }
+        match memchr::memchr(tb[j], &tb[j + 1..]) {
+            Some(m) => i = j + 1 + m + 1,
+            None => break,
+        }
     }
     head(text, span)
 }
