@@ -756,7 +756,15 @@ fn admx_checks<'d>(
     let mut cats: HashMap<&str, &Node> = map_with(d.categories().len());
     for c in d.categories() {
         let Some(n) = &c.name else { continue };
-        if let Some(first) = cats.get(n.as_str()).copied() {
+        let e = match cats.entry(n.as_str()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(&c.node);
+                continue;
+            }
+            std::collections::hash_map::Entry::Occupied(e) => e,
+        };
+        {
+            let first = *e.get();
             let span = cx.attr(f, &c.node, "name");
             let first = cx.attr(f, first, "name");
             let file = cx.path(f);
@@ -772,8 +780,6 @@ fn admx_checks<'d>(
                 span: first,
                 message: "first defined here".into(),
             });
-        } else {
-            cats.insert(n, &c.node);
         }
     }
     let sup_names = supported_names(d);
@@ -919,7 +925,13 @@ fn admx_checks<'d>(
     for pol in d.policies() {
         let pname = pol.name.as_deref().unwrap_or_default();
         if let Some(n) = &pol.name {
-            if let Some(first) = names.get(n.as_str()).copied() {
+            if let Some(first) = match names.entry(n.as_str()) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(&pol.node);
+                    None
+                }
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            } {
                 let first = cx.attr(f, first, "name");
                 let file = cx.path(f);
                 cx.at(
@@ -934,8 +946,6 @@ fn admx_checks<'d>(
                     span: first,
                     message: "first defined here".into(),
                 });
-            } else {
-                names.insert(n, &pol.node);
             }
         }
         if pol.parent_category.is_none() {
@@ -1106,22 +1116,22 @@ fn admx_checks<'d>(
         let class = pol.class().unwrap_or(PolicyClass::Both);
         let mut reported = false;
         for w in written.of(i) {
-            match owner.get(&w) {
-                Some((j, oc, oname)) if *j != i && overlap(*oc, class) => {
-                    if !reported {
-                        reported = true;
-                        let msg = format!(
-                            "expected one policy per registry value, found `{}\\{}` also written by policy `{oname}`",
-                            w.0, w.1
-                        );
-                        let span = cx.attr(f, &pol.node, "name");
-                        cx.at("ADMX015", f, span, msg);
-                    }
+            let e = match owner.entry(w) {
+                std::collections::hash_map::Entry::Occupied(e) => e,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((i, class, pol.name.as_deref().unwrap_or_default()));
+                    continue;
                 }
-                Some(_) => {}
-                None => {
-                    owner.insert(w, (i, class, pol.name.as_deref().unwrap_or_default()));
-                }
+            };
+            let (j, oc, oname) = e.get();
+            if *j != i && overlap(*oc, class) && !reported {
+                reported = true;
+                let msg = format!(
+                    "expected one policy per registry value, found `{}\\{}` also written by policy `{oname}`",
+                    w.0, w.1
+                );
+                let span = cx.attr(f, &pol.node, "name");
+                cx.at("ADMX015", f, span, msg);
             }
         }
     }
