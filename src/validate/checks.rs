@@ -1268,6 +1268,17 @@ fn starts_with_hive(k: &[u8]) -> bool {
 
 /// No `\\\\` before the trailing backslashes and no control character.
 fn plain_key(k: &[u8]) -> bool {
+    // the usual key (printable ASCII, no trailing backslash): one pass
+    if let Some((&last, _)) = k.split_last() {
+        if last != b'\\' && last.wrapping_sub(0x20) < 0x5f {
+            let odd = k.iter().zip(&k[1..]).fold(false, |d, (&a, &c)| {
+                d | (a.wrapping_sub(0x20) >= 0x5f) | ((a == b'\\') & (c == b'\\'))
+            });
+            if !odd {
+                return true;
+            }
+        }
+    }
     let mut t = k;
     while let [rest @ .., b'\\'] = t {
         t = rest;
