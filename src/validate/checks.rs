@@ -2007,3 +2007,238 @@ pub(crate) fn store_checks(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The faster helpers against the plain definitions they replace.
+    use super::*;
+
+    /// Keys, names and tags with the edge cases of the helpers.
+    const SAMPLES: &[&str] = &[
+        "",
+        "a",
+        "\\",
+        "\\\\",
+        "Software\\Policies\\X",
+        "Software\\\\Policies",
+        "Software\\Policies\\",
+        "Software\\Policies\\\\",
+        "Software\\Policies\\\\\\",
+        "\\Software",
+        "HKLM\\Software",
+        "hklm:\\Software",
+        "HKLM::::\\x",
+        "HKEY_CURRENT_CONFIG\\x",
+        "HKEY_CURRENT_CONFIGX\\x",
+        "MACHINE",
+        "USER\\",
+        "Soft\u{7f}ware",
+        "Soft\tware",
+        "Soft\u{85}ware\\x",
+        "Soft\u{a0}ware\\x",
+        "Söftware\\Pölicies",
+        "Soft\u{9f}\\\\x",
+        "abcdefg\\\\hijk",
+        "abcdefgh\\\\ijk",
+        "abcdefghijklmno\\",
+        "abcdefghijklmno\\\\",
+        "p:name",
+        ":name",
+        "p:",
+        "a:b:c",
+        "Name_1",
+        "Name-1",
+        "Ünïcode",
+        "with space",
+        "$(string.Id)",
+        " $(string.Id) ",
+        "$(string.Id",
+        "$(string.)",
+    ];
+
+    #[test]
+    fn plain_key_and_hive_match_their_definitions() {
+        for k in SAMPLES {
+            let b = k.as_bytes();
+            let first = k.split('\\').next().unwrap_or("").trim_end_matches(':');
+            let hive = k.contains('\\') && HIVES.iter().any(|h| h.eq_ignore_ascii_case(first));
+            assert_eq!(starts_with_hive(b), hive, "{k:?}");
+            let plain =
+                !(k.trim_end_matches('\\').contains("\\\\") || k.chars().any(char::is_control));
+            assert_eq!(plain_key(b), plain, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn refs_idents_and_heads_match_their_definitions() {
+        for s in SAMPLES {
+            assert_eq!(split_ref(s), crate::model::split_item_ref(s), "{s:?}");
+            assert_eq!(string_ref(s), parse_string_ref(s), "{s:?}");
+            assert_eq!(ident(s), is_ident(s), "{s:?}");
+            for t in SAMPLES {
+                let (a, b) = (s.as_bytes(), t.as_bytes());
+                if head8(a) != head8(b) {
+                    assert_eq!(head8(a).cmp(&head8(b)), a.cmp(b), "{s:?} {t:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn value_keys_are_the_formatted_keys() {
+        let long = "x".repeat(70);
+        let values = [
+            Value::Delete {
+                node: Node::default(),
+            },
+            Value::Decimal {
+                node: Node::default(),
+                value: Some(" 1 ".into()),
+            },
+            Value::Decimal {
+                node: Node::default(),
+                value: None,
+            },
+            Value::LongDecimal {
+                node: Node::default(),
+                value: Some("1".into()),
+            },
+            Value::String {
+                node: Node::default(),
+                text: "a b".into(),
+            },
+            Value::String {
+                node: Node::default(),
+                text: "a\tb".into(),
+            },
+            Value::String {
+                node: Node::default(),
+                text: long.clone(),
+            },
+            Value::String {
+                node: Node::default(),
+                text: format!("{long}y"),
+            },
+            Value::String {
+                node: Node::default(),
+                text: "1".into(),
+            },
+        ];
+        // the key as the checks formatted it before
+        let old = |v: &Value| match v {
+            Value::Delete { .. } => "delete".to_string(),
+            Value::Decimal { value, .. } => {
+                format!("decimal {}", value.as_deref().unwrap_or("").trim())
+            }
+            Value::LongDecimal { value, .. } => {
+                format!("longDecimal {}", value.as_deref().unwrap_or("").trim())
+            }
+            Value::String { text, .. } => format!("string \"{}\"", short(text)),
+        };
+        for a in &values {
+            assert_eq!(ValueKey::of(a).to_string(), old(a));
+            for b in &values {
+                assert_eq!(ValueKey::of(a) == ValueKey::of(b), old(a) == old(b));
+            }
+        }
+    }
+
+    /// `attr_span` as it was: a byte loop over the start tag.
+    fn attr_span_plain(text: &str, span: Span, name: &str) -> Span {
+        if span.is_empty() || span.end() > text.len() {
+            return span;
+        }
+        let el = &text[span.start()..span.end()];
+        let bytes = el.as_bytes();
+        let mut quote = 0u8;
+        let mut tag_end = el.len();
+        for (i, &b) in bytes.iter().enumerate() {
+            match (quote, b) {
+                (0, b'"' | b'\'') => quote = b,
+                (q, c) if q != 0 && c == q => quote = 0,
+                (0, b'>') => {
+                    tag_end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let tag = &el[..tag_end];
+        let tb = tag.as_bytes();
+        let mut i = 0;
+        let mut quote = 0u8;
+        while i < tb.len() {
+            let b = tb[i];
+            if quote != 0 {
+                if b == quote {
+                    quote = 0;
+                }
+                i += 1;
+                continue;
+            }
+            if b == b'"' || b == b'\'' {
+                quote = b;
+                i += 1;
+                continue;
+            }
+            if b.is_ascii_whitespace() && tag[i + 1..].starts_with(name) {
+                let mut j = i + 1 + name.len();
+                let rest = &tb[j..];
+                let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+                if rest.get(ws) == Some(&b'=') {
+                    j += ws + 1;
+                    while j < tb.len() && tb[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    if let Some(&q) = tb.get(j) {
+                        if q == b'"' || q == b'\'' {
+                            let vstart = j + 1;
+                            let vend = tag[vstart..]
+                                .find(q as char)
+                                .map_or(tb.len(), |k| vstart + k);
+                            return Span::new(span.start() + vstart, span.start() + vend);
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        head(text, span)
+    }
+
+    #[test]
+    fn attr_span_matches_the_byte_loop() {
+        let tags = [
+            r#"<policy name="A" key="K" valueName='V'>"#,
+            r#"<policy name = "A" >x</policy>"#,
+            r#"<policy x="name=&quot;no&quot;" name="B"/>"#,
+            r#"<policy x='a"b' name="C" >"#,
+            r#"<policy x="a>b" name="D">"#,
+            r#"<policy x="unclosed name="E">"#,
+            r#"<policy x='unclosed>"#,
+            r#"<policy	name	=	'F'	>"#,
+            r#"<policy names="G" name="H">"#,
+            r#"<policy name>"#,
+            r#"<policy name="I"#,
+            r#"<policy name=I>"#,
+            r#"<policy>"#,
+            r#"<p name="x"><q name="y"/></p>"#,
+            r#"<policy key="Ünï" name="Ço">"#,
+        ];
+        for t in tags {
+            for name in ["name", "key", "valueName", "x", "names"] {
+                for span in [
+                    Span::new(0, t.len()),
+                    Span::new(0, 0),
+                    Span::new(0, t.len() + 1),
+                ] {
+                    assert_eq!(
+                        attr_span(t, span, name),
+                        attr_span_plain(t, span, name),
+                        "{t} {name}"
+                    );
+                }
+            }
+        }
+    }
+}
