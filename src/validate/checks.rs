@@ -9,25 +9,46 @@ use std::hash::{BuildHasherDefault, Hasher};
 #[derive(Default)]
 struct FxHasher(u64);
 
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 impl Hasher for FxHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
         }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        // the last 1..=7 bytes as one word (two overlapping 4-byte reads,
+        // or the first, middle and last byte: every byte counts)
+        let r = chunks.remainder();
+        let n = r.len();
+        if n >= 4 {
+            let lo = u32::from_le_bytes([r[0], r[1], r[2], r[3]]);
+            let hi = u32::from_le_bytes([r[n - 4], r[n - 3], r[n - 2], r[n - 1]]);
+            self.add(u64::from(lo) | u64::from(hi) << 32);
+        } else if n > 0 {
+            let w = u64::from(r[0]) | u64::from(r[n / 2]) << 8 | u64::from(r[n - 1]) << 16;
+            self.add(w | (n as u64) << 24);
         }
     }
+    #[inline]
     fn write_u8(&mut self, b: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.add(u64::from(b));
     }
+    #[inline]
     fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.add(n as u64);
     }
+    #[inline]
     fn finish(&self) -> u64 {
+        // (the multiply leaves the low bits, which pick the bucket, weak)
         self.0
     }
 }
@@ -46,10 +67,40 @@ fn set_with<K>(n: usize) -> HashSet<K> {
 }
 use std::path::PathBuf;
 
+/// Tells whether a key came before: a list searched from its start while
+/// there are few (one allocation, no hashing), a set beyond.
+enum Seen<K> {
+    Few(Vec<K>),
+    Many(HashSet<K>),
+}
+
+impl<K: Eq + std::hash::Hash> Seen<K> {
+    /// Room for `n` keys.
+    fn with_capacity(n: usize) -> Self {
+        if n <= 16 {
+            Seen::Few(Vec::with_capacity(n))
+        } else {
+            Seen::Many(set_with(n))
+        }
+    }
+
+    /// Adds `k`; false when it was there already (as `HashSet::insert`).
+    fn insert(&mut self, k: K) -> bool {
+        match self {
+            Seen::Few(v) if v.contains(&k) => false,
+            Seen::Few(v) => {
+                v.push(k);
+                true
+            }
+            Seen::Many(s) => s.insert(k),
+        }
+    }
+}
+
 use crate::diagnostic::Diagnostic;
 use crate::model::{
     Control, Node, PolicyClass, PolicyDefinitionResources, PolicyDefinitions, PolicyElement,
-    SupportedItem, Value, ValueList, parse_presentation_ref, parse_string_ref, split_item_ref,
+    SupportedItem, Value, ValueList, parse_presentation_ref, parse_string_ref,
 };
 use crate::span::Span;
 
@@ -62,42 +113,33 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
     if span.is_empty() || span.end() > text.len() {
         return span;
     }
-    let el = &text[span.start()..span.end()];
-    let bytes = el.as_bytes();
+    let el = &text.as_bytes()[span.start()..span.end()];
+    // (quoted values are skipped with memchr: they are most of a tag)
     // end of the start tag: first '>' outside quotes
-    let mut quote = 0u8;
     let mut tag_end = el.len();
-    for (i, &b) in bytes.iter().enumerate() {
-        match (quote, b) {
-            (0, b'"' | b'\'') => quote = b,
-            (q, c) if q != 0 && c == q => quote = 0,
-            (0, b'>') => {
-                tag_end = i;
-                break;
-            }
-            _ => {}
+    let mut i = 0;
+    while let Some(k) = memchr::memchr3(b'"', b'\'', b'>', &el[i..]) {
+        let at = i + k;
+        if el[at] == b'>' {
+            tag_end = at;
+            break;
+        }
+        match memchr::memchr(el[at], &el[at + 1..]) {
+            Some(m) => i = at + 1 + m + 1,
+            None => break,
         }
     }
-    let tag = &el[..tag_end];
-    let tb = tag.as_bytes();
+    let tb = &el[..tag_end];
+    let nb = name.as_bytes();
     let mut i = 0;
-    let mut quote = 0u8;
-    while i < tb.len() {
-        let b = tb[i];
-        if quote != 0 {
-            if b == quote {
-                quote = 0;
+    loop {
+        // outside quotes up to the next quote
+        let j = memchr::memchr2(b'"', b'\'', &tb[i..]).map_or(tb.len(), |k| i + k);
+        for p in i..j {
+            if !(tb[p].is_ascii_whitespace() && tb[p + 1..].starts_with(nb)) {
+                continue;
             }
-            i += 1;
-            continue;
-        }
-        if b == b'"' || b == b'\'' {
-            quote = b;
-            i += 1;
-            continue;
-        }
-        if b.is_ascii_whitespace() && tag[i + 1..].starts_with(name) {
-            let mut j = i + 1 + name.len();
+            let mut j = p + 1 + nb.len();
             let rest = &tb[j..];
             let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
             if rest.get(ws) == Some(&b'=') {
@@ -108,15 +150,20 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
                 if let Some(&q) = tb.get(j) {
                     if q == b'"' || q == b'\'' {
                         let vstart = j + 1;
-                        let vend = tag[vstart..]
-                            .find(q as char)
-                            .map_or(tb.len(), |k| vstart + k);
+                        let vend =
+                            memchr::memchr(q, &tb[vstart..]).map_or(tb.len(), |k| vstart + k);
                         return Span::new(span.start() + vstart, span.start() + vend);
                     }
                 }
             }
         }
-        i += 1;
+        if j >= tb.len() {
+            break;
+        }
+        match memchr::memchr(tb[j], &tb[j + 1..]) {
+            Some(m) => i = j + 1 + m + 1,
+            None => break,
+        }
     }
     head(text, span)
 }
@@ -190,11 +237,24 @@ pub(crate) struct FileChecks {
 #[derive(Default)]
 pub(crate) struct Writes {
     text: String,
-    /// The key's start and end, the value's start and end (a key is
-    /// written once for the writes after it that share it).
-    items: Vec<(usize, usize, usize, usize)>,
+    /// The key's start and end, the value's start and end (a key or value
+    /// is written once for every write of the same text).
+    items: Vec<Item>,
     /// Per policy: its range of `items`.
     policies: Vec<(usize, usize)>,
+}
+
+/// A write of [`Writes`]: its key's start and end, its value's start and end.
+type Item = (usize, usize, usize, usize);
+
+/// What [`Writes::add`] reuses from one policy to the next: the copy of
+/// each key and value text (by the text as written), the last key, and
+/// room for sorting.
+#[derive(Default)]
+struct WritesScratch<'d> {
+    copies: HashMap<&'d str, (usize, usize)>,
+    last_key: Option<(&'d str, (usize, usize))>,
+    sorted: Vec<(u64, Item)>,
 }
 
 impl Writes {
@@ -210,31 +270,65 @@ impl Writes {
             .map(|&it| Writes::pair(&self.text, it))
     }
 
-    /// `(k.trim_matches('\\').to_lowercase(), v.to_lowercase())`.
-    fn push(&mut self, k: &str, v: &str) {
-        let mut start = self.text.len();
-        push_lower(&mut self.text, k.trim_matches('\\'));
-        let mut end = self.text.len();
-        // the same key as the last write: that one's copy
-        if let Some(&(a, b, _, _)) = self.items.last() {
-            if self.text[a..b] == self.text[start..end] {
-                self.text.truncate(start);
-                (start, end) = (a, b);
+    /// Orders two items by (key, value), each with [`head8`] of its value
+    /// (which decides most comparisons of values); ranges that are the same
+    /// copy compare equal without looking at the text.
+    fn cmp_items(text: &[u8], a: &(u64, Item), b: &(u64, Item)) -> std::cmp::Ordering {
+        let same = |x: (usize, usize), y: (usize, usize)| {
+            if x == y {
+                std::cmp::Ordering::Equal
+            } else {
+                text[x.0..x.1].cmp(&text[y.0..y.1])
             }
-        }
-        let v_start = self.text.len();
-        push_lower(&mut self.text, v);
-        self.items.push((start, end, v_start, self.text.len()));
+        };
+        let (x, y) = (a.1, b.1);
+        same((x.0, x.1), (y.0, y.1))
+            .then(a.0.cmp(&b.0))
+            .then_with(|| same((x.2, x.3), (y.2, y.3)))
+    }
+
+    /// The range of `x.to_lowercase()`: the copy made for the same text
+    /// before, else a new one.
+    fn lower<'d>(
+        &mut self,
+        x: &'d str,
+        copies: &mut HashMap<&'d str, (usize, usize)>,
+    ) -> (usize, usize) {
+        *copies.entry(x).or_insert_with(|| {
+            let start = self.text.len();
+            push_lower(&mut self.text, x);
+            (start, self.text.len())
+        })
+    }
+
+    /// `(k.trim_matches('\\').to_lowercase(), v.to_lowercase())`.
+    fn push<'d>(&mut self, sc: &mut WritesScratch<'d>, k: &'d str, v: &'d str) {
+        // (a backslash is one byte and never inside a longer character)
+        let b = k.as_bytes();
+        let end = b.iter().rposition(|&c| c != b'\\').map_or(0, |i| i + 1);
+        let start = b[..end].iter().position(|&c| c != b'\\').unwrap_or(end);
+        let k = &k[start..end];
+        // (most writes have the key of the write before)
+        let key = match sc.last_key {
+            Some((raw, r)) if raw == k => r,
+            _ => {
+                let r = self.lower(k, &mut sc.copies);
+                sc.last_key = Some((k, r));
+                r
+            }
+        };
+        let value = self.lower(v, &mut sc.copies);
+        self.items.push((key.0, key.1, value.0, value.1));
     }
 
     /// Adds what policy `p` writes (lists excluded: their names are generated).
-    fn add(&mut self, p: &crate::model::Policy) {
+    fn add<'d>(&mut self, p: &'d crate::model::Policy, sc: &mut WritesScratch<'d>) {
         let from = self.items.len();
         let pkey = p.key.as_deref().unwrap_or_default();
         if let Some(vn) = &p.value_name {
-            self.push(pkey, vn);
+            self.push(sc, pkey, vn);
         }
-        let list = |w: &mut Writes, l: &ValueList, base: &str| {
+        fn list<'d>(w: &mut Writes, sc: &mut WritesScratch<'d>, l: &'d ValueList, base: &'d str) {
             for it in &l.items {
                 let k = it
                     .key
@@ -242,12 +336,12 @@ impl Writes {
                     .or(l.default_key.as_deref())
                     .unwrap_or(base);
                 if let Some(vn) = &it.value_name {
-                    w.push(k, vn);
+                    w.push(sc, k, vn);
                 }
             }
-        };
+        }
         for l in [&p.enabled_list, &p.disabled_list].into_iter().flatten() {
-            list(self, l, pkey);
+            list(self, sc, l, pkey);
         }
         for e in p.elements() {
             let c = e.common();
@@ -256,43 +350,71 @@ impl Writes {
                 PolicyElement::List(_) => {}
                 PolicyElement::Boolean(b) => {
                     if let Some(vn) = &c.value_name {
-                        self.push(k, vn);
+                        self.push(sc, k, vn);
                     }
                     for l in [&b.true_list, &b.false_list].into_iter().flatten() {
-                        list(self, l, k);
+                        list(self, sc, l, k);
                     }
                 }
                 PolicyElement::Enum(en) => {
                     if let Some(vn) = &c.value_name {
-                        self.push(k, vn);
+                        self.push(sc, k, vn);
                     }
                     for it in &en.items {
                         if let Some(l) = &it.value_list {
-                            list(self, l, k);
+                            list(self, sc, l, k);
                         }
                     }
                 }
                 _ => {
                     if let Some(vn) = &c.value_name {
-                        self.push(k, vn);
+                        self.push(sc, k, vn);
                     }
                 }
             }
         }
-        let text = self.text.as_str();
-        let mine = &mut self.items[from..];
-        mine.sort_unstable_by(|&a, &b| Writes::pair(text, a).cmp(&Writes::pair(text, b)));
-        // without repeats
-        let mut kept = 0;
-        for i in 0..mine.len() {
-            if kept == 0 || Writes::pair(text, mine[kept - 1]) != Writes::pair(text, mine[i]) {
-                mine[kept] = mine[i];
-                kept += 1;
+        if self.items.len() - from > 1 {
+            // the same copies first (the same text as written: a cheap sort
+            // of numbers), then the texts
+            let mine = &mut self.items[from..];
+            mine.sort_unstable();
+            let text = self.text.as_bytes();
+            sc.sorted.clear();
+            let mut prev = None;
+            for &it in mine.iter() {
+                if prev != Some(it) {
+                    sc.sorted.push((head8(&text[it.2..it.3]), it));
+                }
+                prev = Some(it);
+            }
+            sc.sorted
+                .sort_unstable_by(|a, b| Writes::cmp_items(text, a, b));
+            // without repeats
+            self.items.truncate(from);
+            let mut prev: Option<&(u64, Item)> = None;
+            for it in &sc.sorted {
+                if prev.is_none_or(|p| Writes::cmp_items(text, p, it).is_ne()) {
+                    self.items.push(it.1);
+                }
+                prev = Some(it);
             }
         }
-        self.items.truncate(from + kept);
-        self.policies.push((from, from + kept));
+        self.policies.push((from, self.items.len()));
     }
+}
+
+/// The first 8 bytes of `s` as a big-endian number, zeros after a shorter
+/// `s`: when two of them differ, they order their strings as `[u8]::cmp`
+/// does (a string that ends first is a prefix of the other up to there).
+fn head8(s: &[u8]) -> u64 {
+    if let Some(h) = s.first_chunk::<8>() {
+        return u64::from_be_bytes(*h);
+    }
+    let mut h = [0u8; 8];
+    for (d, &c) in h.iter_mut().zip(s) {
+        *d = c;
+    }
+    u64::from_be_bytes(h)
 }
 
 /// Appends `str::to_lowercase(x)` (without a copy for ASCII).
@@ -362,8 +484,8 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
                 l,
                 out: &mut fc.diags,
             };
-            let written = admx_checks(&mut cx, a.file, d, &mut fc.deferred);
-            sum = summarize(d, written);
+            let (written, used) = admx_checks(&mut cx, a.file, d, &mut fc.deferred);
+            sum = summarize(d, written, &used);
         }
         admx.push(fc);
         admx_summary.push(sum);
@@ -390,7 +512,8 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
     }
 }
 
-fn summarize(d: &PolicyDefinitions, written: Writes) -> AdmxSummary {
+/// (`used`: the prefixes the references of `d` use, trimmed.)
+fn summarize(d: &PolicyDefinitions, written: Writes, used: &HashSet<&str>) -> AdmxSummary {
     let target = d
         .target()
         .and_then(|t| Some((t.namespace.clone()?, t.node.span)));
@@ -408,7 +531,6 @@ fn summarize(d: &PolicyDefinitions, written: Writes) -> AdmxSummary {
     } else {
         (Vec::new(), Vec::new())
     };
-    let used = used_prefixes(d);
     let used_usings = d
         .usings()
         .iter()
@@ -593,39 +715,32 @@ fn all_refs(d: &PolicyDefinitions) -> Vec<(Kind, &Node, &str)> {
     refs
 }
 
-/// Prefixes used by references of `d` (trimmed).
-fn used_prefixes(d: &PolicyDefinitions) -> HashSet<&str> {
-    all_refs(d)
-        .into_iter()
-        .filter_map(|(_, _, r)| split_item_ref(r).0.map(str::trim))
-        .collect()
-}
-
-/// Checks one ADMX; returns what its policies write (for the store checks).
-fn admx_checks(
+/// Checks one ADMX; returns what its policies write (for the store checks)
+/// and the prefixes its references use (trimmed).
+fn admx_checks<'d>(
     cx: &mut Ctx<'_>,
     f: usize,
-    d: &PolicyDefinitions,
+    d: &'d PolicyDefinitions,
     deferred: &mut Vec<Deferred>,
-) -> Writes {
+) -> (Writes, HashSet<&'d str>) {
     // ---- namespaces and prefixes
-    let target_prefix = d.target().and_then(|t| t.prefix.clone());
-    let mut prefixes: HashMap<String, (Option<String>, Span)> = HashMap::default();
+    let target_prefix = d.target().and_then(|t| t.prefix.as_deref());
+    let mut prefixes: HashMap<&str, &Option<String>> = map_with(d.usings().len() + 1);
     let decls = d.target().into_iter().chain(d.usings().iter());
     for decl in decls {
         let (Some(p), ns) = (&decl.prefix, &decl.namespace) else {
             continue;
         };
-        let span = cx.attr(f, &decl.node, "prefix");
-        if prefixes.contains_key(p.as_str()) {
+        if let std::collections::hash_map::Entry::Vacant(e) = prefixes.entry(p.as_str()) {
+            e.insert(ns);
+        } else {
+            let span = cx.attr(f, &decl.node, "prefix");
             cx.at(
                 "ADMX005",
                 f,
                 span,
                 format!("expected each prefix declared once, found `{p}` again"),
             );
-        } else {
-            prefixes.insert(p.clone(), (ns.clone(), span));
         }
         if let Some(ns) = ns {
             let ok = !ns.is_empty()
@@ -646,13 +761,21 @@ fn admx_checks(
             }
         }
     }
-    let mut used_prefixes: HashSet<String> = HashSet::default();
+    let mut used_prefixes: HashSet<&str> = set_with(d.usings().len() + 1);
 
     // ---- local names
     let mut cats: HashMap<&str, &Node> = map_with(d.categories().len());
     for c in d.categories() {
         let Some(n) = &c.name else { continue };
-        if let Some(first) = cats.get(n.as_str()).copied() {
+        let e = match cats.entry(n.as_str()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(&c.node);
+                continue;
+            }
+            std::collections::hash_map::Entry::Occupied(e) => e,
+        };
+        {
+            let first = *e.get();
             let span = cx.attr(f, &c.node, "name");
             let first = cx.attr(f, first, "name");
             let file = cx.path(f);
@@ -668,12 +791,11 @@ fn admx_checks(
                 span: first,
                 message: "first defined here".into(),
             });
-        } else {
-            cats.insert(n, &c.node);
         }
     }
-    let mut sup: HashMap<&str, &Node> = HashMap::default();
-    for (n, node) in supported_names(d) {
+    let sup_names = supported_names(d);
+    let mut sup: HashMap<&str, &Node> = map_with(sup_names.len());
+    for (n, node) in sup_names {
         if let std::collections::hash_map::Entry::Vacant(e) = sup.entry(n) {
             e.insert(node);
         } else {
@@ -689,26 +811,21 @@ fn admx_checks(
     // ---- references (parentCategory, supportedOn)
     let refs = all_refs(d);
     for (kind, node, r) in refs {
-        let (prefix, name) = split_item_ref(r);
+        let (prefix, name) = split_ref(r);
         let (prefix, name) = (prefix.map(str::trim), name.trim());
         if let Some(p) = prefix {
-            used_prefixes.insert(p.to_string());
+            used_prefixes.insert(p);
         }
-        if !name.split('-').all(|x| x.is_empty() || is_ident(x))
+        // (an identifier has no `-`: the usual name is one part)
+        if !(ident(name) || name.split('-').all(|x| x.is_empty() || ident(x)))
             || prefix.is_some_and(|p| p.is_empty())
         {
             continue; // syntax is the schema layer's
         }
         let local = match prefix {
             None => true,
-            Some(p) if Some(p) == target_prefix.as_deref() => {
-                used_prefixes.insert(p.to_string());
-                true
-            }
-            Some(p) => {
-                used_prefixes.insert(p.to_string());
-                false
-            }
+            Some(p) if Some(p) == target_prefix => true,
+            Some(_) => false,
         };
         let (code, what, names_local) = match kind {
             Kind::PolicyCategory => ("ADMX008", "category", &cats),
@@ -728,7 +845,7 @@ fn admx_checks(
             continue;
         }
         let p = prefix.unwrap_or_default();
-        let Some((ns, _)) = prefixes.get(p) else {
+        let Some(&ns) = prefixes.get(p) else {
             let code = if matches!(kind, Kind::DefComponent) {
                 "ADMX022"
             } else {
@@ -756,7 +873,7 @@ fn admx_checks(
     }
     for u in d.usings() {
         if let Some(p) = &u.prefix {
-            if !used_prefixes.contains(p) && Some(p) != target_prefix.as_ref() {
+            if !used_prefixes.contains(p.as_str()) && Some(p.as_str()) != target_prefix {
                 let span = cx.attr(f, &u.node, "prefix");
                 cx.at(
                     "ADMX007",
@@ -769,24 +886,23 @@ fn admx_checks(
     }
 
     // ---- category cycles (local references)
-    let parent_of: HashMap<&str, &str> = d
-        .categories()
-        .iter()
-        .filter_map(|c| {
-            let r = c.parent_category.as_ref()?.ref_.as_deref()?;
-            let (p, n) = split_item_ref(r);
-            (p.is_none() || p == target_prefix.as_deref()).then_some((c.name.as_deref()?, n))
-        })
-        .collect();
+    let mut parent_of: HashMap<&str, &str> = map_with(d.categories().len());
+    parent_of.extend(d.categories().iter().filter_map(|c| {
+        let r = c.parent_category.as_ref()?.ref_.as_deref()?;
+        let (p, n) = split_ref(r);
+        (p.is_none() || p == target_prefix).then_some((c.name.as_deref()?, n))
+    }));
     let mut reported: HashSet<&str> = HashSet::default();
+    let mut path = Vec::new();
     for c in d.categories() {
         let Some(start) = c.name.as_deref() else {
             continue;
         };
-        if reported.contains(start) {
+        if parent_of.is_empty() || reported.contains(start) {
             continue;
         }
-        let mut path = vec![start];
+        path.clear();
+        path.push(start);
         let mut cur = start;
         while let Some(&next) = parent_of.get(cur) {
             if next == start {
@@ -818,9 +934,15 @@ fn admx_checks(
     // ---- policies
     let mut names: HashMap<&str, &Node> = map_with(d.policies().len());
     for pol in d.policies() {
-        let pname = pol.name.clone().unwrap_or_default();
+        let pname = pol.name.as_deref().unwrap_or_default();
         if let Some(n) = &pol.name {
-            if let Some(first) = names.get(n.as_str()).copied() {
+            if let Some(first) = match names.entry(n.as_str()) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(&pol.node);
+                    None
+                }
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            } {
                 let first = cx.attr(f, first, "name");
                 let file = cx.path(f);
                 cx.at(
@@ -835,8 +957,6 @@ fn admx_checks(
                     span: first,
                     message: "first defined here".into(),
                 });
-            } else {
-                names.insert(n, &pol.node);
             }
         }
         if pol.parent_category.is_none() {
@@ -896,7 +1016,7 @@ fn admx_checks(
         {
             list_key_checks(cx, f, list);
         }
-        let mut ids: HashSet<&str> = HashSet::default();
+        let mut ids: Seen<&str> = Seen::with_capacity(elements.len());
         for e in elements {
             let c = e.common();
             if let Some(id) = &c.id {
@@ -952,7 +1072,7 @@ fn admx_checks(
                             ),
                         );
                     }
-                    let mut seen: HashMap<String, ()> = HashMap::default();
+                    let mut seen: Seen<ValueKey<'_>> = Seen::with_capacity(x.items.len());
                     for item in &x.items {
                         if let Some(list) = &item.value_list {
                             list_key_checks(cx, f, list);
@@ -960,8 +1080,8 @@ fn admx_checks(
                         let Some(v) = item.value.as_ref().and_then(|s| s.value.as_ref()) else {
                             continue;
                         };
-                        let key = value_key(v);
-                        if seen.insert(key.clone(), ()).is_some() {
+                        let key = ValueKey::of(v);
+                        if !seen.insert(key.clone()) {
                             let span = cx.head(f, v.node());
                             cx.at(
                                 "ADMX019",
@@ -993,52 +1113,91 @@ fn admx_checks(
         items: Vec::with_capacity(room / 32),
         policies: Vec::with_capacity(d.policies().len()),
     };
+    let mut scratch = WritesScratch {
+        copies: map_with(2 * d.policies().len()),
+        ..WritesScratch::default()
+    };
     for p in d.policies() {
-        written.add(p);
+        written.add(p, &mut scratch);
     }
+    drop(scratch);
     let mut owner: HashMap<(&str, &str), (usize, PolicyClass, &str)> =
         map_with(written.items.len());
     for (i, pol) in d.policies().iter().enumerate() {
         let class = pol.class().unwrap_or(PolicyClass::Both);
         let mut reported = false;
         for w in written.of(i) {
-            match owner.get(&w) {
-                Some((j, oc, oname)) if *j != i && overlap(*oc, class) => {
-                    if !reported {
-                        reported = true;
-                        let msg = format!(
-                            "expected one policy per registry value, found `{}\\{}` also written by policy `{oname}`",
-                            w.0, w.1
-                        );
-                        let span = cx.attr(f, &pol.node, "name");
-                        cx.at("ADMX015", f, span, msg);
-                    }
+            let e = match owner.entry(w) {
+                std::collections::hash_map::Entry::Occupied(e) => e,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((i, class, pol.name.as_deref().unwrap_or_default()));
+                    continue;
                 }
-                Some(_) => {}
-                None => {
-                    owner.insert(w, (i, class, pol.name.as_deref().unwrap_or_default()));
-                }
+            };
+            let (j, oc, oname) = e.get();
+            if *j != i && overlap(*oc, class) && !reported {
+                reported = true;
+                let msg = format!(
+                    "expected one policy per registry value, found `{}\\{}` also written by policy `{oname}`",
+                    w.0, w.1
+                );
+                let span = cx.attr(f, &pol.node, "name");
+                cx.at("ADMX015", f, span, msg);
             }
         }
     }
     drop(owner);
-    written
+    (written, used_prefixes)
 }
 
 fn overlap(a: PolicyClass, b: PolicyClass) -> bool {
     a == b || a == PolicyClass::Both || b == PolicyClass::Both
 }
 
-fn value_key(v: &Value) -> String {
-    match v {
-        Value::Delete { .. } => "delete".into(),
-        Value::Decimal { value, .. } => {
-            format!("decimal {}", value.as_deref().unwrap_or("").trim())
+/// What tells the values of an enum's items apart (two with the same key
+/// are the same value); shown as `delete`, `decimal 1`, `string "x"`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Delete,
+    Decimal(&'a str),
+    LongDecimal(&'a str),
+    /// [`short`] of the text.
+    String(std::borrow::Cow<'a, str>),
+}
+
+impl<'a> ValueKey<'a> {
+    fn of(v: &'a Value) -> Self {
+        match v {
+            Value::Delete { .. } => ValueKey::Delete,
+            Value::Decimal { value, .. } => {
+                ValueKey::Decimal(value.as_deref().unwrap_or("").trim())
+            }
+            Value::LongDecimal { value, .. } => {
+                ValueKey::LongDecimal(value.as_deref().unwrap_or("").trim())
+            }
+            Value::String { text, .. } => {
+                // `short` leaves a text of at most 60 characters without
+                // line ends or tabs as it is
+                let plain =
+                    text.len() <= 60 && !text.bytes().any(|b| matches!(b, b'\n' | b'\r' | b'\t'));
+                ValueKey::String(if plain {
+                    std::borrow::Cow::Borrowed(text.as_str())
+                } else {
+                    std::borrow::Cow::Owned(short(text))
+                })
+            }
         }
-        Value::LongDecimal { value, .. } => {
-            format!("longDecimal {}", value.as_deref().unwrap_or("").trim())
+    }
+}
+
+impl std::fmt::Display for ValueKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueKey::Delete => f.write_str("delete"),
+            ValueKey::Decimal(v) => write!(f, "decimal {v}"),
+            ValueKey::LongDecimal(v) => write!(f, "longDecimal {v}"),
+            ValueKey::String(t) => write!(f, "string \"{t}\""),
         }
-        Value::String { text, .. } => format!("string \"{}\"", short(text)),
     }
 }
 
@@ -1058,8 +1217,8 @@ const HIVES: &[&str] = &[
 ];
 
 fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
-    let first = k.split('\\').next().unwrap_or("").trim_end_matches(':');
-    if k.contains('\\') && HIVES.iter().any(|h| h.eq_ignore_ascii_case(first)) {
+    let b = k.as_bytes();
+    if starts_with_hive(b) {
         cx.at(
             "ADMX012",
             f,
@@ -1069,11 +1228,7 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
                 short(k)
             ),
         );
-    } else if k.is_empty()
-        || k.starts_with('\\')
-        || has_double_backslash(k.trim_end_matches('\\'))
-        || has_control(k)
-    {
+    } else if b.first().is_none_or(|&c| c == b'\\') || !plain_key(b) {
         cx.at(
             "ADMX013",
             f,
@@ -1106,20 +1261,60 @@ fn key_checks(cx: &mut Ctx<'_>, f: usize, node: &Node, attr: &str, k: &str) {
     }
 }
 
-/// `k.contains("\\\\")`.
-fn has_double_backslash(k: &str) -> bool {
-    let b = k.as_bytes();
-    memchr::memchr_iter(b'\\', b).any(|i| b.get(i + 1) == Some(&b'\\'))
+/// `k` has a `\\` and its first part, without trailing `:`, is a hive
+/// name (ASCII case ignored).
+fn starts_with_hive(k: &[u8]) -> bool {
+    let Some(i) = k.iter().position(|&c| c == b'\\') else {
+        return false;
+    };
+    let mut first = &k[..i];
+    while let [rest @ .., b':'] = first {
+        first = rest;
+    }
+    (3..=19).contains(&first.len())
+        && HIVES
+            .iter()
+            .any(|h| h.as_bytes().eq_ignore_ascii_case(first))
 }
 
-/// `k.chars().any(char::is_control)` (a byte test for ASCII).
-fn has_control(k: &str) -> bool {
-    let b = k.as_bytes();
-    if b.is_ascii() {
-        b.iter().any(|&c| c < 0x20 || c == 0x7f)
-    } else {
-        k.chars().any(char::is_control)
+/// No `\\\\` before the trailing backslashes and no control character.
+fn plain_key(k: &[u8]) -> bool {
+    // the usual key (printable ASCII, no trailing backslash): one pass
+    if let Some((&last, _)) = k.split_last() {
+        if last != b'\\' && last.wrapping_sub(0x20) < 0x5f {
+            let odd = k.iter().zip(&k[1..]).fold(false, |d, (&a, &c)| {
+                d | (a.wrapping_sub(0x20) >= 0x5f) | ((a == b'\\') & (c == b'\\'))
+            });
+            if !odd {
+                return true;
+            }
+        }
     }
+    let mut t = k;
+    while let [rest @ .., b'\\'] = t {
+        t = rest;
+    }
+    // printable ASCII throughout (nearly every key): only the backslashes
+    // are left to look at; branch-free folds, which vectorize
+    let printable = k
+        .iter()
+        .fold(true, |ok, &c| ok & (c.wrapping_sub(0x20) < 0x5f));
+    let double = t
+        .iter()
+        .zip(t.get(1..).unwrap_or_default())
+        .fold(false, |d, (&a, &c)| d | ((a == b'\\') & (c == b'\\')));
+    if double {
+        return false;
+    }
+    printable || !has_control(k)
+}
+
+/// `k.chars().any(char::is_control)` over UTF-8 bytes: C0 and DEL, and the
+/// C1 controls (U+0080..=U+009F, encoded `C2 80`..=`C2 9F`).
+fn has_control(k: &[u8]) -> bool {
+    k.iter().any(|&c| c < 0x20 || c == 0x7f)
+        || k.windows(2)
+            .any(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]))
 }
 
 fn value_name_check(cx: &mut Ctx<'_>, f: usize, node: &Node, v: &str) {
@@ -1166,7 +1361,7 @@ fn list_key_checks(cx: &mut Ctx<'_>, f: usize, list: &ValueList) {
 // =================================================================== ADML
 
 fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
-    let mut seen: HashSet<&str> = HashSet::default();
+    let mut seen: Seen<&str> = Seen::with_capacity(d.strings().len());
     for s in d.strings() {
         let Some(id) = s.id.as_deref() else { continue };
         if !seen.insert(id) {
@@ -1179,7 +1374,7 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
             );
         }
     }
-    let mut seen: HashSet<&str> = HashSet::default();
+    let mut seen: Seen<&str> = Seen::with_capacity(d.presentations().len());
     for p in d.presentations() {
         let Some(id) = p.id.as_deref() else { continue };
         if !seen.insert(id) {
@@ -1196,52 +1391,70 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
 
 // =================================================================== ADMX <-> ADML
 
-/// A `$(string.X)` use in an ADMX: id, node, attribute.
-fn string_refs(d: &PolicyDefinitions) -> Vec<(&str, &Node, &'static str)> {
-    let mut v = Vec::new();
+/// [`crate::model::split_item_ref`] (`:` is one byte, never inside a longer character).
+fn split_ref(s: &str) -> (Option<&str>, &str) {
+    match memchr::memchr(b':', s.as_bytes()) {
+        Some(i) => (Some(&s[..i]), &s[i + 1..]),
+        None => (None, s),
+    }
+}
+
+/// [`is_ident`], with a branch-free test without table for the usual
+/// ASCII identifier first.
+fn ident(s: &str) -> bool {
+    let ascii = s.bytes().fold(true, |ok, b| {
+        let l = b | 0x20;
+        ok & (l.is_ascii_lowercase() | b.is_ascii_digit() | (b == b'_'))
+    });
+    (ascii && !s.is_empty()) || is_ident(s)
+}
+
+/// Calls `f` with each `$(string.X)` use in an ADMX: id, node, attribute.
+fn string_refs<'a>(d: &'a PolicyDefinitions, mut f: impl FnMut(&'a str, &'a Node, &'static str)) {
+    let mut add = |s: &'a Option<String>, n: &'a Node, attr: &'static str| {
+        if let Some(id) = s.as_deref().and_then(string_ref) {
+            // malformed ids are the schema layer's (SCH008); (an identifier
+            // has no `-`: the usual id is one part)
+            if !ident(id) && !id.split('-').all(ident) {
+                return;
+            }
+            f(id, n, attr);
+        }
+    };
     for c in d.categories() {
-        add_ref(&mut v, &c.display_name, &c.node, "displayName");
-        add_ref(&mut v, &c.explain_text, &c.node, "explainText");
+        add(&c.display_name, &c.node, "displayName");
+        add(&c.explain_text, &c.node, "explainText");
     }
     for p in d.products() {
-        add_ref(&mut v, &p.display_name, &p.node, "displayName");
+        add(&p.display_name, &p.node, "displayName");
         for m in &p.major_versions {
-            add_ref(&mut v, &m.display_name, &m.node, "displayName");
+            add(&m.display_name, &m.node, "displayName");
             for mi in &m.minor_versions {
-                add_ref(&mut v, &mi.display_name, &mi.node, "displayName");
+                add(&mi.display_name, &mi.node, "displayName");
             }
         }
     }
     for def in d.supported_on_definitions() {
-        add_ref(&mut v, &def.display_name, &def.node, "displayName");
+        add(&def.display_name, &def.node, "displayName");
     }
     for p in d.policies() {
-        add_ref(&mut v, &p.display_name, &p.node, "displayName");
-        add_ref(&mut v, &p.explain_text, &p.node, "explainText");
+        add(&p.display_name, &p.node, "displayName");
+        add(&p.explain_text, &p.node, "explainText");
         for e in p.elements() {
             if let PolicyElement::Enum(en) = e {
                 for it in &en.items {
-                    add_ref(&mut v, &it.display_name, &it.node, "displayName");
+                    add(&it.display_name, &it.node, "displayName");
                 }
             }
         }
     }
-    v
 }
 
-fn add_ref<'a>(
-    v: &mut Vec<(&'a str, &'a Node, &'static str)>,
-    s: &'a Option<String>,
-    n: &'a Node,
-    attr: &'static str,
-) {
-    if let Some(id) = s.as_deref().and_then(parse_string_ref) {
-        // malformed ids are the schema layer's (SCH008); (an identifier
-        // has no `-`: the usual id is one part)
-        if !is_ident(id) && !id.split('-').all(is_ident) {
-            return;
-        }
-        v.push((id, n, attr));
+/// [`parse_string_ref`], without the trimming when there is nothing to trim.
+fn string_ref(s: &str) -> Option<&str> {
+    match s.strip_prefix("$(string.") {
+        Some(rest) if s.ends_with(')') => rest.strip_suffix(')'),
+        _ => parse_string_ref(s),
     }
 }
 
@@ -1275,12 +1488,13 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
                 .or_insert(m);
         }
         let res_node = d.resources.as_ref().map(|r| &r.node);
-        let res_span = res_node.map_or(Span::default(), |n| cx.head(f, n));
+        // (only a finding needs it)
+        let res_span = |cx: &Ctx<'_>| res_node.map_or(Span::default(), |n| cx.head(f, n));
         let fallback = d
             .resources
             .as_ref()
-            .and_then(|r| r.fallback_culture.clone())
-            .unwrap_or_else(|| "en-US".into());
+            .and_then(|r| r.fallback_culture.as_deref())
+            .unwrap_or("en-US");
         let baseline = match by_culture.get(&fallback.to_lowercase()) {
             Some(m) => Some(*m),
             None => {
@@ -1293,10 +1507,11 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
                 } else {
                     found.join(", ")
                 };
+                let span = res_span(cx);
                 cx.at(
                     "REF007",
                     f,
-                    res_span,
+                    span,
                     format!(
                         "expected an ADML in `{fallback}/{}.adml`, found ADMLs for: {found}",
                         a.stem
@@ -1350,10 +1565,11 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
         if l.store {
             for (key, shown) in store_cultures {
                 if !by_culture.contains_key(key) {
+                    let span = res_span(cx);
                     cx.at(
                         "LANG004",
                         f,
-                        res_span,
+                        span,
                         format!("expected `{shown}/{}.adml` like the other templates of the store, found none", a.stem),
                     );
                 }
@@ -1383,23 +1599,44 @@ fn ref_against(
     base: &AdmlFile,
     bdoc: &PolicyDefinitionResources,
 ) {
-    let mut strings: HashSet<&str> = set_with(bdoc.strings().len());
-    strings.extend(bdoc.strings().iter().filter_map(|s| s.id.as_deref()));
-    // id -> presentation (first one wins, as `presentation()` does)
-    let mut presentations: HashMap<&str, &crate::model::Presentation> =
-        map_with(bdoc.presentations().len());
-    for p in bdoc.presentations() {
-        if let Some(id) = p.id.as_deref() {
-            presentations.entry(id).or_insert(p);
-        }
-    }
-    let bname = adml_name(cx, base);
-    let refs = string_refs(d);
-    let mut used_strings: HashSet<&str> = set_with(refs.len());
-    for (id, node, attr) in refs {
-        used_strings.insert(id);
-        if !strings.contains(id) {
+    // per string: the index of the first string with its id (as the id's
+    // stand-in); used: per such first string, an ADMX reference uses its id
+    let bstrings = bdoc.strings();
+    let mut string_ix: HashMap<&str, usize> = map_with(bstrings.len());
+    let string_first: Vec<usize> = bstrings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.id.as_deref()
+                .map_or(i, |id| *string_ix.entry(id).or_insert(i))
+        })
+        .collect();
+    let mut string_used = vec![false; bstrings.len()];
+    // the same for presentations (the first one of an id is its presentation)
+    let bpres = bdoc.presentations();
+    let mut pres_ix: HashMap<&str, usize> = map_with(bpres.len());
+    let pres_first: Vec<usize> = bpres
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.id.as_deref()
+                .map_or(i, |id| *pres_ix.entry(id).or_insert(i))
+        })
+        .collect();
+    let mut pres_used = vec![false; bpres.len()];
+    // (only a finding names the ADML)
+    let mut bname_memo: Option<String> = None;
+    let mut bname = |cx: &Ctx<'_>| {
+        bname_memo
+            .get_or_insert_with(|| adml_name(cx, base))
+            .clone()
+    };
+    string_refs(d, |id, node, attr| {
+        if let Some(&i) = string_ix.get(id) {
+            string_used[i] = true;
+        } else {
             let span = cx.attr(f, node, attr);
+            let bname = bname(cx);
             cx.at(
                 "REF001",
                 f,
@@ -1407,15 +1644,14 @@ fn ref_against(
                 format!("expected string `{id}` (used by `{attr}`) in `{bname}`, found no such id"),
             );
         }
-    }
-    let mut used_pres: HashSet<&str> = set_with(d.policies().len());
+    });
     for p in d.policies() {
         let Some(pid) = p.presentation.as_deref().and_then(parse_presentation_ref) else {
             continue;
         };
-        used_pres.insert(pid);
-        let Some(pres) = presentations.get(pid).copied() else {
+        let Some(&pi) = pres_ix.get(pid) else {
             let span = cx.attr(f, &p.node, "presentation");
+            let bname = bname(cx);
             cx.at(
                 "REF002",
                 f,
@@ -1424,12 +1660,15 @@ fn ref_against(
             );
             continue;
         };
+        pres_used[pi] = true;
+        let pres = &bpres[pi];
         // controls against elements
         let elements = p.elements();
-        let mut bound: HashSet<&str> = HashSet::default();
+        // (a list: the elements are already searched once per control)
+        let mut bound: Vec<&str> = Vec::with_capacity(pres.controls.len());
         for c in &pres.controls {
             let Some(rid) = c.ref_id() else { continue };
-            bound.insert(rid);
+            bound.push(rid);
             let ref_span = |l: &Loaded| attr_span(&l.files[base.file].text, c.node().span, "refId");
             let Some(e) = elements
                 .iter()
@@ -1531,16 +1770,17 @@ fn ref_against(
         }
         for e in elements {
             if let Some(id) = e.common().id.as_deref() {
-                if !bound.contains(id) {
+                if !bound.contains(&id) {
                     let span = cx.attr(f, &e.common().node, "id");
+                    let bname = bname(cx);
                     cx.at("REF005", f, span, format!("expected a control for element `{id}` in presentation `{pid}` of `{bname}`, found none"));
                 }
             }
         }
     }
-    for s in bdoc.strings() {
+    for (s, &first) in bstrings.iter().zip(&string_first) {
         if let Some(id) = s.id.as_deref() {
-            if !used_strings.contains(id) {
+            if !string_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, s.node.span, "id");
                 cx.at(
                     "REF008",
@@ -1551,9 +1791,9 @@ fn ref_against(
             }
         }
     }
-    for p in bdoc.presentations() {
+    for (p, &first) in bpres.iter().zip(&pres_first) {
         if let Some(id) = p.id.as_deref() {
-            if !used_pres.contains(id) {
+            if !pres_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, p.node.span, "id");
                 cx.at(
                     "REF009",
@@ -1578,7 +1818,10 @@ fn language_checks(
 ) {
     let bname = adml_name(cx, base);
     let mname = adml_name(cx, m);
-    let used: HashSet<&str> = string_refs(d).into_iter().map(|(id, _, _)| id).collect();
+    let mut used: HashSet<&str> = HashSet::default();
+    string_refs(d, |id, _, _| {
+        used.insert(id);
+    });
     let used_pres: HashSet<&str> = d
         .policies()
         .iter()
@@ -1777,6 +2020,241 @@ pub(crate) fn store_checks(
                     None => {
                         owner.insert(w, (ai, class, p.name.as_str()));
                     }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The faster helpers against the plain definitions they replace.
+    use super::*;
+
+    /// Keys, names and tags with the edge cases of the helpers.
+    const SAMPLES: &[&str] = &[
+        "",
+        "a",
+        "\\",
+        "\\\\",
+        "Software\\Policies\\X",
+        "Software\\\\Policies",
+        "Software\\Policies\\",
+        "Software\\Policies\\\\",
+        "Software\\Policies\\\\\\",
+        "\\Software",
+        "HKLM\\Software",
+        "hklm:\\Software",
+        "HKLM::::\\x",
+        "HKEY_CURRENT_CONFIG\\x",
+        "HKEY_CURRENT_CONFIGX\\x",
+        "MACHINE",
+        "USER\\",
+        "Soft\u{7f}ware",
+        "Soft\tware",
+        "Soft\u{85}ware\\x",
+        "Soft\u{a0}ware\\x",
+        "Söftware\\Pölicies",
+        "Soft\u{9f}\\\\x",
+        "abcdefg\\\\hijk",
+        "abcdefgh\\\\ijk",
+        "abcdefghijklmno\\",
+        "abcdefghijklmno\\\\",
+        "p:name",
+        ":name",
+        "p:",
+        "a:b:c",
+        "Name_1",
+        "Name-1",
+        "Ünïcode",
+        "with space",
+        "$(string.Id)",
+        " $(string.Id) ",
+        "$(string.Id",
+        "$(string.)",
+    ];
+
+    #[test]
+    fn plain_key_and_hive_match_their_definitions() {
+        for k in SAMPLES {
+            let b = k.as_bytes();
+            let first = k.split('\\').next().unwrap_or("").trim_end_matches(':');
+            let hive = k.contains('\\') && HIVES.iter().any(|h| h.eq_ignore_ascii_case(first));
+            assert_eq!(starts_with_hive(b), hive, "{k:?}");
+            let plain =
+                !(k.trim_end_matches('\\').contains("\\\\") || k.chars().any(char::is_control));
+            assert_eq!(plain_key(b), plain, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn refs_idents_and_heads_match_their_definitions() {
+        for s in SAMPLES {
+            assert_eq!(split_ref(s), crate::model::split_item_ref(s), "{s:?}");
+            assert_eq!(string_ref(s), parse_string_ref(s), "{s:?}");
+            assert_eq!(ident(s), is_ident(s), "{s:?}");
+            for t in SAMPLES {
+                let (a, b) = (s.as_bytes(), t.as_bytes());
+                if head8(a) != head8(b) {
+                    assert_eq!(head8(a).cmp(&head8(b)), a.cmp(b), "{s:?} {t:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn value_keys_are_the_formatted_keys() {
+        let long = "x".repeat(70);
+        let values = [
+            Value::Delete {
+                node: Node::default(),
+            },
+            Value::Decimal {
+                node: Node::default(),
+                value: Some(" 1 ".into()),
+            },
+            Value::Decimal {
+                node: Node::default(),
+                value: None,
+            },
+            Value::LongDecimal {
+                node: Node::default(),
+                value: Some("1".into()),
+            },
+            Value::String {
+                node: Node::default(),
+                text: "a b".into(),
+            },
+            Value::String {
+                node: Node::default(),
+                text: "a\tb".into(),
+            },
+            Value::String {
+                node: Node::default(),
+                text: long.clone(),
+            },
+            Value::String {
+                node: Node::default(),
+                text: format!("{long}y"),
+            },
+            Value::String {
+                node: Node::default(),
+                text: "1".into(),
+            },
+        ];
+        // the key as the checks formatted it before
+        let old = |v: &Value| match v {
+            Value::Delete { .. } => "delete".to_string(),
+            Value::Decimal { value, .. } => {
+                format!("decimal {}", value.as_deref().unwrap_or("").trim())
+            }
+            Value::LongDecimal { value, .. } => {
+                format!("longDecimal {}", value.as_deref().unwrap_or("").trim())
+            }
+            Value::String { text, .. } => format!("string \"{}\"", short(text)),
+        };
+        for a in &values {
+            assert_eq!(ValueKey::of(a).to_string(), old(a));
+            for b in &values {
+                assert_eq!(ValueKey::of(a) == ValueKey::of(b), old(a) == old(b));
+            }
+        }
+    }
+
+    /// `attr_span` as it was: a byte loop over the start tag.
+    fn attr_span_plain(text: &str, span: Span, name: &str) -> Span {
+        if span.is_empty() || span.end() > text.len() {
+            return span;
+        }
+        let el = &text[span.start()..span.end()];
+        let bytes = el.as_bytes();
+        let mut quote = 0u8;
+        let mut tag_end = el.len();
+        for (i, &b) in bytes.iter().enumerate() {
+            match (quote, b) {
+                (0, b'"' | b'\'') => quote = b,
+                (q, c) if q != 0 && c == q => quote = 0,
+                (0, b'>') => {
+                    tag_end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let tag = &el[..tag_end];
+        let tb = tag.as_bytes();
+        let mut i = 0;
+        let mut quote = 0u8;
+        while i < tb.len() {
+            let b = tb[i];
+            if quote != 0 {
+                if b == quote {
+                    quote = 0;
+                }
+                i += 1;
+                continue;
+            }
+            if b == b'"' || b == b'\'' {
+                quote = b;
+                i += 1;
+                continue;
+            }
+            if b.is_ascii_whitespace() && tag[i + 1..].starts_with(name) {
+                let mut j = i + 1 + name.len();
+                let rest = &tb[j..];
+                let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+                if rest.get(ws) == Some(&b'=') {
+                    j += ws + 1;
+                    while j < tb.len() && tb[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    if let Some(&q) = tb.get(j) {
+                        if q == b'"' || q == b'\'' {
+                            let vstart = j + 1;
+                            let vend = tag[vstart..]
+                                .find(q as char)
+                                .map_or(tb.len(), |k| vstart + k);
+                            return Span::new(span.start() + vstart, span.start() + vend);
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        head(text, span)
+    }
+
+    #[test]
+    fn attr_span_matches_the_byte_loop() {
+        let tags = [
+            r#"<policy name="A" key="K" valueName='V'>"#,
+            r#"<policy name = "A" >x</policy>"#,
+            r#"<policy x="name=&quot;no&quot;" name="B"/>"#,
+            r#"<policy x='a"b' name="C" >"#,
+            r#"<policy x="a>b" name="D">"#,
+            r#"<policy x="unclosed name="E">"#,
+            r#"<policy x='unclosed>"#,
+            r#"<policy	name	=	'F'	>"#,
+            r#"<policy names="G" name="H">"#,
+            r#"<policy name>"#,
+            r#"<policy name="I"#,
+            r#"<policy name=I>"#,
+            r#"<policy>"#,
+            r#"<p name="x"><q name="y"/></p>"#,
+            r#"<policy key="Ünï" name="Ço">"#,
+        ];
+        for t in tags {
+            for name in ["name", "key", "valueName", "x", "names"] {
+                for span in [
+                    Span::new(0, t.len()),
+                    Span::new(0, 0),
+                    Span::new(0, t.len() + 1),
+                ] {
+                    assert_eq!(
+                        attr_span(t, span, name),
+                        attr_span_plain(t, span, name),
+                        "{t} {name}"
+                    );
                 }
             }
         }
