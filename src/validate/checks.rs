@@ -65,7 +65,7 @@ fn map_with<K, V>(n: usize) -> HashMap<K, V> {
 fn set_with<K>(n: usize) -> HashSet<K> {
     HashSet::with_capacity_and_hasher(n, BuildHasherDefault::default())
 }
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Tells whether a key came before: a list searched from its start while
 /// there are few (one allocation, no hashing), a set beyond.
@@ -104,7 +104,7 @@ use crate::model::{
 };
 use crate::span::Span;
 
-use super::input::{AdmlFile, AdmxFile, Loaded, Reread};
+use super::input::{AdmlFile, AdmxFile, Loaded};
 use super::schema::{diag, is_ident, short};
 
 /// The value span of attribute `name` in the start tag of the element at
@@ -219,8 +219,8 @@ pub(crate) struct Deferred {
     supported: bool,
     name: String,
     ns: String,
-    /// The referencing element (its `ref` is the finding's span).
-    node: Span,
+    /// The `ref` attribute of the referencing element (the finding's span).
+    span: Span,
 }
 
 /// The findings of the checks of one file, some still waiting for the
@@ -432,7 +432,8 @@ fn push_lower(s: &mut String, x: &str) {
 pub(crate) struct PolicySummary {
     class: PolicyClass,
     name: String,
-    node: Span,
+    /// Its `name` attribute.
+    span: Span,
 }
 
 /// What the whole-input checks need of one ADMX once its model is gone.
@@ -440,19 +441,21 @@ pub(crate) struct PolicySummary {
 pub(crate) struct AdmxSummary {
     /// The file had a model (the model layers ran).
     doc: bool,
-    /// Target namespace and the `<target>` element.
+    /// Target namespace and its `namespace` attribute.
     target: Option<(String, Span)>,
     /// Names defined (when there is a target namespace).
     categories: Vec<String>,
     supported: Vec<String>,
-    /// `<using>` elements whose prefix a reference uses: namespace, element.
+    /// `<using>` elements whose prefix a reference uses: the namespace and
+    /// its attribute.
     used_usings: Vec<(String, Span)>,
     policies: Vec<PolicySummary>,
     /// What the policies write.
     writes: Writes,
 }
 
-/// What the store checks need of one ADML: its root element, if it had a model.
+/// What the store checks need of one ADML: the name of its root element,
+/// if it had a model.
 #[derive(Default)]
 pub(crate) struct AdmlSummary {
     root: Option<Span>,
@@ -485,7 +488,7 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
                 out: &mut fc.diags,
             };
             let (written, used) = admx_checks(&mut cx, a.file, d, &mut fc.deferred);
-            sum = summarize(d, written, &used);
+            sum = summarize(&l.files[a.file].text, d, written, &used);
         }
         admx.push(fc);
         admx_summary.push(sum);
@@ -499,7 +502,10 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
         }
         adml.push(out);
         adml_summary.push(AdmlSummary {
-            root: m.doc.as_ref().map(|d| d.node.span),
+            root: m
+                .doc
+                .as_ref()
+                .map(|d| head(&l.files[m.file].text, d.node.span)),
         });
     }
     let refs = reference_checks(l, store_cultures);
@@ -513,10 +519,20 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
 }
 
 /// (`used`: the prefixes the references of `d` use, trimmed.)
-fn summarize(d: &PolicyDefinitions, written: Writes, used: &HashSet<&str>) -> AdmxSummary {
-    let target = d
-        .target()
-        .and_then(|t| Some((t.namespace.clone()?, t.node.span)));
+/// What the whole-input steps need of ADMX `d` (its text `text`): names,
+/// and the spans their findings would point at.
+fn summarize(
+    text: &str,
+    d: &PolicyDefinitions,
+    written: Writes,
+    used: &HashSet<&str>,
+) -> AdmxSummary {
+    let target = d.target().and_then(|t| {
+        Some((
+            t.namespace.clone()?,
+            attr_span(text, t.node.span, "namespace"),
+        ))
+    });
     let (categories, supported) = if target.is_some() {
         (
             d.categories()
@@ -535,7 +551,12 @@ fn summarize(d: &PolicyDefinitions, written: Writes, used: &HashSet<&str>) -> Ad
         .usings()
         .iter()
         .filter(|u| u.prefix.as_deref().is_some_and(|p| used.contains(p)))
-        .filter_map(|u| Some((u.namespace.clone()?, u.node.span)))
+        .filter_map(|u| {
+            Some((
+                u.namespace.clone()?,
+                attr_span(text, u.node.span, "namespace"),
+            ))
+        })
         .collect();
     let policies = d
         .policies()
@@ -543,7 +564,7 @@ fn summarize(d: &PolicyDefinitions, written: Writes, used: &HashSet<&str>) -> Ad
         .map(|p| PolicySummary {
             class: p.class().unwrap_or(PolicyClass::Both),
             name: p.name.clone().unwrap_or_default(),
-            node: p.node.span,
+            span: attr_span(text, p.node.span, "name"),
         })
         .collect();
     AdmxSummary {
@@ -566,26 +587,16 @@ struct NsIndex<'a> {
 
 /// One file of the input, for the whole-input steps.
 pub(crate) struct InputFile<'a> {
-    /// Its index among the input set's files (see [`Reread`]).
+    /// Its index among the input set's files.
     pub file: usize,
     /// Lower-case file stem.
     pub stem: &'a str,
 }
 
-/// The span of attribute `name` of the element at `node` in file `file`
-/// (its text read again); the element's start when the text is not there.
-fn late_attr(texts: &Reread<'_>, file: usize, node: Span, name: &str) -> Span {
-    texts
-        .text(file)
-        .map_or(Span::new(node.start(), node.start()), |t| {
-            attr_span(t, node, name)
-        })
-}
-
 /// The ADMX findings in order, with the cross-file references decided
 /// against every ADMX of the input (`admx`: the files and summaries).
 pub(crate) fn resolve(
-    texts: &Reread<'_>,
+    paths: &[&Path],
     admx: &[(InputFile<'_>, &AdmxSummary)],
     checks: Vec<FileChecks>,
     out: &mut Vec<Diagnostic>,
@@ -610,7 +621,7 @@ pub(crate) fn resolve(
             if set.contains(d.name.as_str()) {
                 return None;
             }
-            let span = late_attr(texts, f.file, d.node, "ref");
+            let span = d.span;
             Some(
                 diag(
                     d.code,
@@ -620,7 +631,7 @@ pub(crate) fn resolve(
                     ),
                     span,
                 )
-                .with_file(texts.path(f.file).to_path_buf()),
+                .with_file(paths[f.file].to_path_buf()),
             )
         };
         let mut deferred = deferred.into_iter().peekable();
@@ -868,7 +879,7 @@ fn admx_checks<'d>(
             supported: matches!(kind, Kind::PolicySupported | Kind::DefComponent),
             name: name.to_string(),
             ns: ns.clone(),
-            node: node.span,
+            span: cx.attr(f, node, "ref"),
         });
     }
     for u in d.usings() {
@@ -1922,14 +1933,13 @@ fn language_checks(
 
 /// The whole-store checks, over the summaries of every file of the input.
 pub(crate) fn store_checks(
-    texts: &Reread<'_>,
+    paths: &[&Path],
     admx: &[(InputFile<'_>, &AdmxSummary)],
     adml: &[(InputFile<'_>, &AdmlSummary, bool)],
     out: &mut Vec<Diagnostic>,
 ) {
     let file_name = |f: usize| {
-        texts
-            .path(f)
+        paths[f]
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("")
@@ -1940,15 +1950,15 @@ pub(crate) fn store_checks(
         let Some((ns, node)) = &s.target else {
             continue;
         };
-        if let Some((other, onode)) = targets.get(ns.as_str()).copied() {
+        if let Some((other, ospan)) = targets.get(ns.as_str()).copied() {
             let o = admx[other].0.file;
-            let opath = texts.path(o).to_path_buf();
+            let opath = paths[o].to_path_buf();
             let oname = file_name(o);
-            let span = late_attr(texts, a.file, *node, "namespace");
-            out.push(diag("STORE001", format!("expected a target namespace no other file declares, found `{ns}` (also the target of {oname})"), span).with_file(texts.path(a.file).to_path_buf()));
+            let span = *node;
+            out.push(diag("STORE001", format!("expected a target namespace no other file declares, found `{ns}` (also the target of {oname})"), span).with_file(paths[a.file].to_path_buf()));
             out.last_mut().expect("pushed").labels.push(crate::Label {
                 file: Some(opath),
-                span: late_attr(texts, o, onode, "namespace"),
+                span: ospan,
                 message: "declared here first".into(),
             });
         } else {
@@ -1958,7 +1968,7 @@ pub(crate) fn store_checks(
     for (a, s) in admx {
         for (ns, node) in &s.used_usings {
             if !targets.contains_key(ns.as_str()) {
-                let span = late_attr(texts, a.file, *node, "namespace");
+                let span = *node;
                 out.push(
                     diag(
                         "STORE002",
@@ -1967,7 +1977,7 @@ pub(crate) fn store_checks(
                         ),
                         span,
                     )
-                    .with_file(texts.path(a.file).to_path_buf()),
+                    .with_file(paths[a.file].to_path_buf()),
                 );
             }
         }
@@ -1976,11 +1986,7 @@ pub(crate) fn store_checks(
     let stems: HashSet<&str> = admx.iter().map(|(a, _)| a.stem).collect();
     for (m, s, in_culture) in adml {
         if *in_culture && !stems.contains(m.stem) {
-            let span = s.root.map_or(Span::default(), |r| {
-                texts
-                    .text(m.file)
-                    .map_or(Span::new(r.start(), r.start()), |t| head(t, r))
-            });
+            let span = s.root.unwrap_or_default();
             out.push(
                 diag(
                     "LANG005",
@@ -1990,7 +1996,7 @@ pub(crate) fn store_checks(
                     ),
                     span,
                 )
-                .with_file(texts.path(m.file).to_path_buf()),
+                .with_file(paths[m.file].to_path_buf()),
             );
         }
     }
@@ -2009,12 +2015,12 @@ pub(crate) fn store_checks(
                     Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
                         reported = true;
                         let ofile = file_name(admx[*oi].0.file);
-                        let span = late_attr(texts, a.file, p.node, "name");
+                        let span = p.span;
                         out.push(diag(
                             "STORE003",
                             format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.0, w.1),
                             span,
-                        ).with_file(texts.path(a.file).to_path_buf()));
+                        ).with_file(paths[a.file].to_path_buf()));
                     }
                     Some(_) => {}
                     None => {

@@ -292,52 +292,84 @@ fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<Stamp> {
     Ok(stamp)
 }
 
-/// Texts of the input set's files read again, on demand, for the findings
-/// of the whole-input steps (the texts are not kept past their group):
-/// `None` when the file cannot be read or no longer shows the stamp and
-/// text length it had.
-pub(crate) struct Reread<'a> {
-    paths: &'a [&'a Path],
-    stamps: &'a [Stamp],
-    /// The length of each decoded text.
-    lens: Vec<usize>,
-    texts: Vec<std::cell::OnceCell<Option<String>>>,
-}
-
-impl<'a> Reread<'a> {
-    fn new(paths: &'a [&'a Path], stamps: &'a [Stamp], files: &[SourceFile]) -> Reread<'a> {
-        Reread {
-            paths,
-            stamps,
-            lens: files.iter().map(SourceFile::text_len).collect(),
-            texts: (0..paths.len())
-                .map(|_| std::cell::OnceCell::new())
-                .collect(),
+/// Keeps in `file` the lines holding `offsets` (ascending) of its text,
+/// read again from `path` as far as they need (the texts are not kept past
+/// their group): nothing when the file cannot be read or no longer shows
+/// `stamp`. `buf` is a read buffer to use.
+fn keep_late(
+    file: &mut SourceFile,
+    path: &Path,
+    stamp: Stamp,
+    offsets: &[usize],
+    buf: &mut Vec<u8>,
+) {
+    use std::io::Read;
+    let Some(&last) = offsets.last() else {
+        return;
+    };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return;
+    };
+    let same = f.metadata().is_ok_and(|m| {
+        Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+        } == stamp
+    });
+    if !same {
+        return;
+    }
+    buf.clear();
+    // more and more of the file, until the line of the last offset is whole
+    let mut chunk = 64 * 1024;
+    let whole = loop {
+        match f.by_ref().take(chunk).read_to_end(buf) {
+            Ok(n) if (n as u64) < chunk => break true,
+            Ok(_) => {}
+            Err(_) => return,
+        }
+        let (encoding, bom) = crate::xml::decode::sniff(buf);
+        if !matches!(encoding, FileEncoding::Utf8 | FileEncoding::Utf8Bom) {
+            chunk = u64::MAX;
+            continue;
+        }
+        let from = (bom + last).min(buf.len());
+        let ends = match memchr::memchr2(b'\n', b'\r', &buf[from..]) {
+            Some(k) => buf[from + k] == b'\n' || from + k + 1 < buf.len(),
+            None => false,
+        };
+        if ends {
+            break false;
+        }
+        chunk = chunk.saturating_mul(2);
+    };
+    if !whole {
+        // a UTF-8 text: its start, up to a character cut off by the chunk
+        let (_, bom) = crate::xml::decode::sniff(buf);
+        let body = &buf[bom..];
+        let text = match std::str::from_utf8(body) {
+            Ok(t) => Some(t),
+            Err(e) if e.error_len().is_none() => std::str::from_utf8(&body[..e.valid_up_to()]).ok(),
+            // (a file that does not decode has a text of its own: below)
+            Err(_) => None,
+        };
+        if let Some(text) = text {
+            file.keep(text, offsets);
+            return;
+        }
+        if f.read_to_end(buf).is_err() {
+            return;
         }
     }
-
-    /// The decoded text of file `i` (an index into the input set's files).
-    pub fn text(&self, i: usize) -> Option<&str> {
-        self.texts[i]
-            .get_or_init(|| {
-                let mut buf = Vec::new();
-                let stamp = read_into(self.paths[i], &mut buf).ok()?;
-                if stamp != self.stamps[i] {
-                    return None;
-                }
-                let text = match decode_owned(buf) {
-                    Ok((dec, _)) => dec.text,
-                    Err((_, bytes)) => lossy(&bytes),
-                };
-                (text.len() == self.lens[i]).then_some(text)
-            })
-            .as_deref()
+    let bytes = std::mem::take(buf);
+    let (text, spare) = match decode_owned(bytes) {
+        Ok((dec, spare)) => (dec.text, spare),
+        Err((_, bytes)) => (lossy(&bytes), Some(bytes)),
+    };
+    if text.len() == file.text_len() {
+        file.keep(&text, offsets);
     }
-
-    /// The path of file `i`.
-    pub fn path(&self, i: usize) -> &'a Path {
-        self.paths[i]
-    }
+    *buf = spare.unwrap_or_else(|| text.into_bytes());
 }
 
 /// Reads, decodes and checks every file of `set` (all layers); returns
@@ -581,7 +613,6 @@ pub(crate) fn check_set(
         .map(|f| f.ok_or_else(|| Error::Invalid("a reader thread failed".into())))
         .collect::<Result<_>>()?;
     diags.extend(load_diags.into_iter().flatten());
-    let texts = Reread::new(&paths, &stamps, &files);
     let input = |i: usize| checks::InputFile {
         file: i,
         stem: &stems[i],
@@ -592,7 +623,7 @@ pub(crate) fn check_set(
         .map(|(i, s)| (input(i), s))
         .collect();
     let late = diags.len();
-    checks::resolve(&texts, &admx, admx_checks, diags);
+    checks::resolve(&paths, &admx, admx_checks, diags);
     let mut late_ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(2);
     late_ranges.push(late..diags.len());
     diags.extend(adml_checks.into_iter().flatten());
@@ -604,11 +635,11 @@ pub(crate) fn check_set(
             .map(|(j, s)| (input(nx + j), s, cultures[j].is_some()))
             .collect();
         let late = diags.len();
-        checks::store_checks(&texts, &admx, &adml, diags);
+        checks::store_checks(&paths, &admx, &adml, diags);
         late_ranges.push(late..diags.len());
     }
     drop(admx);
-    // the lines of the cross-file steps' findings, from the texts read again
+    // the lines of the cross-file steps' findings, from the files read again
     let index: std::collections::HashMap<&Path, usize> =
         paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -621,12 +652,11 @@ pub(crate) fn check_set(
             }
         }
     }
-    for (i, at) in wanted {
-        if let Some(text) = texts.text(i) {
-            files[i].keep(text, &at);
-        }
+    let mut buf = Vec::new();
+    for (i, mut at) in wanted {
+        at.sort_unstable();
+        keep_late(&mut files[i], paths[i], stamps[i], &at, &mut buf);
     }
-    drop(texts);
     Ok(files)
 }
 
@@ -975,28 +1005,93 @@ fn declared_encoding_span(text: &str) -> Span {
 mod tests {
     use super::*;
 
+    /// The lines `keep_late` keeps of the file at `path`, first read as
+    /// `read_one` reads it, for `offsets` of its text.
+    fn late_lines(path: &Path, offsets: &[usize], change: Option<&[u8]>) -> Vec<Option<String>> {
+        let mut buf = Vec::new();
+        let stamp = read_into(path, &mut buf).expect("read");
+        let (text, _, _, _) = read_one(path, buf, true, false);
+        let mut file = SourceFile::excerpt(path.to_path_buf(), &text, &[]);
+        if let Some(bytes) = change {
+            std::fs::write(path, bytes).expect("write");
+        }
+        let mut scratch = Vec::new();
+        keep_late(&mut file, path, stamp, offsets, &mut scratch);
+        let index = crate::span::LineIndex::new(&text);
+        offsets
+            .iter()
+            .map(|&o| {
+                let want = index.line_col(&text, o);
+                file.line_col(o).map(|got| {
+                    assert_eq!(got, want, "offset {o}");
+                    file.line_text(got.line).unwrap_or_default().to_string()
+                })
+            })
+            .collect()
+    }
+
     #[test]
-    fn a_file_is_read_again_only_while_it_shows_the_same_bytes() {
+    fn late_findings_read_their_lines_again_as_far_as_they_need() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("a.admx");
-        let text = "<policyDefinitions>\r\n  <x/>\n</policyDefinitions>\n";
-        std::fs::write(&path, text).expect("write");
+        // long enough for several chunks; a character across the first chunk's end
+        let mut text = String::from("<policyDefinitions>\r\n");
+        while text.len() < 65_534 {
+            text.push_str("  <x a=\"line\"/>\r\n");
+        }
+        text.push_str("é€\r\n");
+        while text.len() < 300_000 {
+            text.push_str("  <y b=\"é\"/>\n");
+        }
+        text.push_str("</policyDefinitions>");
+        let at = [0, 3, 65_535, 150_001, text.len() - 5, text.len()];
+        let expected = |o: usize| {
+            let index = crate::span::LineIndex::new(&text);
+            index
+                .line_text(&text, index.line_col(&text, o).line)
+                .to_string()
+        };
+        for (name, bytes) in [
+            ("plain.admx", text.as_bytes().to_vec()),
+            (
+                "bom.admx",
+                [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+            ),
+            (
+                "utf16.admx",
+                [0xFF, 0xFE]
+                    .into_iter()
+                    .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+                    .collect(),
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            for k in 0..at.len() {
+                let got = late_lines(&path, &at[..=k], None);
+                let want: Vec<Option<String>> =
+                    at[..=k].iter().map(|&o| Some(expected(o))).collect();
+                assert_eq!(got, want, "{name} up to {}", at[k]);
+            }
+            // another length: its lines are not the findings' lines
+            let got = late_lines(&path, &at[..2], Some(b"<policyDefinitions/>"));
+            assert_eq!(got, vec![None, None], "{name} changed");
+        }
+        // a file that does not decode: its text is the lossy one, as when first read
+        let path = dir.path().join("bad.admx");
+        let mut bytes = text.as_bytes().to_vec();
+        bytes[70_000] = 0xFF;
+        std::fs::write(&path, &bytes).expect("write");
+        let got = late_lines(&path, &[10, 100_000], None);
+        assert!(got.iter().all(Option::is_some), "{got:?}");
+        // gone
+        let path = dir.path().join("gone.admx");
+        std::fs::write(&path, &text).expect("write");
         let mut buf = Vec::new();
         let stamp = read_into(&path, &mut buf).expect("read");
-        assert_eq!(buf, text.as_bytes());
-        let files = [SourceFile::excerpt(path.clone(), text, &[])];
-        let paths = [path.as_path()];
-        let stamps = [stamp];
-        let again = Reread::new(&paths, &stamps, &files);
-        assert_eq!(again.text(0), Some(text));
-        assert_eq!(again.path(0), path.as_path());
-
-        // another length: not the text the findings were made from
-        std::fs::write(&path, "<policyDefinitions/>").expect("write");
-        assert_eq!(Reread::new(&paths, &stamps, &files).text(0), None);
-        // gone
+        let mut file = SourceFile::excerpt(path.clone(), &text, &[]);
         std::fs::remove_file(&path).expect("remove");
-        assert_eq!(Reread::new(&paths, &stamps, &files).text(0), None);
+        keep_late(&mut file, &path, stamp, &[5], &mut buf);
+        assert_eq!(file.line_col(5), None);
     }
 
     #[test]

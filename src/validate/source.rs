@@ -58,13 +58,13 @@ impl SourceFile {
     }
 
     /// Also keeps the lines of `text` that hold `offsets`; `text` must be
-    /// the text this file was made from.
+    /// the text this file was made from, or a start of it that holds the
+    /// lines of those offsets whole (the others are left out).
     pub fn keep(&mut self, text: &str, offsets: &[usize]) {
-        self.len = text.len();
         let mut todo: Vec<usize> = offsets
             .iter()
-            .map(|&o| o.min(text.len()))
-            .filter(|&o| !self.covers(o))
+            .map(|&o| o.min(self.len))
+            .filter(|&o| o <= text.len() && !self.covers(o))
             .collect();
         if todo.is_empty() {
             return;
