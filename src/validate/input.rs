@@ -640,12 +640,17 @@ pub(crate) fn check_set(
     }
     drop(admx);
     // the lines of the cross-file steps' findings, from the files read again
-    let index: std::collections::HashMap<&Path, usize> =
-        paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    // (by the path's bytes: a finding's path is a copy of its file's, and
+    // hashing a `Path` goes component by component)
+    let index: std::collections::HashMap<&std::ffi::OsStr, usize> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_os_str(), i))
+        .collect();
     let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for d in late_ranges.into_iter().flat_map(|r| &diags[r]) {
         for (p, at) in positions(d) {
-            if let Some(&i) = index.get(p) {
+            if let Some(&i) = index.get(p.as_os_str()) {
                 if !files[i].covers(at) {
                     wanted.entry(i).or_default().push(at);
                 }
