@@ -219,8 +219,9 @@ pub(crate) struct Deferred {
     supported: bool,
     name: String,
     ns: String,
-    /// The `ref` attribute of the referencing element (the finding's span).
-    span: Span,
+    /// The referencing element (its `ref` attribute is the finding's span,
+    /// found when the finding is made: see [`resolve`]).
+    node: Span,
 }
 
 /// The findings of the checks of one file, some still waiting for the
@@ -595,12 +596,16 @@ pub(crate) struct InputFile<'a> {
 
 /// The ADMX findings in order, with the cross-file references decided
 /// against every ADMX of the input (`admx`: the files and summaries).
+/// The texts are gone by now: a reference found unresolved gets the start
+/// of its element as its span, and comes back as (its index in `out`, its
+/// file, its element) for the caller to point at its `ref` attribute.
 pub(crate) fn resolve(
     paths: &[&Path],
     admx: &[(InputFile<'_>, &AdmxSummary)],
     checks: Vec<FileChecks>,
     out: &mut Vec<Diagnostic>,
-) {
+) -> Vec<(usize, usize, Span)> {
+    let mut unresolved = Vec::new();
     // namespace -> names, for cross-file resolution
     let mut index: HashMap<&str, NsIndex<'_>> = HashMap::default();
     for (_, s) in admx {
@@ -621,7 +626,7 @@ pub(crate) fn resolve(
             if set.contains(d.name.as_str()) {
                 return None;
             }
-            let span = d.span;
+            let span = Span::new(d.node.start(), d.node.start());
             Some(
                 diag(
                     d.code,
@@ -635,16 +640,23 @@ pub(crate) fn resolve(
             )
         };
         let mut deferred = deferred.into_iter().peekable();
+        let mut take = |x: &Deferred, out: &mut Vec<Diagnostic>| {
+            if let Some(d) = found(x) {
+                unresolved.push((out.len(), f.file, x.node));
+                out.push(d);
+            }
+        };
         for (i, d) in diags.into_iter().enumerate() {
             while let Some(x) = deferred.next_if(|x| x.pos <= i) {
-                out.extend(found(&x));
+                take(&x, out);
             }
             out.push(d);
         }
         for x in deferred {
-            out.extend(found(&x));
+            take(&x, out);
         }
     }
+    unresolved
 }
 
 /// Every name of the supportedOn table: definitions, products, major and minor versions.
@@ -879,7 +891,7 @@ fn admx_checks<'d>(
             supported: matches!(kind, Kind::PolicySupported | Kind::DefComponent),
             name: name.to_string(),
             ns: ns.clone(),
-            span: cx.attr(f, node, "ref"),
+            node: node.span,
         });
     }
     for u in d.usings() {

@@ -9,6 +9,7 @@ use crate::span::Span;
 use crate::xml::decode::{Decoded, EncodingConflict};
 use crate::xml::reader::{EventObserver, ParseError};
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -292,48 +293,43 @@ fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<Stamp> {
     Ok(stamp)
 }
 
-/// Keeps in `file` the lines holding `offsets` (ascending) of its text,
-/// read again from `path` as far as they need (the texts are not kept past
-/// their group): nothing when the file cannot be read or no longer shows
-/// `stamp`. `buf` is a read buffer to use.
-fn keep_late(
-    file: &mut SourceFile,
+/// The text of the file at `path` read back (the texts are not kept past
+/// their group) as far as offset `upto` needs: up to the end of its line, or
+/// all of it (a UTF-16 file or one that does not decode is read whole).
+/// `None` when the file cannot be read or no longer shows `stamp` or a text
+/// of `len` bytes. `buf` is a read buffer to use.
+fn read_back<'b>(
     path: &Path,
     stamp: Stamp,
-    offsets: &[usize],
-    buf: &mut Vec<u8>,
-) {
+    upto: usize,
+    len: usize,
+    buf: &'b mut Vec<u8>,
+) -> Option<Cow<'b, str>> {
     use std::io::Read;
-    let Some(&last) = offsets.last() else {
-        return;
+    let mut f = std::fs::File::open(path).ok()?;
+    let m = f.metadata().ok()?;
+    let now = Stamp {
+        len: m.len(),
+        modified: m.modified().ok(),
     };
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return;
-    };
-    let same = f.metadata().is_ok_and(|m| {
-        Stamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-        } == stamp
-    });
-    if !same {
-        return;
+    if now != stamp {
+        return None;
     }
     buf.clear();
-    // more and more of the file, until the line of the last offset is whole
+    // more and more of the file, until the line of `upto` is whole
     let mut chunk = 64 * 1024;
     let whole = loop {
         match f.by_ref().take(chunk).read_to_end(buf) {
             Ok(n) if (n as u64) < chunk => break true,
             Ok(_) => {}
-            Err(_) => return,
+            Err(_) => return None,
         }
         let (encoding, bom) = crate::xml::decode::sniff(buf);
         if !matches!(encoding, FileEncoding::Utf8 | FileEncoding::Utf8Bom) {
             chunk = u64::MAX;
             continue;
         }
-        let from = (bom + last).min(buf.len());
+        let from = (bom + upto).min(buf.len());
         let ends = match memchr::memchr2(b'\n', b'\r', &buf[from..]) {
             Some(k) => buf[from + k] == b'\n' || from + k + 1 < buf.len(),
             None => false,
@@ -346,30 +342,22 @@ fn keep_late(
     if !whole {
         // a UTF-8 text: its start, up to a character cut off by the chunk
         let (_, bom) = crate::xml::decode::sniff(buf);
-        let body = &buf[bom..];
-        let text = match std::str::from_utf8(body) {
-            Ok(t) => Some(t),
-            Err(e) if e.error_len().is_none() => std::str::from_utf8(&body[..e.valid_up_to()]).ok(),
+        let cut = match std::str::from_utf8(&buf[bom..]) {
+            Ok(_) => Some(buf.len()),
+            Err(e) if e.error_len().is_none() => Some(bom + e.valid_up_to()),
             // (a file that does not decode has a text of its own: below)
             Err(_) => None,
         };
-        if let Some(text) = text {
-            file.keep(text, offsets);
-            return;
+        if let Some(cut) = cut {
+            return std::str::from_utf8(&buf[bom..cut]).ok().map(Cow::Borrowed);
         }
-        if f.read_to_end(buf).is_err() {
-            return;
-        }
+        f.read_to_end(buf).ok()?;
     }
-    let bytes = std::mem::take(buf);
-    let (text, spare) = match decode_owned(bytes) {
-        Ok((dec, spare)) => (dec.text, spare),
-        Err((_, bytes)) => (lossy(&bytes), Some(bytes)),
+    let text = match decode_owned(std::mem::take(buf)) {
+        Ok((dec, _)) => dec.text,
+        Err((_, bytes)) => lossy(&bytes),
     };
-    if text.len() == file.text_len() {
-        file.keep(&text, offsets);
-    }
-    *buf = spare.unwrap_or_else(|| text.into_bytes());
+    (text.len() == len).then_some(Cow::Owned(text))
 }
 
 /// Reads, decodes and checks every file of `set` (all layers); returns
@@ -623,7 +611,7 @@ pub(crate) fn check_set(
         .map(|(i, s)| (input(i), s))
         .collect();
     let late = diags.len();
-    checks::resolve(&paths, &admx, admx_checks, diags);
+    let unresolved = checks::resolve(&paths, &admx, admx_checks, diags);
     let mut late_ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(2);
     late_ranges.push(late..diags.len());
     diags.extend(adml_checks.into_iter().flatten());
@@ -639,7 +627,8 @@ pub(crate) fn check_set(
         late_ranges.push(late..diags.len());
     }
     drop(admx);
-    // the lines of the cross-file steps' findings, from the files read again
+    // the spans of the references found unresolved and the lines of the
+    // cross-file steps' findings, from the files read back
     // (by the path's bytes: a finding's path is a copy of its file's, and
     // hashing a `Path` goes component by component)
     let index: std::collections::HashMap<&std::ffi::OsStr, usize> = paths
@@ -647,20 +636,39 @@ pub(crate) fn check_set(
         .enumerate()
         .map(|(i, p)| (p.as_os_str(), i))
         .collect();
-    let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    // by file: the offsets whose lines are wanted, and the unresolved
+    // references (their findings' index and element)
+    type Todo = (Vec<usize>, Vec<(usize, Span)>);
+    let mut todo: BTreeMap<usize, Todo> = BTreeMap::new();
+    for (k, i, node) in unresolved {
+        todo.entry(i).or_default().1.push((k, node));
+    }
     for d in late_ranges.into_iter().flat_map(|r| &diags[r]) {
         for (p, at) in positions(d) {
             if let Some(&i) = index.get(p.as_os_str()) {
                 if !files[i].covers(at) {
-                    wanted.entry(i).or_default().push(at);
+                    todo.entry(i).or_default().0.push(at);
                 }
             }
         }
     }
     let mut buf = Vec::new();
-    for (i, mut at) in wanted {
-        at.sort_unstable();
-        keep_late(&mut files[i], paths[i], stamps[i], &at, &mut buf);
+    for (i, (mut at, refs)) in todo {
+        let upto = at
+            .iter()
+            .copied()
+            .chain(refs.iter().map(|(_, node)| node.end()))
+            .max()
+            .unwrap_or(0);
+        let Some(text) = read_back(paths[i], stamps[i], upto, files[i].text_len(), &mut buf) else {
+            continue;
+        };
+        for (k, node) in refs {
+            let span = checks::attr_span(&text, node, "ref");
+            diags[k].span = Some(span);
+            at.extend([span.start(), span.end()]);
+        }
+        files[i].keep(&text, &at);
     }
     Ok(files)
 }
@@ -1010,7 +1018,7 @@ fn declared_encoding_span(text: &str) -> Span {
 mod tests {
     use super::*;
 
-    /// The lines `keep_late` keeps of the file at `path`, first read as
+    /// The lines kept of the file at `path` from its text read back, first read as
     /// `read_one` reads it, for `offsets` of its text.
     fn late_lines(path: &Path, offsets: &[usize], change: Option<&[u8]>) -> Vec<Option<String>> {
         let mut buf = Vec::new();
@@ -1021,7 +1029,10 @@ mod tests {
             std::fs::write(path, bytes).expect("write");
         }
         let mut scratch = Vec::new();
-        keep_late(&mut file, path, stamp, offsets, &mut scratch);
+        let upto = offsets.iter().copied().max().unwrap_or(0);
+        if let Some(back) = read_back(path, stamp, upto, file.text_len(), &mut scratch) {
+            file.keep(&back, offsets);
+        }
         let index = crate::span::LineIndex::new(&text);
         offsets
             .iter()
@@ -1036,7 +1047,7 @@ mod tests {
     }
 
     #[test]
-    fn late_findings_read_their_lines_again_as_far_as_they_need() {
+    fn late_findings_read_their_files_back_as_far_as_they_need() {
         let dir = tempfile::tempdir().expect("temp dir");
         // long enough for several chunks; a character across the first chunk's end
         let mut text = String::from("<policyDefinitions>\r\n");
@@ -1093,10 +1104,8 @@ mod tests {
         std::fs::write(&path, &text).expect("write");
         let mut buf = Vec::new();
         let stamp = read_into(&path, &mut buf).expect("read");
-        let mut file = SourceFile::excerpt(path.clone(), &text, &[]);
         std::fs::remove_file(&path).expect("remove");
-        keep_late(&mut file, &path, stamp, &[5], &mut buf);
-        assert_eq!(file.line_col(5), None);
+        assert!(read_back(&path, stamp, 5, text.len(), &mut buf).is_none());
     }
 
     #[test]
