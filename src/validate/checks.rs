@@ -114,53 +114,42 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
         return span;
     }
     let el = &text.as_bytes()[span.start()..span.end()];
-    // (quoted values are skipped with memchr: they are most of a tag)
-    // end of the start tag: first '>' outside quotes
-    let mut tag_end = el.len();
-    let mut i = 0;
-    while let Some(k) = memchr::memchr3(b'"', b'\'', b'>', &el[i..]) {
-        let at = i + k;
-        if el[at] == b'>' {
-            tag_end = at;
-            break;
-        }
-        match memchr::memchr(el[at], &el[at + 1..]) {
-            Some(m) => i = at + 1 + m + 1,
-            None => break,
-        }
-    }
-    let tb = &el[..tag_end];
     let nb = name.as_bytes();
+    // One pass over the unquoted stretches of the start tag (quoted values
+    // are skipped with memchr: they are most of a tag), up to the first `>`
+    // outside quotes. (`name` holds no quote or `>`: a match cannot run
+    // past the tag's end.)
     let mut i = 0;
     loop {
-        // outside quotes up to the next quote
-        let j = memchr::memchr2(b'"', b'\'', &tb[i..]).map_or(tb.len(), |k| i + k);
+        let j = memchr::memchr3(b'"', b'\'', b'>', &el[i..]).map_or(el.len(), |k| i + k);
         for p in i..j {
-            if !(tb[p].is_ascii_whitespace() && tb[p + 1..].starts_with(nb)) {
+            if !(el[p].is_ascii_whitespace() && el[p + 1..].starts_with(nb)) {
                 continue;
             }
             let mut j = p + 1 + nb.len();
-            let rest = &tb[j..];
-            let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
-            if rest.get(ws) == Some(&b'=') {
+            let ws = el[j..]
+                .iter()
+                .take_while(|c| c.is_ascii_whitespace())
+                .count();
+            if el.get(j + ws) == Some(&b'=') {
                 j += ws + 1;
-                while j < tb.len() && tb[j].is_ascii_whitespace() {
+                while j < el.len() && el[j].is_ascii_whitespace() {
                     j += 1;
                 }
-                if let Some(&q) = tb.get(j) {
+                if let Some(&q) = el.get(j) {
                     if q == b'"' || q == b'\'' {
                         let vstart = j + 1;
                         let vend =
-                            memchr::memchr(q, &tb[vstart..]).map_or(tb.len(), |k| vstart + k);
+                            memchr::memchr(q, &el[vstart..]).map_or(el.len(), |k| vstart + k);
                         return Span::new(span.start() + vstart, span.start() + vend);
                     }
                 }
             }
         }
-        if j >= tb.len() {
+        if j >= el.len() || el[j] == b'>' {
             break;
         }
-        match memchr::memchr(tb[j], &tb[j + 1..]) {
+        match memchr::memchr(el[j], &el[j + 1..]) {
             Some(m) => i = j + 1 + m + 1,
             None => break,
         }
@@ -2260,6 +2249,11 @@ mod tests {
             r#"<policy>"#,
             r#"<p name="x"><q name="y"/></p>"#,
             r#"<policy key="Ünï" name="Ço">"#,
+            "<policy name\n=\n\"J\">",
+            r#"<policy a="1"name="K">"#,
+            r#"<policy >name="L">"#,
+            r#"<policy name= >"M">"#,
+            r#"<policy key="x" name"#,
         ];
         for t in tags {
             for name in ["name", "key", "valueName", "x", "names"] {
