@@ -175,6 +175,11 @@ impl<'a> Tag<'a> {
         Some(PlainAttributes { scan })
     }
 
+    /// The whole text the tag is in (what [`duplicate`] takes).
+    pub(crate) fn doc_text(&self) -> &'a str {
+        self.text
+    }
+
     /// All attributes as owned [`RawAttribute`]s.
     pub fn raw_attributes(&self) -> Result<Vec<RawAttribute>, ParseError> {
         let mut out = Vec::new();
@@ -609,8 +614,13 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
 /// its attributes checked when read).
 fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
     // (Running off the end of the text is `None`.)
-    let skip_ws =
-        |i: usize| -> Option<usize> { Some(i + b.get(i..)?.iter().position(|&c| !is_ws(c))?) };
+    // (Mostly no or one byte to skip: a plain loop, no search set up.)
+    let skip_ws = |mut i: usize| -> Option<usize> {
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        Some(i)
+    };
     loop {
         let ws_at = i;
         i = skip_ws(i)?;
