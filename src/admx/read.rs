@@ -27,7 +27,7 @@ use crate::model::*;
 use crate::span::Span;
 use crate::xml::decode::{self, Decoded};
 pub use crate::xml::reader::ParseError;
-use crate::xml::reader::{Event, EventObserver, Tag, XmlReader, trim_xml_ws};
+use crate::xml::reader::{Event, EventObserver, Tag, XmlReader, duplicate, trim_xml_ws};
 
 /// A document read from a file, with the decoded text its spans index into.
 #[derive(Clone, Debug)]
@@ -172,14 +172,44 @@ fn read_root<T: HasSource>(
 type R<T> = Result<T, ParseError>;
 
 /// Sets `Some(value)` for known attributes, otherwise records an unknown attribute.
+///
+/// Every `$field` is `None` before (the reader fills fresh defaults). For a
+/// clean tag (the usual one: well-formed attributes with plain values) the
+/// attributes are taken as written and a duplicate is found by what it
+/// fills: a known field that is set already, or an unknown attribute
+/// recorded before on this tag (the same error, at the same place, as
+/// [`Tag::attributes`] gives). Any other tag goes through
+/// [`Tag::attributes`] with its checks.
 macro_rules! attrs {
     ($tag:expr, $node:expr, { $($name:literal => $field:expr),* $(,)? }) => {
         if has_attributes(&$tag) {
-            for a in $tag.attributes() {
-                let (name, value) = a?;
-                match name {
-                    $($name => $field = Some(value.into_owned()),)*
-                    _ => $node.unknown_attributes_mut().push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
+            if let Some(plain) = $tag.plain_attributes() {
+                let mut unknown_from = None;
+                for (name, name_at, value) in plain {
+                    match name {
+                        $($name => {
+                            if $field.is_some() {
+                                return Err(duplicate($tag.doc_text(), name, name_at));
+                            }
+                            $field = Some(value.to_owned());
+                        })*
+                        _ => {
+                            let unknown = $node.unknown_attributes_mut();
+                            let from = *unknown_from.get_or_insert(unknown.len());
+                            if unknown[from..].iter().any(|a| a.name == name) {
+                                return Err(duplicate($tag.doc_text(), name, name_at));
+                            }
+                            unknown.push(RawAttribute { name: name.to_owned(), value: value.to_owned() });
+                        }
+                    }
+                }
+            } else {
+                for a in $tag.attributes() {
+                    let (name, value) = a?;
+                    match name {
+                        $($name => $field = Some(value.into_owned()),)*
+                        _ => $node.unknown_attributes_mut().push(RawAttribute { name: name.to_owned(), value: value.into_owned() }),
+                    }
                 }
             }
         }
@@ -1262,5 +1292,63 @@ impl HasSource for PolicyDefinitions {
 impl HasSource for PolicyDefinitionResources {
     fn source_mut(&mut self) -> &mut SourceInfo {
         &mut self.source
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error the plain XML reader gives for `text`.
+    fn xml_error(text: &str) -> ParseError {
+        let mut x = XmlReader::new(text);
+        loop {
+            match x.next_event() {
+                Ok(Event::Start(t)) => {
+                    for a in t.attributes() {
+                        if let Err(e) = a {
+                            return e;
+                        }
+                    }
+                }
+                Ok(Event::Eof) => panic!("no error in {text}"),
+                Ok(_) => {}
+                Err(e) => return e,
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_attributes_are_refused_as_the_xml_reader_refuses_them() {
+        let head = "<policyDefinitions><policies>";
+        let tail = "</policies></policyDefinitions>";
+        for tag in [
+            // Known, unknown, clean and not clean (a reference or a tab
+            // to normalise), first or later.
+            "<policy name='a' name='b'/>",
+            "<policy name='a' class='User' name='b'/>",
+            "<policy Area='a' Area='b'/>",
+            "<policy Area='a' name='x' Other='c' Area='b'/>",
+            "<policy name='&amp;' name='b'/>",
+            "<policy Area='a\tb' Area='b'/>",
+            "<policy a:Area='a' b:Area='b' a:Area='c'/>",
+        ] {
+            let text = format!("{head}{tag}{tail}");
+            let e = parse_admx_str(&text).expect_err(tag);
+            let want = xml_error(&text);
+            assert_eq!(e.span(), want.span(), "{tag}");
+            assert_eq!(e.message(), want.message(), "{tag}");
+        }
+        // Different names (also ones with the same fingerprint words) are fine.
+        let ok = format!("{head}<policy name='a' Area='1' Arex='2' class='User' key='k'/>{tail}");
+        let p = parse_admx_str(&ok).unwrap();
+        let policy = &p.doc.policies.as_ref().unwrap().items[0];
+        assert_eq!(policy.node.unknown_attributes().len(), 2);
+        assert_eq!(policy.name.as_deref(), Some("a"));
+        // Unknown attributes before the tag's own do not count.
+        let nested = format!(
+            "{head}<policy name='p'><enabledValue Area='1'><decimal Area='1' value='1'/></enabledValue></policy>{tail}"
+        );
+        assert!(parse_admx_str(&nested).is_ok());
     }
 }

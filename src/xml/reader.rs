@@ -175,6 +175,11 @@ impl<'a> Tag<'a> {
         Some(PlainAttributes { scan })
     }
 
+    /// The whole text the tag is in (what [`duplicate`] takes).
+    pub(crate) fn doc_text(&self) -> &'a str {
+        self.text
+    }
+
     /// All attributes as owned [`RawAttribute`]s.
     pub fn raw_attributes(&self) -> Result<Vec<RawAttribute>, ParseError> {
         let mut out = Vec::new();
@@ -609,8 +614,13 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
 /// its attributes checked when read).
 fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
     // (Running off the end of the text is `None`.)
-    let skip_ws =
-        |i: usize| -> Option<usize> { Some(i + b.get(i..)?.iter().position(|&c| !is_ws(c))?) };
+    // (Mostly no or one byte to skip: a plain loop, no search set up.)
+    let skip_ws = |mut i: usize| -> Option<usize> {
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        Some(i)
+    };
     loop {
         let ws_at = i;
         i = skip_ws(i)?;
@@ -622,6 +632,7 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
             _ => {}
         }
         let name_at = i;
+        i = skip_letters(b, i);
         while !NOT_IN_NAME[*b.get(i)? as usize] {
             i += 1;
         }
@@ -639,6 +650,32 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
         }
         i = plain_value_end(b, i + 1, q)? + 1;
     }
+}
+
+/// The first byte at or after `i` that is not an ASCII letter, or a place
+/// before it (the end of the last whole word of letters); 8 bytes at a time.
+#[inline(always)]
+fn skip_letters(b: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    // The high bit of each byte whose low seven bits are at least `k` (exact:
+    // no carry crosses bytes).
+    let ge = |x: u64, k: u8| ((x & LOW7) + LO * u64::from(0x80 - k)) & HI;
+    while let Some(w) = b.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        let w = u64::from_le_bytes(a);
+        // Letters in lower case; any byte with the high bit set is no letter.
+        let y = w | (LO * 0x20);
+        let letter = ge(y, b'a') & !ge(y, b'z' + 1) & !w;
+        let other = !letter & HI;
+        if other != 0 {
+            return i + (other.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
 }
 
 /// The closing quote `q` of a value starting at `i`, if the value has no
@@ -685,6 +722,32 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// [`skip_ws`] for the runs between tags (a line end and an indent): 8
+/// bytes at a time, each byte compared exactly with the four whitespace
+/// bytes.
+#[inline(always)]
+fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    // The high bit of each byte of `x` that is not `p` (no carry crosses bytes).
+    let ne = |x: u64, p: u8| {
+        let y = x ^ (LO * u64::from(p));
+        (((y & LOW7) + LOW7) | y) & HI
+    };
+    while let Some(w) = b.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        let w = u64::from_le_bytes(a);
+        let not_ws = ne(w, b' ') & ne(w, b'\n') & ne(w, b'\r') & ne(w, b'\t');
+        if not_ws != 0 {
+            return i + (not_ws.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    skip_ws(b, i)
 }
 
 /// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
@@ -1185,7 +1248,7 @@ impl<'a> XmlReader<'a> {
     fn text_run(&mut self, pos: usize) -> Result<Event<'a>, ParseError> {
         let b = self.text.as_bytes();
         // Most runs are the whitespace between tags: no search needed.
-        let mut i = skip_ws(b, pos);
+        let mut i = skip_ws_run(b, pos);
         let blank = i == b.len() || b[i] == b'<';
         let mut refs = false;
         let end = if blank {
@@ -2204,6 +2267,53 @@ mod tests {
                 panic!()
             };
             assert!(t.attributes().next().unwrap().is_err());
+        }
+    }
+
+    #[test]
+    fn letter_runs_end_at_the_first_other_byte() {
+        for c in 0..=255u8 {
+            for lead in 0..20 {
+                let mut t = b"aZqyAzmN".repeat(3)[..lead].to_vec();
+                t.push(c);
+                t.extend_from_slice(b"abc=");
+                for i in 0..=t.len() {
+                    let end = skip_letters(&t, i);
+                    let first_other = (i..t.len())
+                        .find(|&k| !t[k].is_ascii_alphabetic())
+                        .unwrap_or(t.len());
+                    // At most that far, and all the way when a whole word
+                    // is left to look at.
+                    assert!(end >= i && end <= first_other, "{t:?} from {i}");
+                    if first_other + 8 <= t.len() || end < t.len().saturating_sub(7) {
+                        assert_eq!(end, first_other, "{t:?} from {i}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn whitespace_runs_end_where_the_plain_skip_ends() {
+        // Every byte value next to every whitespace byte, at every offset
+        // of a word, and runs longer than a word.
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for c in 0..=255u8 {
+            for lead in 0..20 {
+                for ws in [b' ', b'\t', b'\r', b'\n'] {
+                    let mut t = vec![ws; lead];
+                    t.push(c);
+                    t.extend_from_slice(b"  \r\n x");
+                    texts.push(t);
+                }
+            }
+        }
+        texts.push(b"\r\n                      ".to_vec());
+        texts.push(Vec::new());
+        for t in &texts {
+            for i in 0..=t.len() {
+                assert_eq!(skip_ws_run(t, i), skip_ws(t, i), "{t:?} from {i}");
+            }
         }
     }
 
