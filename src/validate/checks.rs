@@ -442,6 +442,8 @@ pub(crate) struct AdmxSummary {
     policies: Vec<PolicySummary>,
     /// What the policies write.
     writes: Writes,
+    /// A hash of each of `writes`' (key, value) items (see [`write_hash`]).
+    write_hashes: Vec<u64>,
 }
 
 /// What the store checks need of one ADML: the name of its root element,
@@ -557,8 +559,14 @@ fn summarize(
             span: attr_span(text, p.node.span, "name"),
         })
         .collect();
+    let write_hashes = written
+        .items
+        .iter()
+        .map(|&it| write_hash(Writes::pair(&written.text, it)))
+        .collect();
     AdmxSummary {
         doc: true,
+        write_hashes,
         target,
         categories,
         supported,
@@ -1932,6 +1940,35 @@ fn language_checks(
 
 // =================================================================== store
 
+/// A hash of a (key, value) write, made while the group's checks run so
+/// that the store checks need not hash every write again.
+fn write_hash((key, value): (&str, &str)) -> u64 {
+    let mut h = FxHasher::default();
+    std::hash::Hash::hash(key, &mut h);
+    std::hash::Hash::hash(value, &mut h);
+    let x = h.finish();
+    // (spread: the map below takes it as its hash as it is)
+    (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 32)
+}
+
+/// Hashes a `u64` that is a hash already ([`write_hash`]).
+#[derive(Default)]
+struct Given(u64);
+
+impl Hasher for Given {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The whole-store checks, over the summaries of every file of the input.
 pub(crate) fn store_checks(
     paths: &[&Path],
@@ -2001,9 +2038,19 @@ pub(crate) fn store_checks(
             );
         }
     }
-    // same value written by policies of two files
-    let mut owner: HashMap<(&str, &str), (usize, PolicyClass, &str)> =
-        map_with(admx.iter().map(|(_, s)| s.writes.items.len()).sum());
+    // same value written by policies of two files: the first writer of each
+    // (key, value), by its hash (`write_hashes`), and by its text in the
+    // rare case of two writes with the same hash
+    let mut owner: std::collections::HashMap<u64, (u32, u32, u32), BuildHasherDefault<Given>> =
+        std::collections::HashMap::with_capacity_and_hasher(
+            admx.iter().map(|(_, s)| s.writes.items.len()).sum(),
+            BuildHasherDefault::default(),
+        );
+    let mut spill: HashMap<(&str, &str), (u32, u32, u32)> = HashMap::default();
+    let pair_of = |(ai, _, k): (u32, u32, u32)| {
+        let w = &admx[ai as usize].1.writes;
+        Writes::pair(&w.text, w.items[k as usize])
+    };
     for (ai, (a, s)) in admx.iter().enumerate() {
         if !s.doc {
             continue;
@@ -2011,22 +2058,43 @@ pub(crate) fn store_checks(
         for (pi, p) in s.policies.iter().enumerate() {
             let class = p.class;
             let mut reported = false;
-            for w in s.writes.of(pi) {
-                match owner.get(&w) {
-                    Some((oi, oc, oname)) if *oi != ai && overlap(*oc, class) && !reported => {
-                        reported = true;
-                        let ofile = file_name(admx[*oi].0.file);
-                        let span = p.span;
-                        out.push(diag(
-                            "STORE003",
-                            format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.0, w.1),
-                            span,
-                        ).with_file(paths[a.file].to_path_buf()));
+            let (from, to) = s.writes.policies.get(pi).copied().unwrap_or_default();
+            for k in from..to {
+                let w = Writes::pair(&s.writes.text, s.writes.items[k]);
+                let me = (ai as u32, pi as u32, k as u32);
+                let first = match owner.entry(s.write_hashes[k]) {
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(me);
+                        None
                     }
-                    Some(_) => {}
-                    None => {
-                        owner.insert(w, (ai, class, p.name.as_str()));
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        let o = *e.get();
+                        if pair_of(o) == w {
+                            Some(o)
+                        } else {
+                            match spill.entry(w) {
+                                std::collections::hash_map::Entry::Vacant(e) => {
+                                    e.insert(me);
+                                    None
+                                }
+                                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                            }
+                        }
                     }
+                };
+                let Some((oi, opi, _)) = first else { continue };
+                let (oi, opi) = (oi as usize, opi as usize);
+                let o = &admx[oi].1.policies[opi];
+                if oi != ai && overlap(o.class, class) && !reported {
+                    reported = true;
+                    let ofile = file_name(admx[oi].0.file);
+                    let span = p.span;
+                    let oname = o.name.as_str();
+                    out.push(diag(
+                        "STORE003",
+                        format!("expected one policy per registry value, found `{}\\{}` also written by `{oname}` in {ofile}", w.0, w.1),
+                        span,
+                    ).with_file(paths[a.file].to_path_buf()));
                 }
             }
         }
@@ -2037,6 +2105,107 @@ pub(crate) fn store_checks(
 mod tests {
     //! The faster helpers against the plain definitions they replace.
     use super::*;
+
+    /// An ADMX summary whose policies (name, class, writes) write the
+    /// given (key, value) pairs; `collide`: every write gets the same hash.
+    /// A policy of a test summary: name, class and the (key, value) pairs it writes.
+    type TestPolicy<'a> = (&'a str, PolicyClass, &'a [(&'a str, &'a str)]);
+
+    fn summary(policies: &[TestPolicy<'_>], collide: bool) -> AdmxSummary {
+        let mut writes = Writes::default();
+        let mut summaries = Vec::new();
+        for (i, (name, class, pairs)) in policies.iter().enumerate() {
+            let from = writes.items.len();
+            for (k, v) in pairs.iter() {
+                let ks = writes.text.len();
+                writes.text.push_str(k);
+                let vs = writes.text.len();
+                writes.text.push_str(v);
+                writes.items.push((ks, vs, vs, writes.text.len()));
+            }
+            writes.policies.push((from, writes.items.len()));
+            summaries.push(PolicySummary {
+                class: *class,
+                name: (*name).to_string(),
+                span: Span::new(i, i + 1),
+            });
+        }
+        let write_hashes = writes
+            .items
+            .iter()
+            .map(|&it| {
+                if collide {
+                    7
+                } else {
+                    write_hash(Writes::pair(&writes.text, it))
+                }
+            })
+            .collect();
+        AdmxSummary {
+            doc: true,
+            policies: summaries,
+            writes,
+            write_hashes,
+            ..AdmxSummary::default()
+        }
+    }
+
+    #[test]
+    fn the_same_write_in_two_files_is_found_whatever_the_hashes() {
+        use PolicyClass::{Machine, User};
+        let files: [&[TestPolicy<'_>]; 3] = [
+            &[
+                ("A", Machine, &[("k1", "v1"), ("k2", "v2")]),
+                ("B", User, &[("k3", "v3")]),
+            ],
+            &[
+                ("C", Machine, &[("k0", "v0"), ("k1", "v1"), ("k2", "v2")]),
+                ("D", Machine, &[("k3", "v3")]),
+                ("E", User, &[("k3", "v3"), ("k4", "v4")]),
+            ],
+            &[
+                ("F", Machine, &[("k4", "v4"), ("k1", "v9")]),
+                ("G", Machine, &[("k1", "v1")]),
+            ],
+        ];
+        let paths: Vec<PathBuf> = (0..3)
+            .map(|i| PathBuf::from(format!("f{i}.admx")))
+            .collect();
+        let path_refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        let run = |collide: bool| {
+            let sums: Vec<AdmxSummary> = files.iter().map(|f| summary(f, collide)).collect();
+            let admx: Vec<(InputFile<'_>, &AdmxSummary)> = sums
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (InputFile { file: i, stem: "x" }, s))
+                .collect();
+            let mut out = Vec::new();
+            store_checks(&path_refs, &admx, &[], &mut out);
+            out.iter()
+                .map(|d| {
+                    format!(
+                        "{} {:?} {}",
+                        d.file
+                            .as_ref()
+                            .map_or(String::new(), |p| p.display().to_string()),
+                        d.span,
+                        d.message
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let plain = run(false);
+        assert_eq!(
+            plain,
+            [
+                "f1.admx Some(Span { start: 0, end: 1 }) expected one policy per registry value, found `k1\\v1` also written by `A` in f0.admx",
+                // (D writes k3 too, but for the machine, B for the user)
+                "f1.admx Some(Span { start: 2, end: 3 }) expected one policy per registry value, found `k3\\v3` also written by `B` in f0.admx",
+                "f2.admx Some(Span { start: 1, end: 2 }) expected one policy per registry value, found `k1\\v1` also written by `A` in f0.admx",
+            ]
+        );
+        assert_eq!(run(true), plain);
+    }
 
     /// Keys, names and tags with the edge cases of the helpers.
     const SAMPLES: &[&str] = &[
