@@ -183,13 +183,107 @@ pub fn is_schema_level(code: &str) -> bool {
     code.starts_with("SCH") || matches!(code, "XML001" | "XML002" | "XML004" | "XML005" | "XML006")
 }
 
-fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        (&a.file, a.span.map(|s| s.start), &a.code, &a.message).cmp(&(
-            &b.file,
-            b.span.map(|s| s.start),
-            &b.code,
-            &b.message,
-        ))
+/// Orders findings by file, position, code and message (stable). Paths
+/// compare component by component, which is slow, so the distinct files
+/// are ranked once and the findings sorted by rank.
+fn sort(diags: &mut Vec<Diagnostic>) {
+    // the distinct paths (by their bytes; runs of findings share one), in order
+    let mut uniq: Vec<&Path> = Vec::new();
+    let mut last: Option<&std::ffi::OsStr> = None;
+    for p in diags.iter().filter_map(|d| d.file.as_deref()) {
+        if last != Some(p.as_os_str()) {
+            last = Some(p.as_os_str());
+            uniq.push(p);
+        }
+    }
+    uniq.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    uniq.dedup_by(|a, b| a.as_os_str() == b.as_os_str());
+    uniq.sort();
+    // equal paths spelt differently share a rank
+    let mut ranks: Vec<(&std::ffi::OsStr, u32)> = Vec::with_capacity(uniq.len());
+    let mut rank = 0u32;
+    for (k, p) in uniq.iter().enumerate() {
+        if k > 0 && uniq[k - 1] != *p {
+            rank += 1;
+        }
+        ranks.push((p.as_os_str(), rank));
+    }
+    ranks.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let rank_of = |d: &Diagnostic| {
+        d.file.as_deref().map(|p| {
+            let i = ranks.partition_point(|(q, _)| *q < p.as_os_str());
+            ranks[i].1
+        })
+    };
+    // (runs of findings share a file: its rank is looked up once per run)
+    let mut last: Option<(&std::ffi::OsStr, Option<u32>)> = None;
+    let keys: Vec<(Option<u32>, Option<u32>)> = diags
+        .iter()
+        .map(|d| {
+            let p = d.file.as_deref().map(Path::as_os_str);
+            let rank = match last {
+                Some((q, r)) if Some(q) == p => r,
+                _ => {
+                    let r = rank_of(d);
+                    last = p.map(|p| (p, r));
+                    r
+                }
+            };
+            (rank, d.span.map(|s| s.start))
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..diags.len()).collect();
+    order.sort_by(|&x, &y| {
+        keys[x].cmp(&keys[y]).then_with(|| {
+            (&diags[x].code, &diags[x].message).cmp(&(&diags[y].code, &diags[y].message))
+        })
     });
+    let mut slots: Vec<Option<Diagnostic>> = std::mem::take(diags).into_iter().map(Some).collect();
+    diags.reserve_exact(order.len());
+    diags.extend(order.into_iter().filter_map(|i| slots[i].take()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::Span;
+    use std::path::PathBuf;
+
+    #[test]
+    fn findings_sort_as_their_paths_positions_codes_and_messages_compare() {
+        let paths = [
+            None,
+            Some("a/b.admx"),
+            Some("a//b.admx"),
+            Some("a/b/c.adml"),
+            Some("a.b/x.admx"),
+            Some("a/./b.admx"),
+            Some("z.admx"),
+            Some("A.admx"),
+            Some("a/b.admx/"),
+        ];
+        let mut diags = Vec::new();
+        for k in 0..300usize {
+            let mut d = Diagnostic::new(
+                ["SCH004", "ADMX015", "REF008"][k % 3],
+                Severity::Warning,
+                format!("m{}", k % 5),
+            );
+            // runs of one file, as the checks make them
+            d.file = paths[(k / 3 * 7) % paths.len()].map(PathBuf::from);
+            d.span = (k % 4 != 0).then(|| Span::new((k * 13) % 17, 30));
+            diags.push(d);
+        }
+        let mut want = diags.clone();
+        want.sort_by(|a, b| {
+            (&a.file, a.span.map(|s| s.start), &a.code, &a.message).cmp(&(
+                &b.file,
+                b.span.map(|s| s.start),
+                &b.code,
+                &b.message,
+            ))
+        });
+        sort(&mut diags);
+        assert_eq!(diags, want);
+    }
 }
