@@ -422,18 +422,19 @@ pub(crate) fn check_set(
             .or_insert_with(|| c.clone());
     }
 
-    // 2. the size of every file, then the groups, largest first, on the
-    // same threads
+    // 2. the size of every ADMX, then the groups, largest first, on the
+    // same threads (a group's ADMLs are about as large as its ADMXs make
+    // it: they are not asked; groups of ADMLs alone go last)
     let store = set.store;
     let (sizes, outs) = pool(
-        paths.len(),
+        nx,
         threads,
         |i| std::fs::metadata(paths[i]).map(|m| m.len()),
         |sizes| {
             let mut bytes = Vec::with_capacity(groups.len());
             for g in &groups {
                 let mut sum = 0u64;
-                for i in g.admx.iter().copied().chain(g.adml.iter().map(|j| nx + j)) {
+                for &i in &g.admx {
                     match sizes[i].get() {
                         Some(Ok(n)) => sum += n,
                         // (no checks: the error is reported below)
