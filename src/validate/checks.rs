@@ -1612,6 +1612,20 @@ fn adml_name(cx: &Ctx<'_>, m: &AdmlFile) -> String {
     format!("{}/{file}", m.culture.as_deref().unwrap_or(""))
 }
 
+/// For items with these ids (in order): the index of the first item of
+/// each id, and per item the index of the first item with its id (its own
+/// when it has none).
+fn first_of_ids<'a>(
+    ids: impl ExactSizeIterator<Item = Option<&'a str>>,
+) -> (HashMap<&'a str, usize>, Vec<usize>) {
+    let mut first: HashMap<&str, usize> = map_with(ids.len());
+    let of = ids
+        .enumerate()
+        .map(|(i, id)| id.map_or(i, |id| *first.entry(id).or_insert(i)))
+        .collect();
+    (first, of)
+}
+
 fn ref_against(
     cx: &mut Ctx<'_>,
     f: usize,
@@ -1622,27 +1636,11 @@ fn ref_against(
     // per string: the index of the first string with its id (as the id's
     // stand-in); used: per such first string, an ADMX reference uses its id
     let bstrings = bdoc.strings();
-    let mut string_ix: HashMap<&str, usize> = map_with(bstrings.len());
-    let string_first: Vec<usize> = bstrings
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            s.id.as_deref()
-                .map_or(i, |id| *string_ix.entry(id).or_insert(i))
-        })
-        .collect();
+    let (string_ix, string_first) = first_of_ids(bstrings.iter().map(|s| s.id.as_deref()));
     let mut string_used = vec![false; bstrings.len()];
     // the same for presentations (the first one of an id is its presentation)
     let bpres = bdoc.presentations();
-    let mut pres_ix: HashMap<&str, usize> = map_with(bpres.len());
-    let pres_first: Vec<usize> = bpres
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            p.id.as_deref()
-                .map_or(i, |id| *pres_ix.entry(id).or_insert(i))
-        })
-        .collect();
+    let (pres_ix, pres_first) = first_of_ids(bpres.iter().map(|p| p.id.as_deref()));
     let mut pres_used = vec![false; bpres.len()];
     // (only a finding names the ADML)
     let mut bname_memo: Option<String> = None;
