@@ -11,10 +11,12 @@ use crate::xml::reader::{EventObserver, ParseError};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::SourceFile;
 use super::checks;
+use super::crew::{Crew, Task};
 use super::schema::{self, diag};
 
 /// What one command-line path stands for.
@@ -360,6 +362,225 @@ fn read_back<'b>(
     (text.len() == len).then_some(Cow::Owned(text))
 }
 
+/// Checking the groups of one input set: what the threads share.
+struct Job {
+    set: InputSet,
+    nx: usize,
+    /// Lower-case file stems, by file (ADMXs, then ADMLs).
+    stems: Vec<String>,
+    /// Culture of each ADML (`None`: not in a culture folder).
+    cultures: Vec<Option<String>>,
+    groups: Vec<Group>,
+    store_cultures: BTreeMap<String, String>,
+    strict: bool,
+    /// Round 1: the size of every ADMX (`None`: it could not be had, see
+    /// `size_error`), asked in chunks.
+    sizes: Vec<OnceLock<Option<u64>>>,
+    size_error: Mutex<Option<(usize, std::io::Error)>>,
+    next_chunk: AtomicUsize,
+    chunks_done: AtomicUsize,
+    /// Round 2: the groups in the order to take them (largest first).
+    order: OnceLock<Vec<usize>>,
+    next: AtomicUsize,
+    /// Helpers in round 2, and the groups they checked.
+    busy: AtomicUsize,
+    parts: Mutex<Vec<(usize, Result<GroupOut>)>>,
+}
+
+/// ADMX sizes asked at a time.
+const CHUNK: usize = 16;
+
+/// A lock that a panic elsewhere does not close.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Job {
+    /// The path of file `i` (ADMXs, then ADMLs).
+    fn path(&self, i: usize) -> &Path {
+        match i.checked_sub(self.nx) {
+            None => &self.set.admx[i],
+            Some(j) => &self.set.adml[j].1,
+        }
+    }
+
+    fn chunks(&self) -> usize {
+        self.nx.div_ceil(CHUNK)
+    }
+
+    /// Round 1: asks sizes, a chunk at a time, until none is left.
+    fn round1(&self) {
+        loop {
+            let c = self.next_chunk.fetch_add(1, Ordering::Relaxed);
+            if c >= self.chunks() {
+                break;
+            }
+            // (a panic leaves the rest of the chunk without sizes)
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for (i, slot) in self.sizes.iter().enumerate().skip(c * CHUNK).take(CHUNK) {
+                    let size = match std::fs::metadata(self.path(i)) {
+                        Ok(m) => Some(m.len()),
+                        Err(e) => {
+                            let mut first = lock(&self.size_error);
+                            if first.as_ref().is_none_or(|(k, _)| i < *k) {
+                                *first = Some((i, e));
+                            }
+                            None
+                        }
+                    };
+                    let _ = slot.set(size);
+                }
+            }));
+            self.chunks_done.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// The order of the groups: by the size of their ADMXs, largest first
+    /// (a group's ADMLs are about as large as its ADMXs make it: they are
+    /// not asked; groups of ADMLs alone go last). Empty when a size is
+    /// missing (the error is reported).
+    fn plan(&self) -> Vec<usize> {
+        let mut bytes = Vec::with_capacity(self.groups.len());
+        for g in &self.groups {
+            let mut sum = 0u64;
+            for &i in &g.admx {
+                match self.sizes[i].get() {
+                    Some(Some(n)) => sum += n,
+                    _ => return Vec::new(),
+                }
+            }
+            bytes.push(sum);
+        }
+        let mut order: Vec<usize> = (0..self.groups.len()).collect();
+        order.sort_by_key(|&g| std::cmp::Reverse(bytes[g]));
+        order
+    }
+
+    /// Round 2: checks the next group of `order` until none is left;
+    /// returns the groups checked here with their indices (a group whose
+    /// check panicked, and any this thread would have taken after it, are
+    /// missing).
+    fn round2(&self, order: &[usize], spare: &mut Spare) -> Vec<(usize, Result<GroupOut>)> {
+        let mut mine = Vec::new();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            loop {
+                let k = self.next.fetch_add(1, Ordering::SeqCst);
+                let Some(&gi) = order.get(k) else { break };
+                mine.push((gi, self.group(spare, gi)));
+            }
+        }));
+        mine
+    }
+
+    /// Reads and checks the files of group `gi`.
+    fn group(&self, spare: &mut Spare, gi: usize) -> Result<GroupOut> {
+        let g = &self.groups[gi];
+        let mut loaded = Loaded {
+            store: self.set.store,
+            files: Vec::new(),
+            admx: Vec::new(),
+            adml: Vec::new(),
+        };
+        let mut found = Vec::new();
+        let mut stamps = Vec::new();
+        for (i, is_admx) in g
+            .admx
+            .iter()
+            .map(|&i| (i, true))
+            .chain(g.adml.iter().map(|&j| (self.nx + j, false)))
+        {
+            let mut buf = spare.take();
+            let stamp = match read_into(self.path(i), &mut buf) {
+                Ok(s) => s,
+                Err(e) => {
+                    spare.give(buf);
+                    for f in loaded.files {
+                        spare.give(f.text.into_bytes());
+                    }
+                    return Err(Error::io(self.path(i), e));
+                }
+            };
+            let (text, mut file_diags, doc, unused) =
+                read_one(self.path(i), buf, is_admx, self.strict);
+            if let Some(b) = unused {
+                spare.give(b);
+            }
+            if !is_admx {
+                file_diags.extend(misplaced(&self.set, i - self.nx));
+            }
+            loaded.files.push(LoadedFile {
+                path: self.path(i).to_path_buf(),
+                text,
+            });
+            found.push(file_diags);
+            stamps.push(stamp);
+            let file = loaded.files.len() - 1;
+            if is_admx {
+                loaded.admx.push(AdmxFile {
+                    file,
+                    stem: self.stems[i].clone(),
+                    doc: doc.and_then(Doc::admx),
+                });
+            } else {
+                loaded.adml.push(AdmlFile {
+                    file,
+                    stem: self.stems[i].clone(),
+                    culture: self.cultures[i - self.nx].clone(),
+                    doc: doc.and_then(Doc::adml),
+                });
+            }
+        }
+        let checks = checks::unit(&loaded, &self.store_cultures);
+        // the models go here, on the thread that built them
+        let Loaded { files, .. } = loaded;
+        // of each file, the lines the group's findings point into
+        let mut offsets: Vec<Vec<usize>> = files.iter().map(|_| Vec::new()).collect();
+        let all = found
+            .iter()
+            .flatten()
+            .chain(checks.admx.iter().flat_map(|c| c.diags.iter()))
+            .chain(checks.adml.iter().flatten())
+            .chain(checks.refs.iter().flatten());
+        for d in all {
+            for (p, at) in positions(d) {
+                if let Some(k) = files.iter().position(|f| f.path == p) {
+                    offsets[k].push(at);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(files.len());
+        for ((f, at), (diags, stamp)) in files
+            .into_iter()
+            .zip(offsets)
+            .zip(found.into_iter().zip(stamps))
+        {
+            out.push((SourceFile::excerpt(f.path, &f.text, &at), stamp, diags));
+            spare.give(f.text.into_bytes());
+        }
+        Ok(GroupOut { files: out, checks })
+    }
+}
+
+impl Task for Job {
+    fn help(&self) {
+        self.round1();
+        // the plan comes within a fraction of a millisecond
+        let order = loop {
+            if let Some(o) = self.order.get() {
+                break o;
+            }
+            std::hint::spin_loop();
+        };
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let mut spare = Spare::default();
+        let mine = self.round2(order, &mut spare);
+        lock(&self.parts).extend(mine);
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        // (the buffers go after the caller has what it waits for)
+        drop(spare);
+    }
+}
+
 /// Reads, decodes and checks every file of `set` (all layers); returns
 /// the files read. Findings go to `diags` in layer order: file and schema
 /// findings of every file, then the model layers' of every file, then the
@@ -376,24 +597,21 @@ pub(crate) fn check_set(
     set: InputSet,
     diags: &mut Vec<Diagnostic>,
     strict: bool,
+    crew: &mut Crew,
 ) -> Result<Vec<SourceFile>> {
     let nx = set.admx.len();
-    let paths: Vec<&Path> = set
+    let n = nx + set.adml.len();
+    let stems: Vec<String> = set
         .admx
         .iter()
-        .map(PathBuf::as_path)
-        .chain(set.adml.iter().map(|(_, p)| p.as_path()))
+        .chain(set.adml.iter().map(|(_, p)| p))
+        .map(|p| stem_lower(p))
         .collect();
     let cultures: Vec<Option<String>> = set
         .adml
         .iter()
         .map(|(c, _)| c.clone().filter(|c| is_culture_name(c)))
         .collect();
-    let stems: Vec<String> = paths.iter().map(|p| stem_lower(p)).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(if paths.len() >= 8 { paths.len() } else { 1 });
 
     // 1. the groups
     let mut groups: Vec<Group> = Vec::new();
@@ -415,6 +633,7 @@ pub(crate) fn check_set(
         };
         groups[g].adml.push(j);
     }
+    drop(by_stem);
     let mut store_cultures: BTreeMap<String, String> = BTreeMap::new();
     for c in cultures.iter().flatten() {
         store_cultures
@@ -422,126 +641,68 @@ pub(crate) fn check_set(
             .or_insert_with(|| c.clone());
     }
 
-    // 2. the size of every ADMX, then the groups, largest first, on the
-    // same threads (a group's ADMLs are about as large as its ADMXs make
-    // it: they are not asked; groups of ADMLs alone go last)
-    let store = set.store;
-    let (sizes, outs) = pool(
+    // 2. the size of every ADMX, then the groups, largest first, on this
+    // thread and the crew's (a few files are checked here alone)
+    let job = Arc::new(Job {
+        sizes: (0..nx).map(|_| OnceLock::new()).collect(),
+        size_error: Mutex::new(None),
+        next_chunk: AtomicUsize::new(0),
+        chunks_done: AtomicUsize::new(0),
+        order: OnceLock::new(),
+        next: AtomicUsize::new(0),
+        busy: AtomicUsize::new(0),
+        parts: Mutex::new(Vec::new()),
+        set,
         nx,
-        threads,
-        |i| std::fs::metadata(paths[i]).map(|m| m.len()),
-        |sizes| {
-            let mut bytes = Vec::with_capacity(groups.len());
-            for g in &groups {
-                let mut sum = 0u64;
-                for &i in &g.admx {
-                    match sizes[i].get() {
-                        Some(Ok(n)) => sum += n,
-                        // (no checks: the error is reported below)
-                        _ => return Vec::new(),
-                    }
-                }
-                bytes.push(sum);
-            }
-            let mut order: Vec<usize> = (0..groups.len()).collect();
-            order.sort_by_key(|&g| std::cmp::Reverse(bytes[g]));
-            order
-        },
-        Spare::default,
-        |spare, gi| -> Result<GroupOut> {
-            let g = &groups[gi];
-            let mut loaded = Loaded {
-                store,
-                files: Vec::new(),
-                admx: Vec::new(),
-                adml: Vec::new(),
-            };
-            let mut found = Vec::new();
-            let mut stamps = Vec::new();
-            for (i, is_admx) in g
-                .admx
-                .iter()
-                .map(|&i| (i, true))
-                .chain(g.adml.iter().map(|&j| (nx + j, false)))
-            {
-                let mut buf = spare.take();
-                let stamp = match read_into(paths[i], &mut buf) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        spare.give(buf);
-                        for f in loaded.files {
-                            spare.give(f.text.into_bytes());
-                        }
-                        return Err(Error::io(paths[i], e));
-                    }
-                };
-                let (text, mut file_diags, doc, unused) = read_one(paths[i], buf, is_admx, strict);
-                if let Some(b) = unused {
-                    spare.give(b);
-                }
-                if !is_admx {
-                    file_diags.extend(misplaced(&set, i - nx));
-                }
-                loaded.files.push(LoadedFile {
-                    path: paths[i].to_path_buf(),
-                    text,
-                });
-                found.push(file_diags);
-                stamps.push(stamp);
-                let file = loaded.files.len() - 1;
-                if is_admx {
-                    loaded.admx.push(AdmxFile {
-                        file,
-                        stem: stems[i].clone(),
-                        doc: doc.and_then(Doc::admx),
-                    });
-                } else {
-                    loaded.adml.push(AdmlFile {
-                        file,
-                        stem: stems[i].clone(),
-                        culture: cultures[i - nx].clone(),
-                        doc: doc.and_then(Doc::adml),
-                    });
-                }
-            }
-            let checks = checks::unit(&loaded, &store_cultures);
-            // the models go here, on the thread that built them
-            let Loaded { files, .. } = loaded;
-            // of each file, the lines the group's findings point into
-            let mut offsets: Vec<Vec<usize>> = files.iter().map(|_| Vec::new()).collect();
-            let all = found
-                .iter()
-                .flatten()
-                .chain(checks.admx.iter().flat_map(|c| c.diags.iter()))
-                .chain(checks.adml.iter().flatten())
-                .chain(checks.refs.iter().flatten());
-            for d in all {
-                for (p, at) in positions(d) {
-                    if let Some(k) = files.iter().position(|f| f.path == p) {
-                        offsets[k].push(at);
-                    }
-                }
-            }
-            let mut out = Vec::with_capacity(files.len());
-            for ((f, at), (diags, stamp)) in files
-                .into_iter()
-                .zip(offsets)
-                .zip(found.into_iter().zip(stamps))
-            {
-                out.push((SourceFile::excerpt(f.path, &f.text, &at), stamp, diags));
-                spare.give(f.text.into_bytes());
-            }
-            Ok(GroupOut { files: out, checks })
-        },
-    );
-
-    for (i, size) in sizes.into_iter().enumerate() {
-        match size {
-            Some(Ok(_)) => {}
-            Some(Err(e)) => return Err(Error::io(paths[i], e)),
-            None => return Err(Error::Invalid("a reader thread failed".into())),
+        stems,
+        cultures,
+        groups,
+        store_cultures,
+        strict,
+    });
+    if n >= 8 {
+        crew.wake();
+    }
+    let shared = n >= 8 && crew.helpers() > 0;
+    if shared {
+        crew.post(job.clone());
+    }
+    job.round1();
+    while job.chunks_done.load(Ordering::Acquire) < job.chunks() {
+        std::hint::spin_loop();
+    }
+    let planned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.plan()));
+    let _ = job.order.set(planned.unwrap_or_default());
+    let order = job.order.get().map_or(&[][..], Vec::as_slice);
+    let mut spare = Spare::default();
+    let mut outs: Vec<Option<Result<GroupOut>>> = (0..job.groups.len()).map(|_| None).collect();
+    for (j, out) in job.round2(order, &mut spare) {
+        outs[j] = Some(out);
+    }
+    if shared {
+        // (a helper still checking a group has it in hand)
+        while job.busy.load(Ordering::SeqCst) > 0 {
+            std::hint::spin_loop();
+        }
+        for (j, out) in lock(&job.parts).drain(..) {
+            outs[j] = Some(out);
         }
     }
+    drop(spare);
+    if let Some((i, e)) = lock(&job.size_error).take() {
+        return Err(Error::io(job.path(i), e));
+    }
+    if job.sizes.iter().any(|s| s.get().is_none()) {
+        return Err(Error::Invalid("a reader thread failed".into()));
+    }
+    let Job {
+        set,
+        stems,
+        cultures,
+        groups,
+        ..
+    } = &*job;
+    let paths: Vec<&Path> = (0..n).map(|i| job.path(i)).collect();
 
     // 3. put the findings in layer and file order
     let mut files: Vec<Option<SourceFile>> = (0..paths.len()).map(|_| None).collect();
@@ -708,101 +869,6 @@ fn misplaced(set: &InputSet, j: usize) -> Option<Diagnostic> {
     };
     (set.store || culture.is_some())
         .then(|| diag("XML007", msg, Span::new(0, 0)).with_file(p.clone()))
-}
-
-/// Two rounds of jobs on `threads` threads, the calling one and helpers
-/// started once for both: `first(i)` for every `i < n`, then `second(state,
-/// j)` for every `j` of the order that `plan` (on the calling thread) makes
-/// of the first round's results once they are all in. In each round every
-/// thread takes the next job as it goes; in the second, each has a state of
-/// its own made by `init`. Results by index (`None`: the job panicked, or
-/// one before it on the same thread did).
-///
-/// Helpers wait for the plan spinning (it comes within a fraction of a
-/// millisecond): a thread that blocks may be woken late on a busy machine.
-#[allow(clippy::type_complexity)]
-fn pool<A: Send + Sync, R: Send, S>(
-    n: usize,
-    threads: usize,
-    first: impl Fn(usize) -> A + Sync,
-    plan: impl FnOnce(&[OnceLock<A>]) -> Vec<usize>,
-    init: impl Fn() -> S + Sync,
-    second: impl Fn(&mut S, usize) -> R + Sync,
-) -> (Vec<Option<A>>, Vec<Option<R>>) {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    const CHUNK: usize = 16;
-    let firsts: Vec<OnceLock<A>> = (0..n).map(|_| OnceLock::new()).collect();
-    let chunks = n.div_ceil(CHUNK);
-    let next_chunk = AtomicUsize::new(0);
-    let chunks_done = AtomicUsize::new(0);
-    let order: OnceLock<Vec<usize>> = OnceLock::new();
-    let next = AtomicUsize::new(0);
-    let round1 = || loop {
-        let c = next_chunk.fetch_add(1, Ordering::Relaxed);
-        if c >= chunks {
-            break;
-        }
-        // (a panic leaves the rest of the chunk without results)
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let from = c * CHUNK;
-            for (i, slot) in firsts.iter().enumerate().skip(from).take(CHUNK) {
-                let _ = slot.set(first(i));
-            }
-        }));
-        chunks_done.fetch_add(1, Ordering::Release);
-    };
-    let round2 = |order: &[usize]| {
-        let mut mine = Vec::new();
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut state = init();
-            loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&j) = order.get(k) else { break };
-                mine.push((j, second(&mut state, j)));
-            }
-        }));
-        mine
-    };
-    let wait = |ready: &dyn Fn() -> bool| {
-        let mut spins = 0u32;
-        while !ready() {
-            spins = spins.saturating_add(1);
-            if spins < 1 << 14 {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
-    };
-    let planned = AtomicBool::new(false);
-    let parts: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..threads.max(1))
-            .map(|_| {
-                s.spawn(|| {
-                    round1();
-                    wait(&|| planned.load(Ordering::Acquire));
-                    round2(order.get().map_or(&[][..], Vec::as_slice))
-                })
-            })
-            .collect();
-        round1();
-        wait(&|| chunks_done.load(Ordering::Acquire) >= chunks);
-        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan(&firsts)));
-        let _ = order.set(made.unwrap_or_default());
-        planned.store(true, Ordering::Release);
-        let mut parts = vec![round2(order.get().map_or(&[][..], Vec::as_slice))];
-        parts.extend(helpers.into_iter().map(|h| h.join().unwrap_or_default()));
-        parts
-    });
-    let m = order
-        .get()
-        .and_then(|o| o.iter().max())
-        .map_or(0, |m| m + 1);
-    let mut out: Vec<Option<R>> = (0..m).map(|_| None).collect();
-    for (j, r) in parts.into_iter().flatten() {
-        out[j] = Some(r);
-    }
-    (firsts.into_iter().map(OnceLock::into_inner).collect(), out)
 }
 
 pub(crate) enum Doc {

@@ -28,6 +28,7 @@
 
 mod checks;
 mod config;
+mod crew;
 mod input;
 pub mod render;
 mod rules;
@@ -119,6 +120,15 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Rep
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     let mut config = Config::default();
+    // Folders are checked on several threads: their helpers are started
+    // now, to get going while the files are listed (a file is checked
+    // alone, or with the ADMLs beside it: helpers are started if they
+    // are many).
+    let mut crew = if paths.iter().any(|p| p.as_ref().is_dir()) {
+        crew::Crew::for_machine()
+    } else {
+        crew::Crew::idle()
+    };
     for p in paths {
         let p = p.as_ref();
         let set = input::discover(p)?;
@@ -131,6 +141,7 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], opts: &Options) -> Result<Rep
             set,
             &mut diagnostics,
             opts.profile.or(config.profile) == Some(Profile::Strict),
+            &mut crew,
         )?);
     }
     let profile = opts.profile.or(config.profile).unwrap_or_default();
