@@ -11,7 +11,7 @@ use crate::xml::reader::{EventObserver, ParseError};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::SourceFile;
@@ -404,6 +404,14 @@ impl Job {
         }
     }
 
+    /// File `i` as the cross-file checks see it.
+    fn input(&self, i: usize) -> checks::InputFile<'_> {
+        checks::InputFile {
+            file: i,
+            stem: &self.stems[i],
+        }
+    }
+
     fn chunks(&self) -> usize {
         self.nx.div_ceil(CHUNK)
     }
@@ -581,6 +589,55 @@ impl Task for Job {
     }
 }
 
+/// The store checks of an input set, for whichever thread comes first.
+struct StoreTask {
+    job: Arc<Job>,
+    admx_summary: Vec<checks::AdmxSummary>,
+    adml_summary: Vec<checks::AdmlSummary>,
+    /// Whether a thread has taken the checks.
+    claimed: AtomicBool,
+    /// Set when a helper that took them is done (`out`: their findings,
+    /// `None` if they panicked).
+    done: AtomicBool,
+    out: Mutex<Option<Vec<Diagnostic>>>,
+}
+
+impl StoreTask {
+    /// The findings of the store checks.
+    fn run(&self) -> Vec<Diagnostic> {
+        let job = &*self.job;
+        let paths: Vec<&Path> = (0..job.nx + job.set.adml.len())
+            .map(|i| job.path(i))
+            .collect();
+        let admx: Vec<_> = self
+            .admx_summary
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (job.input(i), s))
+            .collect();
+        let adml: Vec<_> = self
+            .adml_summary
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (job.input(job.nx + j), s, job.cultures[j].is_some()))
+            .collect();
+        let mut out = Vec::new();
+        checks::store_checks(&paths, &admx, &adml, &mut out);
+        out
+    }
+}
+
+impl Task for StoreTask {
+    fn help(&self) {
+        if self.claimed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run()));
+        *lock(&self.out) = found.ok();
+        self.done.store(true, Ordering::Release);
+    }
+}
+
 /// Reads, decodes and checks every file of `set` (all layers); returns
 /// the files read. Findings go to `diags` in layer order: file and schema
 /// findings of every file, then the model layers' of every file, then the
@@ -695,13 +752,7 @@ pub(crate) fn check_set(
     if job.sizes.iter().any(|s| s.get().is_none()) {
         return Err(Error::Invalid("a reader thread failed".into()));
     }
-    let Job {
-        set,
-        stems,
-        cultures,
-        groups,
-        ..
-    } = &*job;
+    let Job { set, groups, .. } = &*job;
     let paths: Vec<&Path> = (0..n).map(|i| job.path(i)).collect();
 
     // 3. put the findings in layer and file order
@@ -763,32 +814,47 @@ pub(crate) fn check_set(
         .map(|f| f.ok_or_else(|| Error::Invalid("a reader thread failed".into())))
         .collect::<Result<_>>()?;
     diags.extend(load_diags.into_iter().flatten());
-    let input = |i: usize| checks::InputFile {
-        file: i,
-        stem: &stems[i],
-    };
-    let admx: Vec<_> = admx_summary
+    // the store checks run on a helper while this thread resolves the
+    // references
+    let store = Arc::new(StoreTask {
+        job: Arc::clone(&job),
+        admx_summary,
+        adml_summary,
+        claimed: AtomicBool::new(false),
+        done: AtomicBool::new(false),
+        out: Mutex::new(None),
+    });
+    if set.store && shared {
+        crew.post(store.clone());
+    }
+    let admx: Vec<_> = store
+        .admx_summary
         .iter()
         .enumerate()
-        .map(|(i, s)| (input(i), s))
+        .map(|(i, s)| (job.input(i), s))
         .collect();
     let late = diags.len();
     let unresolved = checks::resolve(&paths, &admx, admx_checks, diags);
+    drop(admx);
     let mut late_ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(2);
     late_ranges.push(late..diags.len());
     diags.extend(adml_checks.into_iter().flatten());
     diags.extend(refs.into_iter().flatten());
     if set.store {
-        let adml: Vec<_> = adml_summary
-            .iter()
-            .enumerate()
-            .map(|(j, s)| (input(nx + j), s, cultures[j].is_some()))
-            .collect();
+        let found = if store.claimed.swap(true, Ordering::AcqRel) {
+            while !store.done.load(Ordering::Acquire) {
+                std::hint::spin_loop();
+            }
+            lock(&store.out)
+                .take()
+                .ok_or_else(|| Error::Invalid("a checking thread failed".into()))?
+        } else {
+            store.run()
+        };
         let late = diags.len();
-        checks::store_checks(&paths, &admx, &adml, diags);
+        diags.extend(found);
         late_ranges.push(late..diags.len());
     }
-    drop(admx);
     // the spans of the references found unresolved and the lines of the
     // cross-file steps' findings, from the files read back
     // (by the path's bytes: a finding's path is a copy of its file's, and
