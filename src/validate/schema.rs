@@ -1006,17 +1006,18 @@ impl Checker {
 
     #[inline(never)]
     fn start(&mut self, text: &str, tag: &Tag<'_>) {
-        if !self.start_usual(text, tag) {
+        if !self.start_usual(tag) {
             self.start_any(text, tag);
         }
     }
 
     /// The usual start tag (clean, unprefixed, no namespace declarations,
-    /// no duplicate attribute, where its parent expects it) checked in one
-    /// pass over its attributes. `false`, with nothing changed, for any
-    /// other tag ([`Checker::start_any`] checks it).
+    /// where its parent expects it, its attributes declared, each once,
+    /// with usual valid values) checked in one pass over its attributes.
+    /// `false`, with nothing changed, for any other tag
+    /// ([`Checker::start_any`] checks it).
     #[inline(always)]
-    fn start_usual(&mut self, text: &str, tag: &Tag<'_>) -> bool {
+    fn start_usual(&mut self, tag: &Tag<'_>) -> bool {
         #[cfg(test)]
         if !self.usual {
             return false;
@@ -1064,49 +1065,29 @@ impl Checker {
         let Some(d) = found else {
             return false;
         };
-        // The reports in `start_any`'s order: the element, its attributes
-        // (those so far are taken back when it must check the tag).
-        let tspan = tag.span;
-        let out = &mut self.out.diagnostics;
-        let mark = out.len();
-        let head = head_of(tspan, tag.name());
-        ext_check(out, d, head, self.strict);
+        // Its attributes: each declared, once, with a usual valid value (a
+        // tag with anything to report about one is checked the general way).
         let mut seen = 0u32;
-        let mut undeclared: [&str; 4] = [""; 4];
-        let mut n_undeclared = 0;
         // (attributes mostly come in the order declared: each search
         // starts after the declaration found last)
         let mut from = 0;
         for (n, _, v) in attrs {
-            let k = Key::of(n);
-            match attr_index(d, &k, n, from) {
-                Some(j) => {
-                    from = j + 1;
-                    if seen & (1 << j) != 0 {
-                        out.truncate(mark);
-                        return false; // a duplicate
-                    }
-                    seen |= 1 << j;
-                    let def = &d.attrs[j];
-                    if !(matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, v)) {
-                        bad_value(out, text, d, def, (n, v), tspan);
-                    }
-                }
-                None => {
-                    // (an undeclared name can only be the same as another one)
-                    if n.starts_with("xmlns")
-                        || n_undeclared == undeclared.len()
-                        || undeclared[..n_undeclared].contains(&n)
-                    {
-                        out.truncate(mark);
-                        return false;
-                    }
-                    undeclared[n_undeclared] = n;
-                    n_undeclared += 1;
-                    undeclared_attr(out, text, d, n, &self.ns, tspan);
-                }
+            let Some(j) = attr_index(d, &Key::of(n), n, from) else {
+                return false;
+            };
+            let def = &d.attrs[j];
+            if seen & (1 << j) != 0 || !(matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, v))
+            {
+                return false;
             }
+            seen |= 1 << j;
+            from = j + 1;
         }
+        // The reports in `start_any`'s order: the element, its missing
+        // attributes.
+        let tspan = tag.span;
+        let out = &mut self.out.diagnostics;
+        ext_check(out, d, head_of(tspan, tag.name()), self.strict);
         if seen & d.required != d.required {
             missing_attrs(out, d, seen, tspan);
         }
