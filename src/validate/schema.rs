@@ -2038,6 +2038,14 @@ mod tests {
                 r#"<policy name="p" class="User" displayName="$(string.p)" key="k" explainText="&amp;">"#,
             ),
             (
+                policy,
+                r#"<policy key="k" displayName="$(string.p)" class="User" name="p">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class=" User " displayName="$(string.p)" key="k" valueName="v">"#,
+            ),
+            (
                 r#"<decimal value="1"/>"#,
                 r#"<decimal value="4294967296"/><decimal value="1"/>"#,
             ),
