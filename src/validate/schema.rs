@@ -18,7 +18,7 @@
 use std::borrow::Cow;
 
 use crate::xml::reader::{
-    Event, EventObserver, ParseError, Tag, XmlReader, attr_span, duplicate, name_words,
+    Event, EventObserver, ParseError, Tag, Text, XmlReader, attr_span, duplicate, name_words,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -1004,18 +1004,20 @@ impl Checker {
         self.state = State::Stopped;
     }
 
+    #[inline(never)]
     fn start(&mut self, text: &str, tag: &Tag<'_>) {
-        if !self.start_usual(text, tag) {
+        if !self.start_usual(tag) {
             self.start_any(text, tag);
         }
     }
 
     /// The usual start tag (clean, unprefixed, no namespace declarations,
-    /// no duplicate attribute, where its parent expects it) checked in one
-    /// pass over its attributes. `false`, with nothing changed, for any
-    /// other tag ([`Checker::start_any`] checks it).
+    /// where its parent expects it, its attributes declared, each once,
+    /// with usual valid values) checked in one pass over its attributes.
+    /// `false`, with nothing changed, for any other tag
+    /// ([`Checker::start_any`] checks it).
     #[inline(always)]
-    fn start_usual(&mut self, text: &str, tag: &Tag<'_>) -> bool {
+    fn start_usual(&mut self, tag: &Tag<'_>) -> bool {
         #[cfg(test)]
         if !self.usual {
             return false;
@@ -1024,13 +1026,10 @@ impl Checker {
             return false;
         };
         let local = tag.local_name();
+        // (no namespace declared below the root, or no default one)
         if !self.seen_root
             || local.len() != tag.name().len()
-            || !self
-                .ns
-                .iter()
-                .skip(self.root_decls)
-                .all(|(p, _)| !p.is_empty())
+            || (self.ns.len() != self.root_decls && !self.prefixed_below_root())
         {
             return false;
         }
@@ -1066,45 +1065,29 @@ impl Checker {
         let Some(d) = found else {
             return false;
         };
-        // The reports in `start_any`'s order: the element, its attributes
-        // (those so far are taken back when it must check the tag).
+        // Its attributes: each declared, once, with a usual valid value (a
+        // tag with anything to report about one is checked the general way).
+        let mut seen = 0u32;
+        // (attributes mostly come in the order declared: each search
+        // starts after the declaration found last)
+        let mut from = 0;
+        for (n, _, v) in attrs {
+            let Some(j) = attr_index(d, &Key::of(n), n, from) else {
+                return false;
+            };
+            let def = &d.attrs[j];
+            if seen & (1 << j) != 0 || !(matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, v))
+            {
+                return false;
+            }
+            seen |= 1 << j;
+            from = j + 1;
+        }
+        // The reports in `start_any`'s order: the element, its missing
+        // attributes.
         let tspan = tag.span;
         let out = &mut self.out.diagnostics;
-        let mark = out.len();
-        let head = head_of(tspan, tag.name());
-        ext_check(out, d, head, self.strict);
-        let mut seen = 0u32;
-        let mut undeclared: [&str; 4] = [""; 4];
-        let mut n_undeclared = 0;
-        for (n, _, v) in attrs {
-            let k = Key::of(n);
-            match attr_index(d, &k, n) {
-                Some(j) => {
-                    if seen & (1 << j) != 0 {
-                        out.truncate(mark);
-                        return false; // a duplicate
-                    }
-                    seen |= 1 << j;
-                    let def = &d.attrs[j];
-                    if !(matches!(def.ty, Str | AnyUri) || plainly_valid(def.ty, v)) {
-                        bad_value(out, text, d, def, (n, v), tspan);
-                    }
-                }
-                None => {
-                    // (an undeclared name can only be the same as another one)
-                    if n.starts_with("xmlns")
-                        || n_undeclared == undeclared.len()
-                        || undeclared[..n_undeclared].contains(&n)
-                    {
-                        out.truncate(mark);
-                        return false;
-                    }
-                    undeclared[n_undeclared] = n;
-                    n_undeclared += 1;
-                    undeclared_attr(out, text, d, n, &self.ns, tspan);
-                }
-            }
-        }
+        ext_check(out, d, head_of(tspan, tag.name()), self.strict);
         if seen & d.required != d.required {
             missing_attrs(out, d, seen, tspan);
         }
@@ -1128,6 +1111,60 @@ impl Checker {
             self.stack.push(frame);
         }
         true
+    }
+
+    /// An end tag.
+    #[inline(never)]
+    fn end(&mut self, span: Span) {
+        let Some(frame) = self.stack.pop() else {
+            self.state = State::Finished;
+            return;
+        };
+        let pushed = frame.ns_pushed;
+        finish(&mut self.out.diagnostics, frame, span.end());
+        self.ns.truncate(self.ns.len() - pushed);
+    }
+
+    /// Text (other than the kinds [`Checker::on_event`] passes by).
+    #[inline(never)]
+    fn text(&mut self, t: &Text<'_>) {
+        // References are resolved (and checked); line ends are left
+        // as written: TextRun counts CR LF as the one LF it means.
+        let value;
+        let blank = t.is_blank();
+        let s: &str = if !blank && t.raw.contains('&') {
+            match t.value() {
+                Ok(v) => {
+                    value = v;
+                    &value
+                }
+                Err(e) => {
+                    self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
+                    return;
+                }
+            }
+        } else {
+            t.raw
+        };
+        if let Some(f) = self.stack.last_mut() {
+            text_in(
+                &mut self.out.diagnostics,
+                f,
+                TextRun::Text(s),
+                blank,
+                t.span,
+            );
+        }
+    }
+
+    /// Every namespace declared below the root has a prefix.
+    #[cold]
+    #[inline(never)]
+    fn prefixed_below_root(&self) -> bool {
+        self.ns
+            .iter()
+            .skip(self.root_decls)
+            .all(|(p, _)| !p.is_empty())
     }
 
     /// Any start tag.
@@ -1317,52 +1354,20 @@ impl EventObserver for Checker {
             Event::Eof => self.state = State::Finished,
             Event::Decl(_) | Event::Pi(..) | Event::Comment(..) => {}
             Event::Start(tag) => self.start(text, tag),
-            Event::End(span) => {
-                let Some(frame) = self.stack.pop() else {
-                    self.state = State::Finished;
-                    return;
-                };
-                let pushed = frame.ns_pushed;
-                finish(&mut self.out.diagnostics, frame, span.end());
-                self.ns.truncate(self.ns.len() - pushed);
-            }
             Event::Text(t) => {
-                // Text anywhere in an element that takes any text needs no
-                // look (the reader checked its references before it
-                // returned it).
+                // Text in an element that takes any text, whitespace
+                // between elements: nothing to look at (the reader checked
+                // the references of text before it returned it).
                 if let Some(Frame { def: Some(d), .. }) = self.stack.last() {
-                    if matches!(d.content, Content::Text(None) | Content::AnyOne) {
-                        return;
+                    match d.content {
+                        Content::Text(None) | Content::AnyOne => return,
+                        Content::Seq(_) if t.is_blank() => return,
+                        _ => {}
                     }
                 }
-                // References are resolved (and checked); line ends are left
-                // as written: TextRun counts CR LF as the one LF it means.
-                let value;
-                let blank = t.is_blank();
-                let s: &str = if !blank && t.raw.contains('&') {
-                    match t.value() {
-                        Ok(v) => {
-                            value = v;
-                            &value
-                        }
-                        Err(e) => {
-                            self.stop_malformed(diag("XML001", wf_message(e.message()), e.span()));
-                            return;
-                        }
-                    }
-                } else {
-                    t.raw
-                };
-                if let Some(f) = self.stack.last_mut() {
-                    text_in(
-                        &mut self.out.diagnostics,
-                        f,
-                        TextRun::Text(s),
-                        blank,
-                        t.span,
-                    );
-                }
+                self.text(t);
             }
+            Event::End(span) => self.end(*span),
             Event::CData(t, span) => {
                 if let Some(f) = self.stack.last_mut() {
                     text_in(
@@ -1487,11 +1492,22 @@ fn check_attrs(
     }
 }
 
-/// The index of the declaration of the attribute `name` (key `k`) of `d`.
+/// The index of the declaration of the attribute `name` (key `k`) of `d`,
+/// the declarations from `from` on searched first (the names of `d.attrs`
+/// differ: the same index either way).
 #[inline(always)]
-fn attr_index(d: &ElemDef, k: &Key, name: &str) -> Option<usize> {
+fn attr_index(d: &ElemDef, k: &Key, name: &str, from: usize) -> Option<usize> {
+    let n = d.attrs.len();
+    let mut j = from;
+    while j < n {
+        let x = &d.attrs[j];
+        if x.key.is(x.name, k, name) {
+            return Some(j);
+        }
+        j += 1;
+    }
     let mut j = 0;
-    while j < d.attrs.len() {
+    while j < from.min(n) {
         let x = &d.attrs[j];
         if x.key.is(x.name, k, name) {
             return Some(j);
@@ -2020,6 +2036,14 @@ mod tests {
             (
                 policy,
                 r#"<policy name="p" class="User" displayName="$(string.p)" key="k" explainText="&amp;">"#,
+            ),
+            (
+                policy,
+                r#"<policy key="k" displayName="$(string.p)" class="User" name="p">"#,
+            ),
+            (
+                policy,
+                r#"<policy name="p" class=" User " displayName="$(string.p)" key="k" valueName="v">"#,
             ),
             (
                 r#"<decimal value="1"/>"#,
