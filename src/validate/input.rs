@@ -589,6 +589,15 @@ impl Task for Job {
     }
 }
 
+/// Gives a job an empty plan when dropped before it has one.
+struct PlanGuard<'a>(&'a Job);
+
+impl Drop for PlanGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.order.set(Vec::new());
+    }
+}
+
 /// The store checks of an input set, for whichever thread comes first.
 struct StoreTask {
     job: Arc<Job>,
@@ -724,6 +733,9 @@ pub(crate) fn check_set(
     if shared {
         crew.post(job.clone());
     }
+    // (should this thread unwind before the plan, helpers waiting for it
+    // get an empty one)
+    let _plan = PlanGuard(&job);
     job.round1();
     while job.chunks_done.load(Ordering::Acquire) < job.chunks() {
         std::hint::spin_loop();
