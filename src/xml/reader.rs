@@ -1079,24 +1079,6 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
     None
 }
 
-/// A copy of an event (or error) for an observer.
-#[inline(always)]
-fn copy_of<'a>(r: &Result<Event<'a>, ParseError>) -> Result<Event<'a>, ParseError> {
-    match r {
-        Ok(e) => Ok(match e {
-            Event::Start(t) => Event::Start(*t),
-            Event::End(s) => Event::End(*s),
-            Event::Text(t) => Event::Text(*t),
-            Event::CData(c, s) => Event::CData(c.clone(), *s),
-            Event::Comment(c, s) => Event::Comment(c, *s),
-            Event::Pi(c, s) => Event::Pi(c, *s),
-            Event::Decl(s) => Event::Decl(*s),
-            Event::Eof => Event::Eof,
-        }),
-        Err(e) => Err(e.clone()),
-    }
-}
-
 /// Markup whose syntax has been checked, not yet returned as an event: the
 /// reader scans the markup after a text run before it returns the text (a
 /// broken tag right after a text is reported before the text's own errors).
@@ -1256,21 +1238,20 @@ impl<'a> XmlReader<'a> {
         if self.done {
             return Ok(Event::Eof);
         }
-        // One path builds the event, in place; the observer gets a copy (a
-        // second path merging into the result would put it in memory, and
-        // the caller's wide loads of its fresh narrow stores stall).
+        // One path builds the event, in place; the observer sees it where
+        // it is (no copy built for it).
         let r = self.next_inner();
         if self.observer.is_some() {
-            self.notify(copy_of(&r));
+            self.notify(&r);
         }
         r
     }
 
     /// Shows `r` to the observer.
     #[inline(never)]
-    fn notify(&mut self, r: Result<Event<'a>, ParseError>) {
+    fn notify(&mut self, r: &Result<Event<'a>, ParseError>) {
         if let Some(o) = self.observer.as_deref_mut() {
-            match &r {
+            match r {
                 Ok(ev) => o.on_event(self.text, ev),
                 Err(e) => o.on_error(self.text, e),
             }
