@@ -187,6 +187,7 @@ impl<'a> Tag<'a> {
             key: self.span.start + 1,
             next: 0,
             count,
+            all: marks.is_some() && count < MARKS,
         })
     }
 
@@ -337,6 +338,8 @@ pub(crate) struct PlainAttributes<'a> {
     key: u32,
     next: usize,
     count: usize,
+    /// The notes hold all of the tag's attributes (none after the last).
+    all: bool,
 }
 
 impl<'a> Iterator for PlainAttributes<'a> {
@@ -361,6 +364,9 @@ impl<'a> Iterator for PlainAttributes<'a> {
             }
             // The notes went to a later tag: scan the rest.
             self.count = 0;
+            self.all = false;
+        } else if self.all {
+            return None;
         }
         let a = self.scan.next_trusted()?;
         Some((a.name, a.name_at, a.raw))
