@@ -27,7 +27,7 @@ use crate::model::*;
 use crate::span::Span;
 use crate::xml::decode::{self, Decoded};
 pub use crate::xml::reader::ParseError;
-use crate::xml::reader::{Event, EventObserver, Tag, XmlReader, duplicate, trim_xml_ws};
+use crate::xml::reader::{AttrMarks, Event, EventObserver, Tag, XmlReader, duplicate, trim_xml_ws};
 
 /// A document read from a file, with the decoded text its spans index into.
 #[derive(Clone, Debug)]
@@ -161,7 +161,8 @@ fn read_root<T: HasSource>(
         encoding,
         declaration,
     } = d;
-    let doc = Reader::over(&text, observer.map(|o| o as &mut dyn EventObserver)).document(
+    let marks = AttrMarks::default();
+    let doc = Reader::over(&text, &marks, observer.map(|o| o as &mut dyn EventObserver)).document(
         root,
         source_info(encoding, declaration),
         f,
@@ -250,8 +251,12 @@ fn exact<T>(buf: &mut Vec<T>) -> Vec<T> {
 
 impl<'a> Reader<'a> {
     /// A model reader over `text`, with `observer` (if any) seeing every event.
-    fn over(text: &'a str, observer: Option<&'a mut dyn EventObserver>) -> Reader<'a> {
-        let x = XmlReader::new(text);
+    fn over(
+        text: &'a str,
+        marks: &'a AttrMarks,
+        observer: Option<&'a mut dyn EventObserver>,
+    ) -> Reader<'a> {
+        let x = XmlReader::new(text).with_marks(marks);
         Reader {
             x: match observer {
                 Some(o) => x.with_observer(o),

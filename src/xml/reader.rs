@@ -18,6 +18,7 @@
 //! written in [`Tag::name`].
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use crate::model::{RawAttribute, RawElement, RawNode};
 use crate::span::{LineCol, LineIndex, Span};
@@ -129,6 +130,9 @@ pub struct Tag<'a> {
     /// plain (no reference or whitespace to normalise).
     clean: bool,
     text: &'a str,
+    /// Where the tokenizer noted the attributes of the last clean tag (see
+    /// [`AttrMarks`]), if the reader keeps such notes.
+    marks: Option<&'a AttrMarks>,
 }
 
 impl<'a> Tag<'a> {
@@ -172,7 +176,19 @@ impl<'a> Tag<'a> {
             self.attrs_end as usize,
         );
         scan.trusted = true;
-        Some(PlainAttributes { scan })
+        // The tokenizer's notes, while they are this tag's.
+        let (marks, count) = match self.marks {
+            Some(m) if m.tag.get() == self.span.start + 1 => (Some(m), m.count.get()),
+            _ => (None, 0),
+        };
+        Some(PlainAttributes {
+            scan,
+            marks,
+            key: self.span.start + 1,
+            next: 0,
+            count,
+            all: marks.is_some() && count < MARKS,
+        })
     }
 
     /// The whole text the tag is in (what [`duplicate`] takes).
@@ -316,6 +332,14 @@ pub(crate) fn name_words(s: &str) -> (u64, u64) {
 #[derive(Debug)]
 pub(crate) struct PlainAttributes<'a> {
     scan: Scanner<'a>,
+    /// The tokenizer's notes on this tag's attributes (read while they are
+    /// still this tag's: `key`), for the first `count` of them.
+    marks: Option<&'a AttrMarks>,
+    key: u32,
+    next: usize,
+    count: usize,
+    /// The notes hold all of the tag's attributes (none after the last).
+    all: bool,
 }
 
 impl<'a> Iterator for PlainAttributes<'a> {
@@ -323,9 +347,47 @@ impl<'a> Iterator for PlainAttributes<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
+        if self.next < self.count {
+            if let Some(m) = self.marks.filter(|m| m.tag.get() == self.key) {
+                let [name_at, name_end, value_at, value_end] =
+                    m.at[self.next].get().map(|x| x as usize);
+                self.next += 1;
+                // The scan goes on from here if the notes run out.
+                self.scan.pos = value_end + 1;
+                if let (Some(name), Some(raw)) = (
+                    self.scan.text.get(name_at..name_end),
+                    self.scan.text.get(value_at..value_end),
+                ) {
+                    return Some((name, name_at, raw));
+                }
+                return None;
+            }
+            // The notes went to a later tag: scan the rest.
+            self.count = 0;
+            self.all = false;
+        } else if self.all {
+            return None;
+        }
         let a = self.scan.next_trusted()?;
         Some((a.name, a.name_at, a.raw))
     }
+}
+
+/// How many attributes of a tag [`AttrMarks`] notes (later ones are scanned).
+const MARKS: usize = 12;
+
+/// Where the attributes of the last clean start tag are, noted by the
+/// tokenizer while it checked them, so that the readers of the tag's
+/// attributes (a model reader, a checker riding along) need not find them
+/// again. Owned by whoever runs the reader ([`XmlReader::with_marks`]).
+#[derive(Debug, Default)]
+pub(crate) struct AttrMarks {
+    /// The start of the tag the notes are for, plus one (0: none).
+    tag: Cell<u32>,
+    /// How many attributes are noted (at most [`MARKS`]).
+    count: Cell<usize>,
+    /// Each one's name start and end, value start and end.
+    at: [Cell<[u32; 4]>; MARKS],
 }
 
 /// The error [`Tag::attributes`] gives for the attribute `name` at
@@ -612,7 +674,8 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
 /// allowed), a quoted value without `<` and with nothing to normalise.
 /// `None` for anything else (the tag is then scanned the general way and
 /// its attributes checked when read).
-fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
+fn clean_attributes(b: &[u8], mut i: usize, marks: Option<&AttrMarks>) -> Option<usize> {
+    let mut count = 0;
     // (Running off the end of the text is `None`.)
     // (Mostly no or one byte to skip: a plain loop, no search set up.)
     let skip_ws = |mut i: usize| -> Option<usize> {
@@ -625,8 +688,18 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
         let ws_at = i;
         i = skip_ws(i)?;
         match b[i] {
-            b'>' => return Some(i),
-            b'/' => return (b.get(i + 1) == Some(&b'>')).then_some(i + 1),
+            b'>' => {
+                if let Some(m) = marks {
+                    m.count.set(count);
+                }
+                return Some(i);
+            }
+            b'/' => {
+                if let Some(m) = marks {
+                    m.count.set(count);
+                }
+                return (b.get(i + 1) == Some(&b'>')).then_some(i + 1);
+            }
             _ if i == ws_at => return None,
             c if c.is_ascii_digit() || c == b'-' || c == b'.' => return None,
             _ => {}
@@ -639,6 +712,7 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
         if i == name_at {
             return None;
         }
+        let name_end = i;
         i = skip_ws(i)?;
         if b[i] != b'=' {
             return None;
@@ -648,7 +722,13 @@ fn clean_attributes(b: &[u8], mut i: usize) -> Option<usize> {
         if q != b'"' && q != b'\'' {
             return None;
         }
-        i = plain_value_end(b, i + 1, q)? + 1;
+        let value_at = i + 1;
+        i = plain_value_end(b, value_at, q)?;
+        if let Some(m) = marks.filter(|_| count < MARKS) {
+            m.at[count].set([name_at, name_end, value_at, i].map(|x| x as u32));
+            count += 1;
+        }
+        i += 1;
     }
 }
 
@@ -1005,24 +1085,6 @@ pub fn attr_span(text: &str, element_span: Span, attr_name: &str) -> Option<Span
     None
 }
 
-/// A copy of an event (or error) for an observer.
-#[inline(always)]
-fn copy_of<'a>(r: &Result<Event<'a>, ParseError>) -> Result<Event<'a>, ParseError> {
-    match r {
-        Ok(e) => Ok(match e {
-            Event::Start(t) => Event::Start(*t),
-            Event::End(s) => Event::End(*s),
-            Event::Text(t) => Event::Text(*t),
-            Event::CData(c, s) => Event::CData(c.clone(), *s),
-            Event::Comment(c, s) => Event::Comment(c, *s),
-            Event::Pi(c, s) => Event::Pi(c, *s),
-            Event::Decl(s) => Event::Decl(*s),
-            Event::Eof => Event::Eof,
-        }),
-        Err(e) => Err(e.clone()),
-    }
-}
-
 /// Markup whose syntax has been checked, not yet returned as an event: the
 /// reader scans the markup after a text run before it returns the text (a
 /// broken tag right after a text is reported before the text's own errors).
@@ -1092,6 +1154,8 @@ pub struct XmlReader<'a> {
     done: bool,
     /// Sees every event and error [`XmlReader::next_event`] returns.
     observer: Option<&'a mut dyn EventObserver>,
+    /// Where the tokenizer notes the attributes of clean tags, if anywhere.
+    marks: Option<&'a AttrMarks>,
 }
 
 /// A consumer that watches the event stream of an [`XmlReader`] read by
@@ -1123,7 +1187,15 @@ impl<'a> XmlReader<'a> {
             root_seen: false,
             done: false,
             observer: None,
+            marks: None,
         }
+    }
+
+    /// This reader noting the attributes of each clean start tag in
+    /// `marks` (read back by [`Tag::plain_attributes`]).
+    pub(crate) fn with_marks(mut self, marks: &'a AttrMarks) -> XmlReader<'a> {
+        self.marks = Some(marks);
+        self
     }
 
     /// The text being read.
@@ -1172,21 +1244,20 @@ impl<'a> XmlReader<'a> {
         if self.done {
             return Ok(Event::Eof);
         }
-        // One path builds the event, in place; the observer gets a copy (a
-        // second path merging into the result would put it in memory, and
-        // the caller's wide loads of its fresh narrow stores stall).
+        // One path builds the event, in place; the observer sees it where
+        // it is (no copy built for it).
         let r = self.next_inner();
         if self.observer.is_some() {
-            self.notify(copy_of(&r));
+            self.notify(&r);
         }
         r
     }
 
     /// Shows `r` to the observer.
     #[inline(never)]
-    fn notify(&mut self, r: Result<Event<'a>, ParseError>) {
+    fn notify(&mut self, r: &Result<Event<'a>, ParseError>) {
         if let Some(o) = self.observer.as_deref_mut() {
-            match &r {
+            match r {
                 Ok(ev) => o.on_event(self.text, ev),
                 Err(e) => o.on_error(self.text, e),
             }
@@ -1382,10 +1453,21 @@ impl<'a> XmlReader<'a> {
         };
         let valid_start = n > name_at && name_start_ok(&self.text[name_at..n]);
         let (gt, name_ok, clean) = match stop {
-            NAME_WS => match clean_attributes(b, n) {
-                Some(gt) => (gt, valid_start, valid_start),
-                None => (self.tag_end(start, n)?, valid_start, false),
-            },
+            NAME_WS => {
+                // The notes of an earlier tag are overwritten now.
+                if let Some(m) = self.marks {
+                    m.tag.set(0);
+                }
+                match clean_attributes(b, n, self.marks) {
+                    Some(gt) => {
+                        if let Some(m) = self.marks {
+                            m.tag.set(start as u32 + 1);
+                        }
+                        (gt, valid_start, valid_start)
+                    }
+                    None => (self.tag_end(start, n)?, valid_start, false),
+                }
+            }
             NAME_GT => (n, valid_start, valid_start),
             NAME_SLASH if b.get(n + 1) == Some(&b'>') => (n + 1, valid_start, valid_start),
             _ => (self.tag_end(start, name_at)?, false, false),
@@ -1645,6 +1727,7 @@ impl<'a> XmlReader<'a> {
                     attrs_end: attrs_end as u32,
                     clean,
                     text: self.text,
+                    marks: self.marks,
                 }))
             }
             Markup::End(span) => {
@@ -2202,6 +2285,54 @@ mod tests {
             checked.scan.trusted = false;
             assert_eq!(collect(t.attributes()), collect(checked), "{text:?}");
         }
+        noted_attributes_agree(text);
+    }
+
+    /// The attributes of clean tags read from the tokenizer's notes equal
+    /// the scanned ones, also for a tag read again after later tags (the
+    /// notes are then another tag's) and past the number noted.
+    fn noted_attributes_agree(text: &str) {
+        type Plain = Vec<(String, usize, String)>;
+        let plain = |t: &Tag<'_>| -> Option<Plain> {
+            let p = t.plain_attributes()?;
+            Some(
+                p.map(|(n, at, v)| (n.to_owned(), at, v.to_owned()))
+                    .collect(),
+            )
+        };
+        let scanned = |t: &Tag<'_>| plain(&Tag { marks: None, ..*t });
+        let marks = AttrMarks::default();
+        let mut r = XmlReader::new(text).with_marks(&marks);
+        let mut before: Vec<Tag<'_>> = Vec::new();
+        // An iterator with one attribute read, finished after the next event.
+        let mut half: Option<(Tag<'_>, PlainAttributes<'_>, Plain)> = None;
+        while let Ok(e) = r.next_event() {
+            if let Some((t, rest, mut got)) = half.take() {
+                got.extend(rest.map(|(n, at, v)| (n.to_owned(), at, v.to_owned())));
+                assert_eq!(Some(got), scanned(&t), "{text:?}");
+            }
+            let Event::Start(t) = e else {
+                if matches!(e, Event::Eof) {
+                    break;
+                }
+                continue;
+            };
+            for b in before.iter().chain([&t]) {
+                assert_eq!(plain(b), scanned(b), "{text:?}");
+            }
+            if let Some(mut p) = t.plain_attributes() {
+                let got = p
+                    .next()
+                    .map(|(n, at, v)| (n.to_owned(), at, v.to_owned()))
+                    .into_iter()
+                    .collect();
+                half = Some((t, p, got));
+            }
+            before.push(t);
+            if before.len() > 3 {
+                before.remove(0);
+            }
+        }
     }
 
     #[test]
@@ -2209,6 +2340,13 @@ mod tests {
         let mut texts: Vec<String> = vec![
             "<a b = 'x' c=\"y'\" d='\u{e9}>' e='&amp;' f='a\tb'/>".into(),
             "<a\r\n b='1'\r\n/><x b='1'c='2'/>".into(),
+            format!(
+                "<a {}/><b x='1'><c/></b>",
+                (0..MARKS + 3)
+                    .map(|i| format!("a{i} = 'v{i}'"))
+                    .collect::<Vec<_>>()
+                    .join("\n ")
+            ),
         ];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut dirs = vec![
