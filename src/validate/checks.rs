@@ -118,14 +118,10 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
     // One pass over the unquoted stretches of the start tag (quoted values
     // are skipped with memchr: they are most of a tag), up to the first `>`
     // outside quotes. (`name` holds no quote or `>`: a match cannot run
-    // past the tag's end.) An unquoted stretch is a few bytes (` name=`):
-    // a plain loop finds its end sooner than memchr gets going.
+    // past the tag's end.)
     let mut i = 0;
     loop {
-        let j = el[i..]
-            .iter()
-            .position(|&c| matches!(c, b'"' | b'\'' | b'>'))
-            .map_or(el.len(), |k| i + k);
+        let j = memchr::memchr3(b'"', b'\'', b'>', &el[i..]).map_or(el.len(), |k| i + k);
         for p in i..j {
             if !(el[p].is_ascii_whitespace() && el[p + 1..].starts_with(nb)) {
                 continue;
@@ -1415,8 +1411,7 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
 
 /// [`crate::model::split_item_ref`] (`:` is one byte, never inside a longer character).
 fn split_ref(s: &str) -> (Option<&str>, &str) {
-    // (a reference is a few dozen bytes: a plain loop beats memchr's start-up)
-    match s.bytes().position(|c| c == b':') {
+    match memchr::memchr(b':', s.as_bytes()) {
         Some(i) => (Some(&s[..i]), &s[i + 1..]),
         None => (None, s),
     }
