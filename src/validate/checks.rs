@@ -832,7 +832,7 @@ fn admx_checks<'d>(
     let refs = all_refs(d);
     for (kind, node, r) in refs {
         let (prefix, name) = split_ref(r);
-        let (prefix, name) = (prefix.map(str::trim), name.trim());
+        let (prefix, name) = (prefix.map(trim), trim(name));
         if let Some(p) = prefix {
             used_prefixes.insert(p);
         }
@@ -1058,11 +1058,11 @@ fn admx_checks<'d>(
                     let min = x
                         .min_value
                         .as_deref()
-                        .map_or(Some(0), |v| v.trim().parse::<u64>().ok());
+                        .map_or(Some(0), |v| trim(v).parse::<u64>().ok());
                     let max = x
                         .max_value
                         .as_deref()
-                        .map_or(Some(9999), |v| v.trim().parse::<u64>().ok());
+                        .map_or(Some(9999), |v| trim(v).parse::<u64>().ok());
                     if let (Some(min), Some(max)) = (min, max) {
                         if min > max {
                             let span = if x.min_value.is_some() {
@@ -1189,11 +1189,9 @@ impl<'a> ValueKey<'a> {
     fn of(v: &'a Value) -> Self {
         match v {
             Value::Delete { .. } => ValueKey::Delete,
-            Value::Decimal { value, .. } => {
-                ValueKey::Decimal(value.as_deref().unwrap_or("").trim())
-            }
+            Value::Decimal { value, .. } => ValueKey::Decimal(trim(value.as_deref().unwrap_or(""))),
             Value::LongDecimal { value, .. } => {
-                ValueKey::LongDecimal(value.as_deref().unwrap_or("").trim())
+                ValueKey::LongDecimal(trim(value.as_deref().unwrap_or("")))
             }
             Value::String { text, .. } => {
                 // `short` leaves a text of at most 60 characters without
@@ -1478,6 +1476,26 @@ fn string_ref(s: &str) -> Option<&str> {
     }
 }
 
+/// [`parse_presentation_ref`], without the trimming when there is nothing to trim.
+fn presentation_ref(s: &str) -> Option<&str> {
+    match s.strip_prefix("$(presentation.") {
+        Some(rest) if s.ends_with(')') => rest.strip_suffix(')'),
+        _ => parse_presentation_ref(s),
+    }
+}
+
+/// `str::trim`, returning at once when the first and last bytes are
+/// printable ASCII (no whitespace can be there then), as they nearly
+/// always are.
+fn trim(s: &str) -> &str {
+    let plain = |c: &u8| (0x21..0x80).contains(c);
+    match s.as_bytes() {
+        [a, .., z] if plain(a) && plain(z) => s,
+        [a] if plain(a) => s,
+        _ => s.trim(),
+    }
+}
+
 fn version(s: Option<&str>) -> Option<(u32, u32)> {
     let (a, b) = s?.trim().split_once('.')?;
     Some((a.parse().ok()?, b.parse().ok()?))
@@ -1664,7 +1682,7 @@ fn ref_against(
         }
     });
     for p in d.policies() {
-        let Some(pid) = p.presentation.as_deref().and_then(parse_presentation_ref) else {
+        let Some(pid) = p.presentation.as_deref().and_then(presentation_ref) else {
             continue;
         };
         let Some(&pi) = pres_ix.get(pid) else {
@@ -2246,6 +2264,18 @@ mod tests {
         " $(string.Id) ",
         "$(string.Id",
         "$(string.)",
+        "$(presentation.Id)",
+        "\t$(presentation.Id)\r\n",
+        "$(presentation.Id",
+        "$(presentation.)",
+        " ",
+        "\u{a0}",
+        "x\u{3000}",
+        "\u{85}x",
+        "\u{7f}",
+        "~",
+        " 12 ",
+        "12",
     ];
 
     #[test]
@@ -2266,6 +2296,8 @@ mod tests {
         for s in SAMPLES {
             assert_eq!(split_ref(s), crate::model::split_item_ref(s), "{s:?}");
             assert_eq!(string_ref(s), parse_string_ref(s), "{s:?}");
+            assert_eq!(presentation_ref(s), parse_presentation_ref(s), "{s:?}");
+            assert_eq!(trim(s), s.trim(), "{s:?}");
             assert_eq!(ident(s), is_ident(s), "{s:?}");
             for t in SAMPLES {
                 let (a, b) = (s.as_bytes(), t.as_bytes());

@@ -193,29 +193,60 @@ fn breaks(b: &[u8], from: usize, to: usize, has_cr: bool) -> usize {
         _ => (s, None),
     };
     let next = &b[from + 1..from + 1 + body.len()];
-    let mut n = 0usize;
-    for (c, d) in body.chunks(255).zip(next.chunks(255)) {
-        let mut m = 0u8;
-        for (&x, &y) in c.iter().zip(d) {
-            m += u8::from((x == b'\n') | ((x == b'\r') & (y != b'\n')));
-        }
-        n += usize::from(m);
-    }
-    n + usize::from(matches!(last, Some(b'\n' | b'\r')))
+    breaks_in(body, next) + usize::from(matches!(last, Some(b'\n' | b'\r')))
 }
 
-/// How many bytes of `s` are `x` (in blocks whose counts fit a byte, so
-/// that the compiler can count many bytes at once).
-fn count_byte(s: &[u8], x: u8) -> usize {
+/// Bytes per step of [`breaks_in`]: a whole number of vector registers, so
+/// that the compiler needs no byte-at-a-time tail inside the sweep.
+const LANES: usize = 128;
+
+/// The LFs and lone CRs of `body`, `next` being the bytes that follow each
+/// of its bytes (as long as `body`): in steps of [`LANES`] bytes, then of
+/// 16 (the stretch between two offsets is often short), then one at a time.
+fn breaks_in(body: &[u8], next: &[u8]) -> usize {
+    let (n, done) = lanes::<LANES>(body, next);
+    let (m, more) = lanes::<16>(&body[done..], &next[done..]);
+    let at = done + more;
+    let tail = body[at..]
+        .iter()
+        .zip(&next[at..])
+        .filter(|&(&x, &y)| (x == b'\n') | ((x == b'\r') & (y != b'\n')))
+        .count();
+    n + m + tail
+}
+
+/// [`breaks_in`] over the whole steps of `N` bytes of `body`; also gives
+/// how many bytes that is. Counts go to one byte counter per lane, emptied
+/// before they can overflow (255 steps), which the compiler turns into
+/// vector compares and adds.
+fn lanes<const N: usize>(body: &[u8], next: &[u8]) -> (usize, usize) {
     let mut n = 0usize;
-    for c in s.chunks(255) {
-        let mut m = 0u8;
-        for &y in c {
-            m += u8::from(y == x);
+    let mut cs = body.chunks_exact(N);
+    let mut ds = next.chunks_exact(N);
+    loop {
+        let mut acc = [0u8; N];
+        let mut steps = 0;
+        for (c, d) in (&mut cs).zip(&mut ds).take(255) {
+            // (whole chunks: the compiler sees the fixed length)
+            let (c, d) = (&c[..N], &d[..N]);
+            for i in 0..N {
+                let (x, y) = (c[i], d[i]);
+                acc[i] += u8::from((x == b'\n') | ((x == b'\r') & (y != b'\n')));
+            }
+            steps += 1;
         }
-        n += usize::from(m);
+        n += acc.iter().map(|&a| usize::from(a)).sum::<usize>();
+        if steps < 255 {
+            break;
+        }
     }
-    n
+    (n, body.len() - body.len() % N)
+}
+
+/// How many bytes of `s` are `x` (memchr counts with the widest vectors
+/// the machine has).
+fn count_byte(s: &[u8], x: u8) -> usize {
+    memchr::memchr_iter(x, s).count()
 }
 
 #[cfg(test)]
@@ -284,6 +315,52 @@ mod tests {
         }
         for step in [1, 5, 64, 255, 256, 1000, 4099] {
             agrees(&text, step);
+        }
+    }
+
+    /// The sweep counts what a byte-at-a-time loop counts, on stretches
+    /// that start and end anywhere around its steps and its counter resets.
+    #[test]
+    fn breaks_agree_with_a_byte_loop() {
+        let pieces: [&[u8]; 6] = [b"\r\n", b"\n", b"\r", b"\r\r\n", b"\n\r", b"abc"];
+        let mut b = Vec::new();
+        let mut k = 0usize;
+        while b.len() < 2 * LANES * 255 + 3 * LANES {
+            b.extend_from_slice(pieces[(k * 7 + k / 3) % pieces.len()]);
+            b.extend(std::iter::repeat_n(b'w', k % 97));
+            k += 1;
+        }
+        let naive = |from: usize, to: usize| {
+            (from..to)
+                .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+                .count()
+        };
+        let n = b.len();
+        let ends = [
+            0,
+            1,
+            LANES - 1,
+            LANES,
+            LANES + 1,
+            LANES * 255,
+            LANES * 255 + 1,
+            n - 1,
+            n,
+        ];
+        for from in [0, 1, 5, LANES - 1, LANES + 3] {
+            for &to in &ends {
+                if to >= from {
+                    assert_eq!(breaks(&b, from, to, true), naive(from, to), "{from}..{to}");
+                }
+            }
+        }
+        let lf: Vec<u8> = b
+            .iter()
+            .map(|&c| if c == b'\r' { b'x' } else { c })
+            .collect();
+        for &to in &ends {
+            let want = lf[..to].iter().filter(|&&c| c == b'\n').count();
+            assert_eq!(breaks(&lf, 0, to, false), want);
         }
     }
 

@@ -188,20 +188,27 @@ pub fn parse_declaration(text: &str) -> Option<(XmlDeclaration, Span)> {
     if !rest.starts_with(|c: char| c.is_ascii_whitespace() || c == '?') {
         return None;
     }
-    let end = rest.find("?>")?;
+    let end = pi_end(rest.as_bytes())?;
     let body = &rest[..end];
     let span = Span::new(0, 5 + end + 2);
     let mut decl = XmlDeclaration::default();
     let mut s = body;
     loop {
         s = s.trim_start();
-        let Some(eq) = s.find('=') else { break };
-        let name = s[..eq].trim();
-        let after = s[eq + 1..].trim_start();
-        let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+        // (memchr for the one-byte characters searched: no char searcher)
+        let Some(eq) = memchr::memchr(b'=', s.as_bytes()) else {
             break;
         };
-        let Some(close) = after[1..].find(q) else {
+        let name = s[..eq].trim();
+        let after = s[eq + 1..].trim_start();
+        let Some(&q) = after
+            .as_bytes()
+            .first()
+            .filter(|&&c| c == b'"' || c == b'\'')
+        else {
+            break;
+        };
+        let Some(close) = memchr::memchr(q, &after.as_bytes()[1..]) else {
             break;
         };
         let value = after[1..1 + close].to_owned();
@@ -214,6 +221,20 @@ pub fn parse_declaration(text: &str) -> Option<(XmlDeclaration, Span)> {
         s = &after[1 + close + 1..];
     }
     Some((decl, span))
+}
+
+/// Where the first `?>` of `b` starts (`str::find("?>")` without the
+/// set-up of a substring search: the first `?` is nearly always it).
+fn pi_end(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = memchr::memchr(b'?', &b[from..]) {
+        let i = from + k;
+        if b.get(i + 1) == Some(&b'>') {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// The span of the XML declaration at the start of `text`, if any.
@@ -347,6 +368,48 @@ mod tests {
         let d = decode(&utf16le("<a/>", false)).unwrap();
         assert_eq!(d.encoding, FileEncoding::Utf16Le);
         assert_eq!(d.declaration, None);
+    }
+
+    #[test]
+    fn declaration_ends_at_the_first_pi_end() {
+        for t in [
+            "",
+            "?",
+            ">",
+            "?>",
+            "??>",
+            "?x>?>",
+            "a?>b?>",
+            "????",
+            "x?",
+            "?\u{e9}?>",
+            "\u{e9}?x?>",
+        ] {
+            assert_eq!(pi_end(t.as_bytes()), t.find("?>"), "{t:?}");
+        }
+        let t = "<?xml version='1.0' encoding=\"a?b\" ?><a>?></a>";
+        let (d, span) = parse_declaration(t).unwrap();
+        assert_eq!(span, Span::new(0, t.find("?>").unwrap() + 2));
+        assert_eq!(d.encoding.as_deref(), Some("a?b"));
+        assert_eq!(parse_declaration("<?xml version='1.0'"), None);
+        // pseudo-attributes: either quote, spaces around `=`, unknown names,
+        // and the first malformed one ends them
+        let (d, _) = parse_declaration(
+            "<?xml  version = \"1.0\"\tx='y' encoding='\u{e9}\"' standalone=\"no\" ?>",
+        )
+        .unwrap();
+        assert_eq!(d.version.as_deref(), Some("1.0"));
+        assert_eq!(d.encoding.as_deref(), Some("\u{e9}\""));
+        assert_eq!(d.standalone.as_deref(), Some("no"));
+        let (d, _) = parse_declaration("<?xml version=1.0 encoding='utf-8'?>").unwrap();
+        assert_eq!((d.version, d.encoding), (None, None));
+        let (d, _) = parse_declaration("<?xml version='1.0 encoding='utf-8?>").unwrap();
+        assert_eq!(d.version.as_deref(), Some("1.0 encoding="));
+        assert_eq!(d.encoding, None);
+        assert_eq!(
+            parse_declaration("<?xml?>").map(|(_, s)| s),
+            Some(Span::new(0, 7))
+        );
     }
 
     #[test]
