@@ -812,16 +812,17 @@ fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    // The high bit of each byte of `x` that is not `p` (no carry crosses bytes).
-    let ne = |x: u64, p: u8| {
-        let y = x ^ (LO * u64::from(p));
-        (((y & LOW7) + LOW7) | y) & HI
-    };
     while let Some(w) = b.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);
         let w = u64::from_le_bytes(a);
-        let not_ws = ne(w, b' ') & ne(w, b'\n') & ne(w, b'\r') & ne(w, b'\t');
+        // The low seven bits of each byte, once; a byte with the high bit
+        // set is no whitespace whatever they are.
+        let low = w & LOW7;
+        // The high bit of each byte whose low seven bits are not `p` (`p`
+        // below 0x80: each sum stays within its byte).
+        let ne = |p: u8| (low ^ (LO * u64::from(p))) + LOW7;
+        let not_ws = ((ne(b' ') & ne(b'\n') & ne(b'\r') & ne(b'\t')) | w) & HI;
         if not_ws != 0 {
             return i + (not_ws.trailing_zeros() / 8) as usize;
         }
