@@ -253,7 +253,7 @@ impl<'a> Reader<'a> {
     /// A model reader over `text`, with `observer` (if any) seeing every event.
     fn over(
         text: &'a str,
-        marks: &'a AttrMarks,
+        marks: &'a AttrMarks<'a>,
         observer: Option<&'a mut dyn EventObserver>,
     ) -> Reader<'a> {
         let x = XmlReader::new(text).with_marks(marks);

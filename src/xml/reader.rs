@@ -132,7 +132,7 @@ pub struct Tag<'a> {
     text: &'a str,
     /// Where the tokenizer noted the attributes of the last clean tag (see
     /// [`AttrMarks`]), if the reader keeps such notes.
-    marks: Option<&'a AttrMarks>,
+    marks: Option<&'a AttrMarks<'a>>,
 }
 
 impl<'a> Tag<'a> {
@@ -334,7 +334,7 @@ pub(crate) struct PlainAttributes<'a> {
     scan: Scanner<'a>,
     /// The tokenizer's notes on this tag's attributes (read while they are
     /// still this tag's: `key`), for the first `count` of them.
-    marks: Option<&'a AttrMarks>,
+    marks: Option<&'a AttrMarks<'a>>,
     key: u32,
     next: usize,
     count: usize,
@@ -349,18 +349,11 @@ impl<'a> Iterator for PlainAttributes<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         if self.next < self.count {
             if let Some(m) = self.marks.filter(|m| m.tag.get() == self.key) {
-                let [name_at, name_end, value_at, value_end] =
-                    m.at[self.next].get().map(|x| x as usize);
+                let (name, name_at, raw, value_end) = m.at[self.next].get();
                 self.next += 1;
                 // The scan goes on from here if the notes run out.
-                self.scan.pos = value_end + 1;
-                if let (Some(name), Some(raw)) = (
-                    self.scan.text.get(name_at..name_end),
-                    self.scan.text.get(value_at..value_end),
-                ) {
-                    return Some((name, name_at, raw));
-                }
-                return None;
+                self.scan.pos = value_end as usize + 1;
+                return Some((name, name_at as usize, raw));
             }
             // The notes went to a later tag: scan the rest.
             self.count = 0;
@@ -381,13 +374,14 @@ const MARKS: usize = 12;
 /// attributes (a model reader, a checker riding along) need not find them
 /// again. Owned by whoever runs the reader ([`XmlReader::with_marks`]).
 #[derive(Debug, Default)]
-pub(crate) struct AttrMarks {
+pub(crate) struct AttrMarks<'a> {
     /// The start of the tag the notes are for, plus one (0: none).
     tag: Cell<u32>,
     /// How many attributes are noted (at most [`MARKS`]).
     count: Cell<usize>,
-    /// Each one's name start and end, value start and end.
-    at: [Cell<[u32; 4]>; MARKS],
+    /// Each one's name, where it starts, value (as written) and where the
+    /// value's closing quote is (sliced once here, not by each reader).
+    at: [Cell<(&'a str, u32, &'a str, u32)>; MARKS],
 }
 
 /// The error [`Tag::attributes`] gives for the attribute `name` at
@@ -674,7 +668,12 @@ fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
 /// allowed), a quoted value without `<` and with nothing to normalise.
 /// `None` for anything else (the tag is then scanned the general way and
 /// its attributes checked when read).
-fn clean_attributes(b: &[u8], mut i: usize, marks: Option<&AttrMarks>) -> Option<usize> {
+fn clean_attributes<'a>(
+    text: &'a str,
+    mut i: usize,
+    marks: Option<&AttrMarks<'a>>,
+) -> Option<usize> {
+    let b = text.as_bytes();
     let mut count = 0;
     // (Running off the end of the text is `None`.)
     // (Mostly no or one byte to skip: a plain loop, no search set up.)
@@ -725,7 +724,10 @@ fn clean_attributes(b: &[u8], mut i: usize, marks: Option<&AttrMarks>) -> Option
         let value_at = i + 1;
         i = plain_value_end(b, value_at, q)?;
         if let Some(m) = marks.filter(|_| count < MARKS) {
-            m.at[count].set([name_at, name_end, value_at, i].map(|x| x as u32));
+            // (Every end is at an ASCII byte: the slices cannot fail.)
+            let name = text.get(name_at..name_end)?;
+            let value = text.get(value_at..i)?;
+            m.at[count].set((name, name_at as u32, value, i as u32));
             count += 1;
         }
         i += 1;
@@ -1156,7 +1158,7 @@ pub struct XmlReader<'a> {
     /// Sees every event and error [`XmlReader::next_event`] returns.
     observer: Option<&'a mut dyn EventObserver>,
     /// Where the tokenizer notes the attributes of clean tags, if anywhere.
-    marks: Option<&'a AttrMarks>,
+    marks: Option<&'a AttrMarks<'a>>,
 }
 
 /// A consumer that watches the event stream of an [`XmlReader`] read by
@@ -1194,7 +1196,7 @@ impl<'a> XmlReader<'a> {
 
     /// This reader noting the attributes of each clean start tag in
     /// `marks` (read back by [`Tag::plain_attributes`]).
-    pub(crate) fn with_marks(mut self, marks: &'a AttrMarks) -> XmlReader<'a> {
+    pub(crate) fn with_marks(mut self, marks: &'a AttrMarks<'a>) -> XmlReader<'a> {
         self.marks = Some(marks);
         self
     }
@@ -1461,7 +1463,7 @@ impl<'a> XmlReader<'a> {
                 if let Some(m) = self.marks {
                     m.tag.set(0);
                 }
-                match clean_attributes(b, n, self.marks) {
+                match clean_attributes(self.text, n, self.marks) {
                     Some(gt) => {
                         if let Some(m) = self.marks {
                             m.tag.set(start as u32 + 1);
