@@ -143,6 +143,10 @@ impl<'a> Tag<'a> {
 
     /// Local name (after the last `:`).
     pub fn local_name(&self) -> &'a str {
+        // (Mostly no prefix: the name as it is.)
+        if self.local_at == 0 {
+            return self.name;
+        }
         self.name.get(self.local_at as usize..).unwrap_or("")
     }
 
@@ -712,14 +716,21 @@ fn clean_attributes<'a>(
             return None;
         }
         let name_end = i;
-        i = skip_ws(i)?;
+        // (Mostly no whitespace around `=`: looked for only when needed.)
         if b[i] != b'=' {
-            return None;
+            i = skip_ws(i)?;
+            if b[i] != b'=' {
+                return None;
+            }
         }
-        i = skip_ws(i + 1)?;
-        let q = b[i];
+        i += 1;
+        let mut q = *b.get(i)?;
         if q != b'"' && q != b'\'' {
-            return None;
+            i = skip_ws(i)?;
+            q = b[i];
+            if q != b'"' && q != b'\'' {
+                return None;
+            }
         }
         let value_at = i + 1;
         i = plain_value_end(b, value_at, q)?;
