@@ -1087,7 +1087,10 @@ impl Checker {
         // attributes.
         let tspan = tag.span;
         let out = &mut self.out.diagnostics;
-        ext_check(out, d, head_of(tspan, tag.name()), self.strict);
+        // (the span of its name only for the rare report)
+        if self.strict && d.extension {
+            ext_found(out, d, head_of(tspan, tag.name()));
+        }
         if seen & d.required != d.required {
             missing_attrs(out, d, seen, tspan);
         }
@@ -1122,7 +1125,17 @@ impl Checker {
         };
         let pushed = frame.ns_pushed;
         finish(&mut self.out.diagnostics, frame, span.end());
-        self.ns.truncate(self.ns.len() - pushed);
+        if pushed != 0 {
+            self.drop_ns(pushed);
+        }
+    }
+
+    /// Forgets the last `n` namespace declarations (rare: an element
+    /// below the root that declares namespaces ends).
+    #[cold]
+    #[inline(never)]
+    fn drop_ns(&mut self, n: usize) {
+        self.ns.truncate(self.ns.len() - n);
     }
 
     /// Text (other than the kinds [`Checker::on_event`] passes by).
