@@ -1025,12 +1025,11 @@ impl Checker {
         let Some(attrs) = tag.plain_attributes() else {
             return false;
         };
-        let local = tag.local_name();
+        // The whole name: a prefixed one is no declared element's (none
+        // has a `:`), so it is not found below and goes the general way.
+        let local = tag.name();
         // (no namespace declared below the root, or no default one)
-        if !self.seen_root
-            || local.len() != tag.name().len()
-            || (self.ns.len() != self.root_decls && !self.prefixed_below_root())
-        {
+        if !self.seen_root || (self.ns.len() != self.root_decls && !self.prefixed_below_root()) {
             return false;
         }
         let Some(parent) = self.stack.last() else {
@@ -1087,7 +1086,10 @@ impl Checker {
         // attributes.
         let tspan = tag.span;
         let out = &mut self.out.diagnostics;
-        ext_check(out, d, head_of(tspan, tag.name()), self.strict);
+        // (the span of its name only for the rare report)
+        if self.strict && d.extension {
+            ext_found(out, d, head_of(tspan, tag.name()));
+        }
         if seen & d.required != d.required {
             missing_attrs(out, d, seen, tspan);
         }
@@ -1122,7 +1124,17 @@ impl Checker {
         };
         let pushed = frame.ns_pushed;
         finish(&mut self.out.diagnostics, frame, span.end());
-        self.ns.truncate(self.ns.len() - pushed);
+        if pushed != 0 {
+            self.drop_ns(pushed);
+        }
+    }
+
+    /// Forgets the last `n` namespace declarations (rare: an element
+    /// below the root that declares namespaces ends).
+    #[cold]
+    #[inline(never)]
+    fn drop_ns(&mut self, n: usize) {
+        self.ns.truncate(self.ns.len() - n);
     }
 
     /// Text (other than the kinds [`Checker::on_event`] passes by).
@@ -2081,6 +2093,15 @@ mod tests {
             (
                 r#"<resources minRequiredRevision="1.0"/>"#,
                 r#"<resources minRequiredRevision="1.0x" fallbackCulture="en_US"/>"#,
+            ),
+            // prefixed elements in the root's namespace (valid) and not
+            (
+                "revision=\"1.0\" schemaVersion=\"1.0\">\n  <policyNamespaces><target prefix=\"a\" namespace=\"A.B\"/></policyNamespaces>",
+                "xmlns:pd=\"http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions\" xmlns=\"http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions\" revision=\"1.0\" schemaVersion=\"1.0\">\n  <pd:policyNamespaces><pd:target prefix=\"a\" namespace=\"A.B\"/><pd:target prefix=\"b\" namespace=\"C\" a=\"1\"/></pd:policyNamespaces>",
+            ),
+            (
+                "revision=\"1.0\" schemaVersion=\"1.0\">\n  <policyNamespaces><target prefix=\"a\" namespace=\"A.B\"/></policyNamespaces>",
+                "xmlns:pd=\"urn:x\" revision=\"1.0\" schemaVersion=\"1.0\">\n  <policyNamespaces><pd:target prefix=\"a\" namespace=\"A.B\"/><target prefix=\"b\" namespace=\"C\"/></policyNamespaces>",
             ),
         ];
         for (i, (from, to)) in swaps.iter().enumerate() {
