@@ -334,17 +334,21 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         loop {
-            match self.x.next_event()? {
-                Event::Start(t) => {
+            // The event is observed where it is kept and read from there
+            // (matched whole, not unwrapped into a copy first).
+            let r = self.x.next_unobserved();
+            self.x.observe(&r);
+            match r {
+                Ok(Event::Start(t)) => {
                     open.elements += 1;
                     return Ok(Some(t));
                 }
-                Event::End(span) => {
+                Ok(Event::End(span)) => {
                     node.span.end = span.end;
                     open.done = true;
                     return Ok(None);
                 }
-                Event::Text(t) => match text.as_deref_mut() {
+                Ok(Event::Text(t)) => match text.as_deref_mut() {
                     Some(buf) => append(buf, t.value()?),
                     None if t.is_blank() => {}
                     None => {
@@ -358,7 +362,7 @@ impl<'a> Reader<'a> {
                         }
                     }
                 },
-                Event::CData(s, _) => match text.as_deref_mut() {
+                Ok(Event::CData(s, _)) => match text.as_deref_mut() {
                     Some(buf) => append(buf, s),
                     None => node.push_unknown_child_at(
                         open.elements,
@@ -367,17 +371,20 @@ impl<'a> Reader<'a> {
                         },
                     ),
                 },
-                Event::Comment(s, _) => node
+                Ok(Event::Comment(s, _)) => node
                     .push_unknown_child_at(open.elements, RawNode::Comment { text: s.to_owned() }),
-                Event::Pi(s, _) => node.push_unknown_child_at(
+                Ok(Event::Pi(s, _)) => node.push_unknown_child_at(
                     open.elements,
                     RawNode::ProcessingInstruction { text: s.to_owned() },
                 ),
-                Event::Decl(span) => return Err(self.x.error(span, "unexpected XML declaration")),
-                Event::Eof => {
+                Ok(Event::Decl(span)) => {
+                    return Err(self.x.error(span, "unexpected XML declaration"));
+                }
+                Ok(Event::Eof) => {
                     let at = self.x.text().len();
                     return Err(self.x.error(Span::new(at, at), "unexpected end of file"));
                 }
+                Err(e) => return Err(e),
             }
         }
     }

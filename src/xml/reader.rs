@@ -1255,16 +1255,30 @@ impl<'a> XmlReader<'a> {
     /// returning `Eof`.
     #[inline(always)]
     pub fn next_event(&mut self) -> Result<Event<'a>, ParseError> {
+        let r = self.next_unobserved();
+        self.observe(&r);
+        r
+    }
+
+    /// [`XmlReader::next_event`] without showing the outcome to the
+    /// observer: the caller passes it to [`XmlReader::observe`] right away,
+    /// where it keeps it (the event is then not copied from a value the
+    /// observer saw into one returned).
+    #[inline(always)]
+    pub(crate) fn next_unobserved(&mut self) -> Result<Event<'a>, ParseError> {
         if self.done {
             return Ok(Event::Eof);
         }
-        // One path builds the event, in place; the observer sees it where
-        // it is (no copy built for it).
-        let r = self.next_inner();
+        self.next_inner()
+    }
+
+    /// Shows `r` (just returned by [`XmlReader::next_unobserved`]) to the
+    /// observer, if there is one.
+    #[inline(always)]
+    pub(crate) fn observe(&mut self, r: &Result<Event<'a>, ParseError>) {
         if self.observer.is_some() {
-            self.notify(&r);
+            self.notify(r);
         }
-        r
     }
 
     /// Shows `r` to the observer.
