@@ -1276,20 +1276,19 @@ impl<'a> XmlReader<'a> {
     /// observer, if there is one.
     #[inline(always)]
     pub(crate) fn observe(&mut self, r: &Result<Event<'a>, ParseError>) {
-        if self.observer.is_some() {
-            self.notify(r);
-        }
-    }
-
-    /// Shows `r` to the observer.
-    #[inline(never)]
-    fn notify(&mut self, r: &Result<Event<'a>, ParseError>) {
         if let Some(o) = self.observer.as_deref_mut() {
             match r {
                 Ok(ev) => o.on_event(self.text, ev),
-                Err(e) => o.on_error(self.text, e),
+                Err(e) => Self::notify_error(o, self.text, e),
             }
         }
+    }
+
+    /// Shows the error `e` to the observer `o` (once per text at most).
+    #[cold]
+    #[inline(never)]
+    fn notify_error(o: &mut dyn EventObserver, text: &str, e: &ParseError) {
+        o.on_error(text, e);
     }
 
     /// Marks the reader done (it returns `Eof` from now on) and hands `e` back.
