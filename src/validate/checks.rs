@@ -487,11 +487,17 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
     }
     let mut adml = Vec::with_capacity(l.adml.len());
     let mut adml_summary = Vec::with_capacity(l.adml.len());
+    // (the ids of each ADML, found once for its own checks and the references)
+    let mut adml_ids = Vec::with_capacity(l.adml.len());
     for m in &l.adml {
         let mut out = Vec::new();
+        let mut mids = None;
         if let Some(d) = &m.doc {
-            adml_checks(&mut Ctx { l, out: &mut out }, m.file, d);
+            let x = AdmlIds::of(d);
+            adml_checks(&mut Ctx { l, out: &mut out }, m.file, d, &x);
+            mids = Some(x);
         }
+        adml_ids.push(mids);
         adml.push(out);
         adml_summary.push(AdmlSummary {
             root: m
@@ -500,7 +506,7 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
                 .map(|d| head(&l.files[m.file].text, d.node.span)),
         });
     }
-    let refs = reference_checks(l, store_cultures);
+    let refs = reference_checks(l, store_cultures, &adml_ids);
     UnitChecks {
         admx,
         adml,
@@ -1378,11 +1384,33 @@ fn list_key_checks(cx: &mut Ctx<'_>, f: usize, list: &ValueList) {
 
 // =================================================================== ADML
 
-fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
-    let mut seen: Seen<&str> = Seen::with_capacity(d.strings().len());
-    for s in d.strings() {
+/// The ids of an ADML's strings and presentations ([`first_of_ids`] of each).
+struct AdmlIds<'a> {
+    string_ix: HashMap<&'a str, usize>,
+    string_first: Vec<usize>,
+    pres_ix: HashMap<&'a str, usize>,
+    pres_first: Vec<usize>,
+}
+
+impl<'a> AdmlIds<'a> {
+    fn of(d: &'a PolicyDefinitionResources) -> Self {
+        let (string_ix, string_first) = first_of_ids(d.strings().iter().map(|s| s.id.as_deref()));
+        let (pres_ix, pres_first) = first_of_ids(d.presentations().iter().map(|p| p.id.as_deref()));
+        AdmlIds {
+            string_ix,
+            string_first,
+            pres_ix,
+            pres_first,
+        }
+    }
+}
+
+/// (`ids`: [`AdmlIds::of`] `d`; an id is there again when its first item
+/// is another.)
+fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources, ids: &AdmlIds<'_>) {
+    for (i, (s, &first)) in d.strings().iter().zip(&ids.string_first).enumerate() {
         let Some(id) = s.id.as_deref() else { continue };
-        if !seen.insert(id) {
+        if first != i {
             let span = cx.attr(f, &s.node, "id");
             cx.at(
                 "ADML001",
@@ -1392,10 +1420,9 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
             );
         }
     }
-    let mut seen: Seen<&str> = Seen::with_capacity(d.presentations().len());
-    for p in d.presentations() {
+    for (i, (p, &first)) in d.presentations().iter().zip(&ids.pres_first).enumerate() {
         let Some(id) = p.id.as_deref() else { continue };
-        if !seen.insert(id) {
+        if first != i {
             let span = cx.attr(f, &p.node, "id");
             cx.at(
                 "ADML002",
@@ -1503,7 +1530,12 @@ fn version(s: Option<&str>) -> Option<(u32, u32)> {
 
 /// Each ADMX of `l` against its ADMLs and the cultures against the
 /// baseline; findings by ADMX.
-fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Vec<Vec<Diagnostic>> {
+/// (`adml_ids`: [`AdmlIds`] of each ADML of `l` with a model.)
+fn reference_checks(
+    l: &Loaded,
+    store_cultures: &BTreeMap<String, String>,
+    adml_ids: &[Option<AdmlIds<'_>>],
+) -> Vec<Vec<Diagnostic>> {
     let mut admls_by_stem: HashMap<&str, Vec<&AdmlFile>> = HashMap::default();
     for m in l.adml.iter().filter(|m| m.culture.is_some()) {
         admls_by_stem.entry(m.stem.as_str()).or_default().push(m);
@@ -1589,7 +1621,20 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
         }
         if let Some(base) = baseline {
             if let Some(bdoc) = &base.doc {
-                ref_against(cx, f, d, base, bdoc);
+                let found = l
+                    .adml
+                    .iter()
+                    .position(|x| std::ptr::eq(x, base))
+                    .and_then(|i| adml_ids.get(i)?.as_ref());
+                let own;
+                let ids = match found {
+                    Some(x) => x,
+                    None => {
+                        own = AdmlIds::of(bdoc);
+                        &own
+                    }
+                };
+                ref_against(cx, f, d, base, bdoc, ids);
                 for m in by_culture.values() {
                     if std::ptr::eq(*m, base) {
                         continue;
@@ -1650,15 +1695,16 @@ fn ref_against(
     d: &PolicyDefinitions,
     base: &AdmlFile,
     bdoc: &PolicyDefinitionResources,
+    ids: &AdmlIds<'_>,
 ) {
     // per string: the index of the first string with its id (as the id's
     // stand-in); used: per such first string, an ADMX reference uses its id
     let bstrings = bdoc.strings();
-    let (string_ix, string_first) = first_of_ids(bstrings.iter().map(|s| s.id.as_deref()));
+    let (string_ix, string_first) = (&ids.string_ix, &ids.string_first);
     let mut string_used = vec![false; bstrings.len()];
     // the same for presentations (the first one of an id is its presentation)
     let bpres = bdoc.presentations();
-    let (pres_ix, pres_first) = first_of_ids(bpres.iter().map(|p| p.id.as_deref()));
+    let (pres_ix, pres_first) = (&ids.pres_ix, &ids.pres_first);
     let mut pres_used = vec![false; bpres.len()];
     // (only a finding names the ADML)
     let mut bname_memo: Option<String> = None;
@@ -1814,7 +1860,7 @@ fn ref_against(
             }
         }
     }
-    for (s, &first) in bstrings.iter().zip(&string_first) {
+    for (s, &first) in bstrings.iter().zip(string_first) {
         if let Some(id) = s.id.as_deref() {
             if !string_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, s.node.span, "id");
@@ -1827,7 +1873,7 @@ fn ref_against(
             }
         }
     }
-    for (p, &first) in bpres.iter().zip(&pres_first) {
+    for (p, &first) in bpres.iter().zip(pres_first) {
         if let Some(id) = p.id.as_deref() {
             if !pres_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, p.node.span, "id");
