@@ -115,6 +115,19 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
     }
     let el = &text.as_bytes()[span.start()..span.end()];
     let nb = name.as_bytes();
+    // The usual case first: the first attribute's, written `name="` (as
+    // `<policy name="X" ...`). The tag's first blank comes before any quote
+    // or `>`: it is the first place the pass below would look at.
+    let first = el
+        .iter()
+        .position(|&c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'>'));
+    if let Some(p) = first.filter(|&p| el[p].is_ascii_whitespace()) {
+        if let Some(&[b'=', q @ (b'"' | b'\''), ..]) = el[p + 1..].strip_prefix(nb) {
+            let vstart = p + 1 + nb.len() + 2;
+            let vend = memchr::memchr(q, &el[vstart..]).map_or(el.len(), |k| vstart + k);
+            return Span::new(span.start() + vstart, span.start() + vend);
+        }
+    }
     // One pass over the unquoted stretches of the start tag (quoted values
     // are skipped with memchr: they are most of a tag), up to the first `>`
     // outside quotes. (`name` holds no quote or `>`: a match cannot run
@@ -2499,6 +2512,22 @@ mod tests {
             r#"<policy >name="L">"#,
             r#"<policy name= >"M">"#,
             r#"<policy key="x" name"#,
+            r#"<policy name="A""#,
+            r#"<policy name="#,
+            r#"<policy name=""#,
+            r#"<policy name="A>"#,
+            r#"<policy name='A'"#,
+            r#"<policy name='R">"#,
+            r#"<"policy name="A">"#,
+            r#"<po'licy name="A">"#,
+            r#"<po>licy name="A">"#,
+            "<policy\nname=\"N\">",
+            r#"<policy name=="O">"#,
+            r#"<policy nam="P" name="P2">"#,
+            r#" name="Q">"#,
+            r#"<policy  name="S">"#,
+            r#"<policy name ="T" key="U">"#,
+            r#"<policy key="V" name="W">"#,
         ];
         for t in tags {
             for name in ["name", "key", "valueName", "x", "names"] {
