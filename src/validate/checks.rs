@@ -258,6 +258,7 @@ struct WritesScratch<'d> {
     copies: HashMap<&'d str, (usize, usize)>,
     last_key: Option<(&'d str, (usize, usize))>,
     sorted: Vec<(u64, Item)>,
+    packed: Vec<u128>,
 }
 
 impl Writes {
@@ -380,15 +381,30 @@ impl Writes {
             // the same copies first (the same text as written: a cheap sort
             // of numbers), then the texts
             let mine = &mut self.items[from..];
-            mine.sort_unstable();
             let text = self.text.as_bytes();
             sc.sorted.clear();
-            let mut prev = None;
-            for &it in mine.iter() {
-                if prev != Some(it) {
+            if u32::try_from(text.len()).is_ok() {
+                // (each item as one number: its four offsets, in order)
+                sc.packed.clear();
+                sc.packed.extend(mine.iter().map(|&(a, b, c, d)| {
+                    (a as u128) << 96 | (b as u128) << 64 | (c as u128) << 32 | d as u128
+                }));
+                sc.packed.sort_unstable();
+                sc.packed.dedup();
+                let part = |x: u128, at: u32| (x >> at) as u32 as usize;
+                for &x in &sc.packed {
+                    let it = (part(x, 96), part(x, 64), part(x, 32), part(x, 0));
                     sc.sorted.push((head8(&text[it.2..it.3]), it));
                 }
-                prev = Some(it);
+            } else {
+                mine.sort_unstable();
+                let mut prev = None;
+                for &it in mine.iter() {
+                    if prev != Some(it) {
+                        sc.sorted.push((head8(&text[it.2..it.3]), it));
+                    }
+                    prev = Some(it);
+                }
             }
             sc.sorted
                 .sort_unstable_by(|a, b| Writes::cmp_items(text, a, b));
@@ -2336,6 +2352,63 @@ mod tests {
         " 12 ",
         "12",
     ];
+
+    #[test]
+    fn writes_are_the_lower_cased_pairs_sorted_without_repeats() {
+        let admx = r#"<policyDefinitions revision="1.0" schemaVersion="1.0">
+  <policyNamespaces><target prefix="t" namespace="T.P"/></policyNamespaces>
+  <resources minRequiredRevision="1.0"/>
+  <policies>
+    <policy name="P" class="Machine" displayName="$(string.P)" explainText="$(string.P)" presentation="$(presentation.P)" key="Software\A" valueName="v">
+      <parentCategory ref="C"/>
+      <supportedOn ref="S"/>
+      <enabledList><item key="\Software\a\" valueName="V"><value><decimal value="1"/></value></item></enabledList>
+      <elements>
+        <enum id="E" valueName="Z">
+          <item displayName="$(string.P)"><value><decimal value="1"/></value>
+            <valueList defaultKey="SOFTWARE\B"><item valueName="y"><value><delete/></value></item><item valueName="X"><value><delete/></value></item><item key="Software\a" valueName="v"><value><delete/></value></item></valueList></item>
+          <item displayName="$(string.P)"><value><decimal value="2"/></value>
+            <valueList defaultKey="software\b"><item valueName="Y"><value><delete/></value></item><item valueName="x"><value><delete/></value></item><item valueName="Ä"><value><delete/></value></item></valueList></item>
+        </enum>
+        <boolean id="B" key="Software\A\" valueName="W"/>
+        <text id="T" valueName=""/>
+      </elements>
+    </policy>
+    <policy name="Q" class="User" key="K" valueName="only"/>
+  </policies>
+</policyDefinitions>"#;
+        let parsed = crate::admx::parse_admx_str(admx).expect("parses");
+        let d = &parsed.doc;
+        let mut w = Writes::default();
+        let mut sc = WritesScratch::default();
+        for p in d.policies() {
+            w.add(p, &mut sc);
+        }
+        let got: Vec<Vec<(String, String)>> = (0..d.policies().len())
+            .map(|i| {
+                w.of(i)
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect();
+        let lower = |k: &str, v: &str| (k.trim_matches('\\').to_lowercase(), v.to_lowercase());
+        let mut p = vec![
+            lower("Software\\A", "v"),
+            lower("\\Software\\a\\", "V"),
+            lower("Software\\A", "Z"),
+            lower("SOFTWARE\\B", "y"),
+            lower("SOFTWARE\\B", "X"),
+            lower("Software\\a", "v"),
+            lower("software\\b", "Y"),
+            lower("software\\b", "x"),
+            lower("software\\b", "Ä"),
+            lower("Software\\A\\", "W"),
+            lower("Software\\A", ""),
+        ];
+        p.sort();
+        p.dedup();
+        assert_eq!(got, vec![p, vec![lower("K", "only")]]);
+    }
 
     #[test]
     fn plain_key_and_hive_match_their_definitions() {
