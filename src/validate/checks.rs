@@ -115,6 +115,19 @@ pub(crate) fn attr_span(text: &str, span: Span, name: &str) -> Span {
     }
     let el = &text.as_bytes()[span.start()..span.end()];
     let nb = name.as_bytes();
+    // The usual case first: the first attribute's, written `name="` (as
+    // `<policy name="X" ...`). The tag's first blank comes before any quote
+    // or `>`: it is the first place the pass below would look at.
+    let first = el
+        .iter()
+        .position(|&c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'>'));
+    if let Some(p) = first.filter(|&p| el[p].is_ascii_whitespace()) {
+        if let Some(&[b'=', q @ (b'"' | b'\''), ..]) = el[p + 1..].strip_prefix(nb) {
+            let vstart = p + 1 + nb.len() + 2;
+            let vend = memchr::memchr(q, &el[vstart..]).map_or(el.len(), |k| vstart + k);
+            return Span::new(span.start() + vstart, span.start() + vend);
+        }
+    }
     // One pass over the unquoted stretches of the start tag (quoted values
     // are skipped with memchr: they are most of a tag), up to the first `>`
     // outside quotes. (`name` holds no quote or `>`: a match cannot run
@@ -245,6 +258,7 @@ struct WritesScratch<'d> {
     copies: HashMap<&'d str, (usize, usize)>,
     last_key: Option<(&'d str, (usize, usize))>,
     sorted: Vec<(u64, Item)>,
+    packed: Vec<u128>,
 }
 
 impl Writes {
@@ -367,15 +381,30 @@ impl Writes {
             // the same copies first (the same text as written: a cheap sort
             // of numbers), then the texts
             let mine = &mut self.items[from..];
-            mine.sort_unstable();
             let text = self.text.as_bytes();
             sc.sorted.clear();
-            let mut prev = None;
-            for &it in mine.iter() {
-                if prev != Some(it) {
+            if u32::try_from(text.len()).is_ok() {
+                // (each item as one number: its four offsets, in order)
+                sc.packed.clear();
+                sc.packed.extend(mine.iter().map(|&(a, b, c, d)| {
+                    (a as u128) << 96 | (b as u128) << 64 | (c as u128) << 32 | d as u128
+                }));
+                sc.packed.sort_unstable();
+                sc.packed.dedup();
+                let part = |x: u128, at: u32| (x >> at) as u32 as usize;
+                for &x in &sc.packed {
+                    let it = (part(x, 96), part(x, 64), part(x, 32), part(x, 0));
                     sc.sorted.push((head8(&text[it.2..it.3]), it));
                 }
-                prev = Some(it);
+            } else {
+                mine.sort_unstable();
+                let mut prev = None;
+                for &it in mine.iter() {
+                    if prev != Some(it) {
+                        sc.sorted.push((head8(&text[it.2..it.3]), it));
+                    }
+                    prev = Some(it);
+                }
             }
             sc.sorted
                 .sort_unstable_by(|a, b| Writes::cmp_items(text, a, b));
@@ -487,11 +516,17 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
     }
     let mut adml = Vec::with_capacity(l.adml.len());
     let mut adml_summary = Vec::with_capacity(l.adml.len());
+    // (the ids of each ADML, found once for its own checks and the references)
+    let mut adml_ids = Vec::with_capacity(l.adml.len());
     for m in &l.adml {
         let mut out = Vec::new();
+        let mut mids = None;
         if let Some(d) = &m.doc {
-            adml_checks(&mut Ctx { l, out: &mut out }, m.file, d);
+            let x = AdmlIds::of(d);
+            adml_checks(&mut Ctx { l, out: &mut out }, m.file, d, &x);
+            mids = Some(x);
         }
+        adml_ids.push(mids);
         adml.push(out);
         adml_summary.push(AdmlSummary {
             root: m
@@ -500,7 +535,7 @@ pub(crate) fn unit(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Uni
                 .map(|d| head(&l.files[m.file].text, d.node.span)),
         });
     }
-    let refs = reference_checks(l, store_cultures);
+    let refs = reference_checks(l, store_cultures, &adml_ids);
     UnitChecks {
         admx,
         adml,
@@ -1378,11 +1413,33 @@ fn list_key_checks(cx: &mut Ctx<'_>, f: usize, list: &ValueList) {
 
 // =================================================================== ADML
 
-fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
-    let mut seen: Seen<&str> = Seen::with_capacity(d.strings().len());
-    for s in d.strings() {
+/// The ids of an ADML's strings and presentations ([`first_of_ids`] of each).
+struct AdmlIds<'a> {
+    string_ix: HashMap<&'a str, usize>,
+    string_first: Vec<usize>,
+    pres_ix: HashMap<&'a str, usize>,
+    pres_first: Vec<usize>,
+}
+
+impl<'a> AdmlIds<'a> {
+    fn of(d: &'a PolicyDefinitionResources) -> Self {
+        let (string_ix, string_first) = first_of_ids(d.strings().iter().map(|s| s.id.as_deref()));
+        let (pres_ix, pres_first) = first_of_ids(d.presentations().iter().map(|p| p.id.as_deref()));
+        AdmlIds {
+            string_ix,
+            string_first,
+            pres_ix,
+            pres_first,
+        }
+    }
+}
+
+/// (`ids`: [`AdmlIds::of`] `d`; an id is there again when its first item
+/// is another.)
+fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources, ids: &AdmlIds<'_>) {
+    for (i, (s, &first)) in d.strings().iter().zip(&ids.string_first).enumerate() {
         let Some(id) = s.id.as_deref() else { continue };
-        if !seen.insert(id) {
+        if first != i {
             let span = cx.attr(f, &s.node, "id");
             cx.at(
                 "ADML001",
@@ -1392,10 +1449,9 @@ fn adml_checks(cx: &mut Ctx<'_>, f: usize, d: &PolicyDefinitionResources) {
             );
         }
     }
-    let mut seen: Seen<&str> = Seen::with_capacity(d.presentations().len());
-    for p in d.presentations() {
+    for (i, (p, &first)) in d.presentations().iter().zip(&ids.pres_first).enumerate() {
         let Some(id) = p.id.as_deref() else { continue };
-        if !seen.insert(id) {
+        if first != i {
             let span = cx.attr(f, &p.node, "id");
             cx.at(
                 "ADML002",
@@ -1503,7 +1559,12 @@ fn version(s: Option<&str>) -> Option<(u32, u32)> {
 
 /// Each ADMX of `l` against its ADMLs and the cultures against the
 /// baseline; findings by ADMX.
-fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Vec<Vec<Diagnostic>> {
+/// (`adml_ids`: [`AdmlIds`] of each ADML of `l` with a model.)
+fn reference_checks(
+    l: &Loaded,
+    store_cultures: &BTreeMap<String, String>,
+    adml_ids: &[Option<AdmlIds<'_>>],
+) -> Vec<Vec<Diagnostic>> {
     let mut admls_by_stem: HashMap<&str, Vec<&AdmlFile>> = HashMap::default();
     for m in l.adml.iter().filter(|m| m.culture.is_some()) {
         admls_by_stem.entry(m.stem.as_str()).or_default().push(m);
@@ -1589,7 +1650,20 @@ fn reference_checks(l: &Loaded, store_cultures: &BTreeMap<String, String>) -> Ve
         }
         if let Some(base) = baseline {
             if let Some(bdoc) = &base.doc {
-                ref_against(cx, f, d, base, bdoc);
+                let found = l
+                    .adml
+                    .iter()
+                    .position(|x| std::ptr::eq(x, base))
+                    .and_then(|i| adml_ids.get(i)?.as_ref());
+                let own;
+                let ids = match found {
+                    Some(x) => x,
+                    None => {
+                        own = AdmlIds::of(bdoc);
+                        &own
+                    }
+                };
+                ref_against(cx, f, d, base, bdoc, ids);
                 for m in by_culture.values() {
                     if std::ptr::eq(*m, base) {
                         continue;
@@ -1650,15 +1724,16 @@ fn ref_against(
     d: &PolicyDefinitions,
     base: &AdmlFile,
     bdoc: &PolicyDefinitionResources,
+    ids: &AdmlIds<'_>,
 ) {
     // per string: the index of the first string with its id (as the id's
     // stand-in); used: per such first string, an ADMX reference uses its id
     let bstrings = bdoc.strings();
-    let (string_ix, string_first) = first_of_ids(bstrings.iter().map(|s| s.id.as_deref()));
+    let (string_ix, string_first) = (&ids.string_ix, &ids.string_first);
     let mut string_used = vec![false; bstrings.len()];
     // the same for presentations (the first one of an id is its presentation)
     let bpres = bdoc.presentations();
-    let (pres_ix, pres_first) = first_of_ids(bpres.iter().map(|p| p.id.as_deref()));
+    let (pres_ix, pres_first) = (&ids.pres_ix, &ids.pres_first);
     let mut pres_used = vec![false; bpres.len()];
     // (only a finding names the ADML)
     let mut bname_memo: Option<String> = None;
@@ -1814,7 +1889,7 @@ fn ref_against(
             }
         }
     }
-    for (s, &first) in bstrings.iter().zip(&string_first) {
+    for (s, &first) in bstrings.iter().zip(string_first) {
         if let Some(id) = s.id.as_deref() {
             if !string_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, s.node.span, "id");
@@ -1827,7 +1902,7 @@ fn ref_against(
             }
         }
     }
-    for (p, &first) in bpres.iter().zip(&pres_first) {
+    for (p, &first) in bpres.iter().zip(pres_first) {
         if let Some(id) = p.id.as_deref() {
             if !pres_used[first] {
                 let span = attr_span(&cx.l.files[base.file].text, p.node.span, "id");
@@ -2279,6 +2354,63 @@ mod tests {
     ];
 
     #[test]
+    fn writes_are_the_lower_cased_pairs_sorted_without_repeats() {
+        let admx = r#"<policyDefinitions revision="1.0" schemaVersion="1.0">
+  <policyNamespaces><target prefix="t" namespace="T.P"/></policyNamespaces>
+  <resources minRequiredRevision="1.0"/>
+  <policies>
+    <policy name="P" class="Machine" displayName="$(string.P)" explainText="$(string.P)" presentation="$(presentation.P)" key="Software\A" valueName="v">
+      <parentCategory ref="C"/>
+      <supportedOn ref="S"/>
+      <enabledList><item key="\Software\a\" valueName="V"><value><decimal value="1"/></value></item></enabledList>
+      <elements>
+        <enum id="E" valueName="Z">
+          <item displayName="$(string.P)"><value><decimal value="1"/></value>
+            <valueList defaultKey="SOFTWARE\B"><item valueName="y"><value><delete/></value></item><item valueName="X"><value><delete/></value></item><item key="Software\a" valueName="v"><value><delete/></value></item></valueList></item>
+          <item displayName="$(string.P)"><value><decimal value="2"/></value>
+            <valueList defaultKey="software\b"><item valueName="Y"><value><delete/></value></item><item valueName="x"><value><delete/></value></item><item valueName="Ä"><value><delete/></value></item></valueList></item>
+        </enum>
+        <boolean id="B" key="Software\A\" valueName="W"/>
+        <text id="T" valueName=""/>
+      </elements>
+    </policy>
+    <policy name="Q" class="User" key="K" valueName="only"/>
+  </policies>
+</policyDefinitions>"#;
+        let parsed = crate::admx::parse_admx_str(admx).expect("parses");
+        let d = &parsed.doc;
+        let mut w = Writes::default();
+        let mut sc = WritesScratch::default();
+        for p in d.policies() {
+            w.add(p, &mut sc);
+        }
+        let got: Vec<Vec<(String, String)>> = (0..d.policies().len())
+            .map(|i| {
+                w.of(i)
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect();
+        let lower = |k: &str, v: &str| (k.trim_matches('\\').to_lowercase(), v.to_lowercase());
+        let mut p = vec![
+            lower("Software\\A", "v"),
+            lower("\\Software\\a\\", "V"),
+            lower("Software\\A", "Z"),
+            lower("SOFTWARE\\B", "y"),
+            lower("SOFTWARE\\B", "X"),
+            lower("Software\\a", "v"),
+            lower("software\\b", "Y"),
+            lower("software\\b", "x"),
+            lower("software\\b", "Ä"),
+            lower("Software\\A\\", "W"),
+            lower("Software\\A", ""),
+        ];
+        p.sort();
+        p.dedup();
+        assert_eq!(got, vec![p, vec![lower("K", "only")]]);
+    }
+
+    #[test]
     fn plain_key_and_hive_match_their_definitions() {
         for k in SAMPLES {
             let b = k.as_bytes();
@@ -2453,6 +2585,22 @@ mod tests {
             r#"<policy >name="L">"#,
             r#"<policy name= >"M">"#,
             r#"<policy key="x" name"#,
+            r#"<policy name="A""#,
+            r#"<policy name="#,
+            r#"<policy name=""#,
+            r#"<policy name="A>"#,
+            r#"<policy name='A'"#,
+            r#"<policy name='R">"#,
+            r#"<"policy name="A">"#,
+            r#"<po'licy name="A">"#,
+            r#"<po>licy name="A">"#,
+            "<policy\nname=\"N\">",
+            r#"<policy name=="O">"#,
+            r#"<policy nam="P" name="P2">"#,
+            r#" name="Q">"#,
+            r#"<policy  name="S">"#,
+            r#"<policy name ="T" key="U">"#,
+            r#"<policy key="V" name="W">"#,
         ];
         for t in tags {
             for name in ["name", "key", "valueName", "x", "names"] {
