@@ -1,9 +1,10 @@
 //! The helper threads of one validation.
 //!
 //! They are started when a validation starts, before its files are listed,
-//! and wait for work by spinning: a thread that is started, or that blocks,
-//! only when the work is there can be woken milliseconds late on a busy
-//! machine, while listing the files gives them the time to get going. The
+//! and wait for work without blocking (see [`relax`]): a thread that is
+//! started, or that blocks, only when the work is there can be woken
+//! milliseconds late on a busy machine, while listing the files gives them
+//! the time to get going. The
 //! caller hands them a [`Task`] (the groups of one input set) and works on
 //! it too; the task itself tells when all of it is done, so the caller goes
 //! on without waiting for a helper to drop what it used or to end. When the
@@ -120,6 +121,18 @@ impl Drop for Crew {
     }
 }
 
+/// One turn of a wait for another thread: a few busy spins, then a yield of
+/// the processor at each turn. A thread that only spins can hold up the very
+/// thread it waits for when the two share a processor (a new thread often
+/// starts beside the one that made it), until the scheduler moves one.
+pub(crate) fn relax(turn: u32) {
+    if turn < 16 {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
 /// A helper's life: each task offered, until the crew is dropped.
 fn serve(shared: &Shared) {
     let mut seen = 0;
@@ -138,7 +151,7 @@ fn serve(shared: &Shared) {
             }
             spins = spins.wrapping_add(1);
             if spins % 256 != 0 || started.elapsed() < budget {
-                std::hint::spin_loop();
+                relax(spins);
             } else {
                 std::thread::park_timeout(SPIN_FIRST);
             }

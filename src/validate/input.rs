@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::SourceFile;
 use super::checks;
-use super::crew::{Crew, Task};
+use super::crew::{Crew, Task, relax};
 use super::schema::{self, diag};
 
 /// What one command-line path stands for.
@@ -573,11 +573,13 @@ impl Task for Job {
     fn help(&self) {
         self.round1();
         // the plan comes within a fraction of a millisecond
+        let mut turn = 0u32;
         let order = loop {
             if let Some(o) = self.order.get() {
                 break o;
             }
-            std::hint::spin_loop();
+            relax(turn);
+            turn = turn.saturating_add(1);
         };
         self.busy.fetch_add(1, Ordering::SeqCst);
         let mut spare = Spare::default();
@@ -737,8 +739,10 @@ pub(crate) fn check_set(
     // get an empty one)
     let _plan = PlanGuard(&job);
     job.round1();
+    let mut turn = 0u32;
     while job.chunks_done.load(Ordering::Acquire) < job.chunks() {
-        std::hint::spin_loop();
+        relax(turn);
+        turn = turn.saturating_add(1);
     }
     let planned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.plan()));
     let _ = job.order.set(planned.unwrap_or_default());
@@ -750,8 +754,10 @@ pub(crate) fn check_set(
     }
     if shared {
         // (a helper still checking a group has it in hand)
+        let mut turn = 0u32;
         while job.busy.load(Ordering::SeqCst) > 0 {
-            std::hint::spin_loop();
+            relax(turn);
+            turn = turn.saturating_add(1);
         }
         for (j, out) in lock(&job.parts).drain(..) {
             outs[j] = Some(out);
@@ -854,8 +860,10 @@ pub(crate) fn check_set(
     diags.extend(refs.into_iter().flatten());
     if set.store {
         let found = if store.claimed.swap(true, Ordering::AcqRel) {
+            let mut turn = 0u32;
             while !store.done.load(Ordering::Acquire) {
-                std::hint::spin_loop();
+                relax(turn);
+                turn = turn.saturating_add(1);
             }
             lock(&store.out)
                 .take()
