@@ -125,11 +125,20 @@ impl Drop for Crew {
 /// the processor at each turn. A thread that only spins can hold up the very
 /// thread it waits for when the two share a processor (a new thread often
 /// starts beside the one that made it), until the scheduler moves one.
-pub(crate) fn relax(turn: u32) {
+fn relax(turn: u32) {
     if turn < 16 {
         std::hint::spin_loop();
     } else {
         std::thread::yield_now();
+    }
+}
+
+/// Waits, without blocking, until `ready()` (see [`relax`]).
+pub(crate) fn wait_until(ready: impl Fn() -> bool) {
+    let mut turn = 0u32;
+    while !ready() {
+        relax(turn);
+        turn = turn.saturating_add(1);
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::SourceFile;
 use super::checks;
-use super::crew::{Crew, Task, relax};
+use super::crew::{Crew, Task, wait_until};
 use super::schema::{self, diag};
 
 /// What one command-line path stands for.
@@ -573,14 +573,8 @@ impl Task for Job {
     fn help(&self) {
         self.round1();
         // the plan comes within a fraction of a millisecond
-        let mut turn = 0u32;
-        let order = loop {
-            if let Some(o) = self.order.get() {
-                break o;
-            }
-            relax(turn);
-            turn = turn.saturating_add(1);
-        };
+        wait_until(|| self.order.get().is_some());
+        let order = self.order.get().map_or(&[][..], Vec::as_slice);
         self.busy.fetch_add(1, Ordering::SeqCst);
         let mut spare = Spare::default();
         let mine = self.round2(order, &mut spare);
@@ -614,18 +608,22 @@ struct StoreTask {
 }
 
 impl StoreTask {
+    /// Each ADMX as the cross-file steps see it, with its summary.
+    fn admx(&self) -> Vec<(checks::InputFile<'_>, &checks::AdmxSummary)> {
+        self.admx_summary
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (self.job.input(i), s))
+            .collect()
+    }
+
     /// The findings of the store checks.
     fn run(&self) -> Vec<Diagnostic> {
         let job = &*self.job;
         let paths: Vec<&Path> = (0..job.nx + job.set.adml.len())
             .map(|i| job.path(i))
             .collect();
-        let admx: Vec<_> = self
-            .admx_summary
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (job.input(i), s))
-            .collect();
+        let admx = self.admx();
         let adml: Vec<_> = self
             .adml_summary
             .iter()
@@ -739,11 +737,7 @@ pub(crate) fn check_set(
     // get an empty one)
     let _plan = PlanGuard(&job);
     job.round1();
-    let mut turn = 0u32;
-    while job.chunks_done.load(Ordering::Acquire) < job.chunks() {
-        relax(turn);
-        turn = turn.saturating_add(1);
-    }
+    wait_until(|| job.chunks_done.load(Ordering::Acquire) >= job.chunks());
     let planned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.plan()));
     let _ = job.order.set(planned.unwrap_or_default());
     let order = job.order.get().map_or(&[][..], Vec::as_slice);
@@ -754,11 +748,7 @@ pub(crate) fn check_set(
     }
     if shared {
         // (a helper still checking a group has it in hand)
-        let mut turn = 0u32;
-        while job.busy.load(Ordering::SeqCst) > 0 {
-            relax(turn);
-            turn = turn.saturating_add(1);
-        }
+        wait_until(|| job.busy.load(Ordering::SeqCst) == 0);
         for (j, out) in lock(&job.parts).drain(..) {
             outs[j] = Some(out);
         }
@@ -845,12 +835,7 @@ pub(crate) fn check_set(
     if set.store && shared {
         crew.post(store.clone());
     }
-    let admx: Vec<_> = store
-        .admx_summary
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (job.input(i), s))
-        .collect();
+    let admx = store.admx();
     let late = diags.len();
     let unresolved = checks::resolve(&paths, &admx, admx_checks, diags);
     drop(admx);
@@ -860,11 +845,7 @@ pub(crate) fn check_set(
     diags.extend(refs.into_iter().flatten());
     if set.store {
         let found = if store.claimed.swap(true, Ordering::AcqRel) {
-            let mut turn = 0u32;
-            while !store.done.load(Ordering::Acquire) {
-                relax(turn);
-                turn = turn.saturating_add(1);
-            }
+            wait_until(|| store.done.load(Ordering::Acquire));
             lock(&store.out)
                 .take()
                 .ok_or_else(|| Error::Invalid("a checking thread failed".into()))?
