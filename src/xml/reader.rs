@@ -644,8 +644,6 @@ const VALUE_CLASS: [u8; 256] = {
 /// scan must go on.
 #[inline]
 fn skip_plain(b: &[u8], mut i: usize, end: usize, q: u8) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let (quote, lt, amp) = (
         LO * u64::from(q),
@@ -745,13 +743,17 @@ fn clean_attributes<'a>(
     }
 }
 
+/// Byte lanes of a 64-bit word, for the scans that take 8 bytes at a time:
+/// the low bit of each byte, the high bit of each byte, and the low seven
+/// bits of each byte.
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
 /// The first byte at or after `i` that is not an ASCII letter, or a place
 /// before it (the end of the last whole word of letters); 8 bytes at a time.
 #[inline(always)]
 fn skip_letters(b: &[u8], mut i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     // The high bit of each byte whose low seven bits are at least `k` (exact:
     // no carry crosses bytes).
     let ge = |x: u64, k: u8| ((x & LOW7) + LO * u64::from(0x80 - k)) & HI;
@@ -775,8 +777,6 @@ fn skip_letters(b: &[u8], mut i: usize) -> usize {
 /// `<`, `&` or control character (tab, LF, CR, ...) before it; 8 bytes at
 /// a time.
 fn plain_value_end(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let lt = LO * u64::from(b'<');
     // Flags every byte below 0x28 (the quotes, `&`, controls, and also
     // space, `!`, `#`, `$`, `%`) and `<`; the lowest flag is a real one
@@ -822,9 +822,6 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// bytes.
 #[inline(always)]
 fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     while let Some(w) = b.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);
@@ -847,8 +844,6 @@ fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
 /// The first `q` at or after `i` in `b` (or `b.len()`), 8 bytes at a time.
 #[inline(always)]
 fn find_byte(b: &[u8], mut i: usize, q: u8) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let pat = LO * u64::from(q);
     while i + 8 <= b.len() {
         let mut w = [0u8; 8];
