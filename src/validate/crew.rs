@@ -4,11 +4,11 @@
 //! and wait for work without blocking (see [`relax`]): a thread that is
 //! started, or that blocks, only when the work is there can be woken
 //! milliseconds late on a busy machine, while listing the files gives them
-//! the time to get going. The
-//! caller hands them a [`Task`] (the groups of one input set) and works on
-//! it too; the task itself tells when all of it is done, so the caller goes
-//! on without waiting for a helper to drop what it used or to end. When the
-//! crew is dropped, its threads end on their own.
+//! the time to get going. The caller hands them a [`Task`] (the groups of
+//! one input set, then its store checks) and works on it too; the task
+//! itself tells when all of it is done, so the caller goes on without
+//! waiting for a helper to drop what it used or to end. When the crew is
+//! dropped, its threads end on their own.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -94,11 +94,7 @@ impl Crew {
         if self.threads.is_empty() {
             return;
         }
-        *self
-            .shared
-            .task
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(task);
+        *lock(&self.shared.task) = Some(task);
         self.shared.posted.fetch_add(1, Ordering::AcqRel);
         for t in &self.threads {
             t.unpark();
@@ -109,16 +105,17 @@ impl Crew {
 impl Drop for Crew {
     fn drop(&mut self) {
         // (the last task goes now, not when the helpers next look)
-        *self
-            .shared
-            .task
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        *lock(&self.shared.task) = None;
         self.shared.quit.store(true, Ordering::Release);
         for t in &self.threads {
             t.unpark();
         }
     }
+}
+
+/// A lock that a panic on another thread does not close.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// One turn of a wait for another thread: a few busy spins, then a yield of
@@ -165,11 +162,7 @@ fn serve(shared: &Shared) {
                 std::thread::park_timeout(SPIN_FIRST);
             }
         }
-        let task = shared
-            .task
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let task = lock(&shared.task).clone();
         if let Some(task) = task {
             // (a task catches its own panics; one that escapes ends
             // this helper only)

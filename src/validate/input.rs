@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::SourceFile;
 use super::checks;
-use super::crew::{Crew, Task, wait_until};
+use super::crew::{Crew, Task, lock, wait_until};
 use super::schema::{self, diag};
 
 /// What one command-line path stands for.
@@ -389,11 +389,6 @@ struct Job {
 
 /// ADMX sizes asked at a time.
 const CHUNK: usize = 16;
-
-/// A lock that a panic elsewhere does not close.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 impl Job {
     /// The path of file `i` (ADMXs, then ADMLs).
