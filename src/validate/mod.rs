@@ -29,6 +29,7 @@
 mod checks;
 mod config;
 mod crew;
+mod hash;
 mod input;
 pub mod render;
 mod rules;

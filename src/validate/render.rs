@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::json;
 
+use super::hash::HashMap;
 use super::{Report, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::span::{LineCol, Span};
@@ -70,39 +71,7 @@ fn locate(file: Option<&SourceFile>, span: Option<Span>) -> (LineCol, LineCol) {
 
 const ONE: LineCol = LineCol { line: 1, column: 1 };
 
-type Files<'a> = std::collections::HashMap<&'a Path, &'a SourceFile, Quick>;
-
-/// A fast hasher for the few keys of one report (paths, addresses): the
-/// default one costs more than the lookups it serves here.
-type Quick = std::hash::BuildHasherDefault<QuickHasher>;
-
-/// FNV-1a over 8-byte words (see [`Quick`]).
-#[derive(Default)]
-struct QuickHasher(u64);
-
-impl std::hash::Hasher for QuickHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        let mut words = bytes.chunks_exact(8);
-        for w in words.by_ref() {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(w);
-            h = (h ^ u64::from_le_bytes(a)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        for &b in words.remainder() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0 ^ n as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    fn finish(&self) -> u64 {
-        // mix the high bits down: hashbrown takes its control bits from the top
-        let h = self.0 ^ 0xcbf2_9ce4_8422_2325;
-        (h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
-    }
-}
+type Files<'a> = HashMap<&'a Path, &'a SourceFile>;
 
 fn index(report: &Report) -> Files<'_> {
     report.files.iter().map(|f| (f.path.as_path(), f)).collect()
@@ -255,8 +224,7 @@ pub fn human(report: &Report) -> String {
 /// hundreds of findings, and this is the last step before the output.
 pub fn json(report: &Report) -> String {
     let files = index(report);
-    let names: std::collections::HashMap<&str, &str, Quick> =
-        super::RULES.iter().map(|r| (r.code, r.name)).collect();
+    let names: HashMap<&str, &str> = super::RULES.iter().map(|r| (r.code, r.name)).collect();
     let mut out = String::with_capacity(420 * report.diagnostics.len() + 4);
     out.push('[');
     // the findings come sorted by file: the last one's file, looked up
